@@ -1,0 +1,46 @@
+"""fastloss — machine-learning losses and their gradients, compiled.
+
+For each loss NAME (see ``fastloss.LOSSES``): ``NAME(y_true, y_pred, ...)``,
+``NAME_grad(...)`` and ``NAME_value_and_grad(...)`` (one fused pass).
+``fastloss.reference`` is the NumPy twin with the textbook formulas.
+"""
+from __future__ import annotations
+
+import warnings
+
+from . import _api, _backend
+from ._backend import backend, use_backend
+from ._losses import BY_NAME, LOSSES, REDUCTIONS
+
+__version__ = "0.1.0"
+
+try:
+    from . import _ext
+except ImportError as _e:  # pragma: no cover - exercised by a subprocess test
+    _ext = None
+    warnings.warn(
+        f"fastloss: the compiled extension could not be imported ({_e}); "
+        "running on the NumPy reference backend",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
+_backend._init(_ext)
+
+from . import reference  # noqa: E402  (the NumPy twin; also the fallback)
+
+if _ext is not None:
+    _api.define_losses(globals(), _ext.call, __name__, _ext.Kernel)
+else:
+    _api.define_losses(globals(), reference._call, __name__)
+
+
+def info():
+    """Facts about this build: backend, SIMD path, OpenMP."""
+    facts = {"version": __version__, "backend": backend(), "compiled_available": _ext is not None}
+    if _ext is not None:
+        facts.update(_ext.info())
+    return facts
+
+
+__all__ = ["reference", "backend", "use_backend", "info", "LOSSES", "REDUCTIONS", *_api.public_names()]

@@ -1,0 +1,54 @@
+"""Backend selection: thread-local (contextvars), overridable at import."""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import warnings
+
+BACKENDS = ("compiled", "numpy")
+
+# no default on the variable itself: an unset variable means "the default"
+BACKEND_VAR = contextvars.ContextVar("fastloss_backend")
+HAVE_COMPILED = False
+DEFAULT = "numpy"
+
+
+def _forced():
+    forced = os.environ.get("FASTLOSS_BACKEND", "").strip().lower()
+    if forced and forced not in BACKENDS:
+        warnings.warn(f"FASTLOSS_BACKEND={forced!r} is not one of {BACKENDS}; ignored",
+                      RuntimeWarning, stacklevel=3)
+        return ""
+    return forced
+
+
+def _init(ext):
+    """Called once by fastloss/__init__ with the extension module (or None)."""
+    global HAVE_COMPILED, DEFAULT
+    HAVE_COMPILED = ext is not None
+    DEFAULT = "compiled" if HAVE_COMPILED and _forced() != "numpy" else "numpy"
+    if ext is not None:
+        ext._set_default_backend(DEFAULT)
+
+
+def backend():
+    """The backend in force in this thread/context: ``"compiled"`` or ``"numpy"``."""
+    return BACKEND_VAR.get(DEFAULT)
+
+
+@contextlib.contextmanager
+def use_backend(name):
+    """Run the enclosed block on backend ``name`` ("compiled" or "numpy").
+
+    Thread-local (a context variable): other threads keep their own backend.
+    """
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {name!r}")
+    if name == "compiled" and not HAVE_COMPILED:
+        raise RuntimeError("the compiled backend is not available (the extension did not import)")
+    token = BACKEND_VAR.set("compiled" if name == "compiled" else "numpy")
+    try:
+        yield name
+    finally:
+        BACKEND_VAR.reset(token)

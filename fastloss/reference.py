@@ -1,0 +1,57 @@
+"""fastloss.reference — the NumPy twin of fastloss.
+
+Every public function of :mod:`fastloss` exists here with the same signature,
+the same validation (and so the same exceptions) and the same semantics,
+computed with the textbook NumPy formulas of the loss table
+(:mod:`fastloss._losses`), e.g. ``np.mean((y_true - y_pred) ** 2)`` for mse.
+It is what the tests compare the compiled kernels against, and what
+fastloss runs on when the extension is missing or ``use_backend("numpy")`` is
+in force.  Reductions accumulate in float64, as in the compiled backend.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _api
+from ._losses import GRAD, VALUE
+from ._validate import prepare, zero_weight_error
+
+
+def _call(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
+    p = prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
+    y, yp, w = p.y_true, p.y_pred, p.weight
+    kw = dict(zip(loss.option_names, p.opts))
+    total_w = None
+    if p.reduction == "mean":
+        total_w = float(p.n) if w is None else np.sum(w, dtype=np.float64)
+        if total_w == 0:
+            raise zero_weight_error()
+
+    value = None
+    if mode != GRAD:
+        ell = loss.value(y, yp, **kw)
+        if w is not None:
+            ell = w * ell
+        if p.reduction == "none":
+            value = np.asarray(ell, dtype=p.dtype)
+        else:
+            value = float(np.sum(ell, dtype=np.float64))
+            if p.reduction == "mean":
+                value = float(value / total_w)
+        if mode == VALUE:
+            return value
+
+    d = loss.deriv(y, yp, **kw)
+    if w is not None:
+        d = w * d
+    if total_w is not None:
+        d = d / total_w
+    d = np.asarray(d, dtype=p.dtype)
+    if out is not None:
+        out[...] = d
+        d = out
+    return d if mode == GRAD else (value, d)
+
+
+_api.define_losses(globals(), _call, __name__)
+__all__ = list(_api.public_names())
