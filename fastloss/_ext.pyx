@@ -62,7 +62,7 @@ cdef enum:
     MIN_PER_THREAD_COMPUTE = 1 << 15
     MAX_THREADS = 256
 
-cdef object _ref_call = None  # fastloss.reference._call, bound lazily
+cdef object _reference = None  # the fastloss.reference module, bound lazily
 cdef object _backend_var = _backend.BACKEND_VAR
 cdef object _COMPILED = "compiled"
 cdef object _default_backend = "numpy"
@@ -294,14 +294,14 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
 
 def call(Kernel k, int mode, y_true, y_pred, sample_weight, reduction, n_threads, out, tuple opts):
     """Entry of every public function: backend switch, fast path, general path."""
-    global _ref_call
+    global _reference
     cdef int red
     be = get_value(_backend_var, _default_backend)
     if be is not _COMPILED and be != _COMPILED:
-        if _ref_call is None:
-            from .reference import _call as rc
-            _ref_call = rc
-        return _ref_call(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
+        if _reference is None:
+            from . import reference
+            _reference = reference
+        return _reference._call(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
     if sample_weight is None and type(y_pred) is _ndarray and type(y_true) is _ndarray:
         red = _red_code(reduction) if type(reduction) is str else -1
         if red >= 0:

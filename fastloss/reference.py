@@ -6,7 +6,8 @@ computed with the textbook NumPy formulas of the loss table
 (:mod:`fastloss._losses`), e.g. ``np.mean((y_true - y_pred) ** 2)`` for mse.
 It is what the tests compare the compiled kernels against, and what
 fastloss runs on when the extension is missing or ``use_backend("numpy")`` is
-in force.  Reductions accumulate in float64, as in the compiled backend.
+in force.  Per-element math runs in float64 whatever the input precision, and
+reductions accumulate in float64; arrays come back in the computation dtype.
 """
 from __future__ import annotations
 
@@ -18,8 +19,17 @@ from ._validate import prepare, zero_weight_error
 
 
 def _call(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
+    # NaN/inf follow IEEE arithmetic (documented); no floating-point warnings
+    with np.errstate(all="ignore"):
+        return _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
+
+
+def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
     p = prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
-    y, yp, w = p.y_true, p.y_pred, p.weight
+    # the oracle does its per-element math in float64 whatever the input
+    # precision; results are then rounded to the computation dtype
+    y, yp = p.y_true.astype(np.float64), p.y_pred.astype(np.float64)
+    w = None if p.weight is None else p.weight.astype(np.float64)
     kw = dict(zip(loss.option_names, p.opts))
     total_w = None
     if p.reduction == "mean":

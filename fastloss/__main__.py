@@ -1,0 +1,38 @@
+"""Command line: ``python -m fastloss {demo,info,bench}``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m fastloss", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("demo", help="the seed's worked examples computed by fastloss")
+    sub.add_parser("info", help="backend, SIMD path and OpenMP of this build")
+    b = sub.add_parser("bench", help="speed-up table: fastloss vs reference vs memory floor")
+    b.add_argument("--sizes", default="10,1000,100000,10000000")
+    b.add_argument("--losses", default=None, help="comma-separated loss names (default: all)")
+    b.add_argument("--dtypes", default="float64,float32")
+    b.add_argument("--n-threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    if args.cmd == "demo":
+        from .demo import main as demo
+
+        demo()
+    elif args.cmd == "info":
+        import fastloss
+
+        print(json.dumps(fastloss.info(), indent=2))
+    elif args.cmd == "bench":
+        from ._bench import main as bench
+
+        bench(sizes=[int(float(s)) for s in args.sizes.split(",")],
+              losses=args.losses.split(",") if args.losses else None,
+              dtypes=args.dtypes.split(","), n_threads=args.n_threads)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Build properties: IEEE behaviour kept, fallback backend, no hidden copies."""
+import os
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import fastloss
+from fastloss import reference
+
+
+def test_import_does_not_flush_denormals_to_zero():
+    # a -ffast-math link would set FTZ/DAZ for the whole process at import
+    tiny = np.float64(2.2250738585072014e-308)
+    assert tiny / 4 != 0.0
+    assert fastloss.mse([0.0], [5e-324], reduction="sum") == 0.0  # (5e-324)^2 underflows honestly
+    assert fastloss.mae([0.0], [5e-324], reduction="sum") == 5e-324  # subnormal kept
+
+
+def test_info_reports_build():
+    info = fastloss.info()
+    assert info["compiled_available"] and info["backend"] == "compiled"
+    assert isinstance(info["openmp"], bool)
+    assert set(info["kernels"]) == {loss.name for loss in fastloss.LOSSES if loss.kind == "elementwise"}
+    out = subprocess.run([sys.executable, "-m", "fastloss", "info"], capture_output=True, text=True,
+                         check=True).stdout
+    assert '"simd"' in out and '"openmp"' in out
+
+
+def _run(code, **env):
+    e = dict(os.environ, **env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e)
+
+
+def test_missing_extension_falls_back_with_one_warning():
+    code = (
+        "import sys, warnings\n"
+        "sys.modules['fastloss._ext'] = None\n"  # makes 'from . import _ext' fail
+        "with warnings.catch_warnings(record=True) as w:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import fastloss\n"
+        "    import fastloss.reference\n"
+        "print(len([x for x in w if 'compiled extension' in str(x.message)]))\n"
+        "print(fastloss.backend())\n"
+        "print(fastloss.mse([300, 400, 350, 500], [290, 420, 360, 480]))\n"
+        "try:\n"
+        "    with fastloss.use_backend('compiled'): pass\n"
+        "except RuntimeError as e: print('RuntimeError')\n"
+    )
+    r = _run(code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["1", "numpy", "250.0", "RuntimeError"]
+
+
+def test_env_forces_reference_backend():
+    r = _run("import fastloss; print(fastloss.backend()); print(fastloss.mse([1.0], [3.0]))",
+             FASTLOSS_BACKEND="numpy")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["numpy", "4.0"]
+
+
+@pytest.mark.parametrize("layout", ["strided", "reversed", "fortran", "readonly"])
+def test_strided_inputs_are_not_copied(layout):
+    rng = np.random.default_rng(7)
+    base_y, base_p = rng.random((2, 3_000_000))
+    if layout == "strided":
+        y, p = base_y[::3], base_p[::3]
+    elif layout == "reversed":
+        y, p = base_y[::-1], base_p[::-1]
+    elif layout == "fortran":
+        y, p = np.asfortranarray(base_y.reshape(1500, 2000)), np.asfortranarray(base_p.reshape(1500, 2000))
+    else:
+        y, p = base_y.view(), base_p.view()
+        y.flags.writeable = p.flags.writeable = False
+    fastloss.mse(y, p)  # warm up
+    tracemalloc.start()
+    try:
+        v = fastloss.huber(y, p, reduction="sum")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024, f"a reduced call allocated {peak} bytes"
+    assert v == pytest.approx(reference.huber(y, p, reduction="sum"), rel=1e-12)
+
+
+def test_memmap_input(tmp_path):
+    rng = np.random.default_rng(8)
+    a = rng.random(100_000)
+    np.save(tmp_path / "y.npy", a)
+    np.save(tmp_path / "p.npy", a[::-1].copy())
+    y = np.load(tmp_path / "y.npy", mmap_mode="r")
+    p = np.load(tmp_path / "p.npy", mmap_mode="r")
+    assert fastloss.mse(y, p) == pytest.approx(reference.mse(a, a[::-1]), rel=1e-12)
+    assert fastloss.mae_grad(y, p).shape == (100_000,)
+
+
+def test_unaligned_input():
+    buf = np.zeros(8 * 1001 + 1, np.uint8)
+    a = np.frombuffer(buf.data, dtype=np.float64, count=1000, offset=1)
+    assert not a.flags.aligned
+    assert fastloss.mse(a, a + 0) == 0.0
+
+
+def test_demo_runs():
+    out = subprocess.run([sys.executable, "-m", "fastloss", "demo"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "WRONG" in out

@@ -1,0 +1,142 @@
+"""Determinism across n_threads, GIL release, thread-local backend switch."""
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import fastloss
+from helpers import ELEMENTWISE
+
+N = 3_000_017  # several million, not a multiple of the block
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(10)
+    y = rng.standard_normal(N)
+    p = y + rng.standard_normal(N) * rng.choice([0.1, 3.0], N)
+    w = rng.random(N)
+    return y, p, w
+
+
+@pytest.mark.parametrize("loss", ELEMENTWISE, ids=lambda l: l.name)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_reduced_value_bitwise_identical_for_any_n_threads(data, loss, dtype, weighted):
+    y, p, w = (a.astype(dtype) for a in data)
+    kw = {"sample_weight": w} if weighted else {}
+    for red in ("mean", "sum"):
+        vals = {t: getattr(fastloss, loss.name)(y, p, reduction=red, n_threads=t, **kw)
+                for t in (1, 2, 3, 8)}
+        vals[None] = getattr(fastloss, loss.name)(y, p, reduction=red, **kw)
+        assert len({v.hex() for v in vals.values()}) == 1, vals
+        vg = {t: getattr(fastloss, loss.name + "_value_and_grad")(y, p, reduction=red, n_threads=t, **kw)
+              for t in (1, 3)}
+        assert vg[1][0].hex() == vg[3][0].hex() == vals[1].hex()
+        np.testing.assert_array_equal(vg[1][1], vg[3][1])
+
+
+def test_strided_bitwise_identical(data):
+    y, p, _ = data
+    vals = {fastloss.huber(y[::3], p[::3], delta=0.5, n_threads=t).hex() for t in (1, 2, 3, 8)}
+    assert len(vals) == 1
+
+
+def test_gil_released_during_kernel():
+    """While one thread runs a long kernel, another Python thread keeps running.
+
+    If the GIL were held, the watcher could not run for the whole call (tens of
+    ms); released, its longest gap stays far below the call's duration."""
+    rng = np.random.default_rng(11)
+    y, p = rng.random((2, 30_000_000))
+    t0 = time.perf_counter()
+    fastloss.mse(y, p, n_threads=1)
+    call = time.perf_counter() - t0
+    for _attempt in range(3):
+        done = threading.Event()
+        gaps = []
+
+        def watcher():
+            last = time.perf_counter()
+            while not done.is_set():
+                now = time.perf_counter()
+                gaps.append(now - last)
+                last = now
+
+        th = threading.Thread(target=watcher)
+        th.start()
+        time.sleep(0.01)
+        for _ in range(3):
+            fastloss.mse(y, p, n_threads=1)
+        done.set()
+        th.join()
+        if max(gaps) < call / 2:
+            return
+    pytest.fail(f"watcher stalled {max(gaps) * 1e3:.1f} ms during {call * 1e3:.1f} ms calls")
+
+
+def test_many_python_threads_get_identical_results(data):
+    y, p, w = data
+    expect = {loss.name: getattr(fastloss, loss.name)(y, p, sample_weight=w) for loss in ELEMENTWISE}
+    results, errors = [], []
+
+    def worker(i):
+        try:
+            for loss in ELEMENTWISE:
+                v = getattr(fastloss, loss.name)(y, p, sample_weight=w, n_threads=1 + i % 3)
+                results.append(v == expect[loss.name])
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and all(results) and len(results) == 6 * len(ELEMENTWISE)
+
+
+def test_use_backend_is_thread_local():
+    y, p = np.array([1.0, 2.0]), np.array([0.0, 0.0])
+    seen = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def other():
+        inside.wait()
+        seen["other"] = fastloss.backend()
+        release.set()
+
+    th = threading.Thread(target=other)
+    th.start()
+    with fastloss.use_backend("numpy"):
+        assert fastloss.backend() == "numpy"
+        inside.set()
+        release.wait()
+        assert fastloss.mse(y, p) == 2.5
+    th.join()
+    assert seen["other"] == "compiled"
+    assert fastloss.backend() == "compiled"
+
+
+def test_use_backend_routes_calls(monkeypatch):
+    import fastloss.reference as ref
+
+    calls = []
+    orig = ref._call
+
+    def spy(*a, **k):
+        calls.append(a[0].name)
+        return orig(*a, **k)
+
+    monkeypatch.setattr(ref, "_call", spy)
+    fastloss.mse([1.0], [2.0])
+    assert calls == []
+    with fastloss.use_backend("numpy"):
+        assert fastloss.mae([1.0], [3.0]) == 2.0
+        assert fastloss.huber_grad([1.0], [3.0]).tolist() == [1.0]
+    assert calls == ["mae", "huber"]
+    with pytest.raises(ValueError, match="backend"):
+        with fastloss.use_backend("torch"):
+            pass
