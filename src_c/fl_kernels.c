@@ -6,11 +6,11 @@
  *   formula FL_EW_<name> (fl_losses.h), one function that processes a range
  *   of reduction blocks.  Inside a block:
  *     1. inputs with a non-unit stride are gathered into stack buffers;
- *     2. one fused loop computes w*loss into a float64 block buffer and/or
- *        the scaled gradient, specialised at compile time on
- *        (weighted?, loss wanted?, gradient wanted?);
- *     3. the block's loss buffer (and weights) are summed by fl_sum8 in a
- *        fixed order; strided outputs are scattered back.
+ *     2. one fused loop computes each element's value and derivative and
+ *        does, in the same pass, whichever of: accumulate w*loss (and w) into
+ *        32 fixed lanes, store w*loss, store the scaled gradient.  The loop
+ *        is specialised at compile time on that choice and on weighting;
+ *     3. strided outputs are scattered back.
  *   fl_run_blocks splits the blocks over OpenMP threads and combines the
  *   block sums in block order, so the result is bitwise the same for any
  *   number of threads.
@@ -47,17 +47,21 @@ typedef void (*fl_blocks_fn)(const fl_ew_job *job, fl_intp b0, fl_intp b1, doubl
    ISA or the thread count.  32 lanes = 4 AVX-512 (8 AVX2) accumulators: enough
    independent add chains to hide the add latency. */
 #define FL_LANES 32
-#define FL_DEFINE_SUMLANES(T, SUF)                                              \
-    FL_AI double fl_sumlanes_##SUF(const T *restrict x, fl_intp m)              \
+FL_AI double fl_lanetree(double *a)
+{
+    for (int h = FL_LANES / 2; h > 0; h /= 2)
+        for (int j = 0; j < h; j++) a[j] += a[j + h];
+    return a[0];
+}
+#define FL_DEFINE_SUMLANES(T, SUF)                                          \
+    FL_AI double fl_sumlanes_##SUF(const T *restrict x, fl_intp m)          \
     {                                                                       \
         double a[FL_LANES] = {0};                                           \
         fl_intp i = 0;                                                      \
         for (; i + FL_LANES <= m; i += FL_LANES)                            \
             for (int j = 0; j < FL_LANES; j++) a[j] += (double)x[i + j];    \
         for (int j = 0; i < m; i++, j++) a[j] += (double)x[i];              \
-        for (int h = FL_LANES / 2; h > 0; h /= 2)                           \
-            for (int j = 0; j < h; j++) a[j] += a[j + h];                   \
-        return a[0];                                                        \
+        return fl_lanetree(a);                                              \
     }
 FL_DEFINE_SUMLANES(double, f64)
 FL_DEFINE_SUMLANES(float, f32)
@@ -84,21 +88,41 @@ FL_DEFINE_GATHER(float, f32)
 
 /* ---- the block template ------------------------------------------------ */
 
+/* One element k in lane j: value L and derivative D from the loss's formula,
+   then whichever of the weighted sum, the per-element loss and the gradient
+   this specialisation wants.  Lane j of a[] gets elements j, j+32, j+64, ...
+   in order: the same order as fl_sumlanes, so every path sums identically. */
+#define FL_ELEM(NAME, T, CT, k, j)                                            \
+    {                                                                         \
+        CT L, D;                                                              \
+        const CT yy = (CT)y[k], pp = (CT)p[k];                                \
+        FL_EW_##NAME(CT, yy, pp, o0, o1, L, D)                                \
+        const CT ww = HW ? (CT)w[k] : (CT)1;                                  \
+        const CT wl = HW ? ww * L : L;                                        \
+        if (WS) {                                                             \
+            a[j] += (double)wl;                                               \
+            if (HW) aw[j] += (double)ww;                                      \
+        }                                                                     \
+        if (WL) lo[k] = (T)wl;                                                \
+        if (WG) g[k] = (T)(HW ? gs * (ww * D) : gs * D);                      \
+    }
+
 #define FL_DEFINE_EW(NAME, T, SUF, CT)                                        \
     FL_AI void fl_ew_loop_##NAME##_##SUF(                                     \
         fl_intp m, const T *restrict y, const T *restrict p,                  \
-        const T *restrict w, double *restrict lw, T *restrict g,              \
-        const CT gs, const CT o0, const CT o1,                                \
-        const int HW, const int WL, const int WG)                             \
+        const T *restrict w, T *restrict lo, T *restrict g,                   \
+        const CT gs, const CT o0, const CT o1, double *sums,                  \
+        const int HW, const int WS, const int WL, const int WG)               \
     {                                                                         \
         (void)o0; (void)o1;                                                   \
-        for (fl_intp i = 0; i < m; i++) {                                     \
-            CT L, D;                                                          \
-            const CT yy = (CT)y[i], pp = (CT)p[i];                            \
-            FL_EW_##NAME(CT, yy, pp, o0, o1, L, D)                            \
-            const CT ww = HW ? (CT)w[i] : (CT)1;                              \
-            if (WL) lw[i] = (double)(HW ? ww * L : L);                        \
-            if (WG) g[i] = (T)(HW ? gs * (ww * D) : gs * D);                  \
+        double a[FL_LANES] = {0}, aw[FL_LANES] = {0};                         \
+        fl_intp i = 0;                                                        \
+        for (; i + FL_LANES <= m; i += FL_LANES)                              \
+            for (int j = 0; j < FL_LANES; j++) FL_ELEM(NAME, T, CT, i + j, j) \
+        for (int j = 0; i < m; i++, j++) FL_ELEM(NAME, T, CT, i, j)           \
+        if (WS) {                                                             \
+            sums[0] = fl_lanetree(a);                                         \
+            sums[1] = HW ? fl_lanetree(aw) : (double)m;                       \
         }                                                                     \
     }                                                                         \
     FL_CLONES void fl_ew_blocks_##NAME##_##SUF(const fl_ew_job *job,          \
@@ -106,9 +130,9 @@ FL_DEFINE_GATHER(float, f32)
                                                double *part)                  \
     {                                                                         \
         T ybuf[FL_BLOCK], pbuf[FL_BLOCK], wbuf[FL_BLOCK], gbuf[FL_BLOCK];     \
-        double lw[FL_BLOCK];                                                  \
-        const int HW = job->w != NULL, WG = job->g != NULL;                   \
-        const int WL = job->want_sum || job->lo != NULL;                      \
+        T lbuf[FL_BLOCK];                                                     \
+        const int HW = job->w != NULL, WS = job->want_sum;                    \
+        const int WL = job->lo != NULL, WG = job->g != NULL;                  \
         const CT gs = (CT)job->gscale;                                        \
         const CT o0 = (CT)job->opt[0], o1 = (CT)job->opt[1];                  \
         for (fl_intp b = b0; b < b1; b++) {                                   \
@@ -117,32 +141,31 @@ FL_DEFINE_GATHER(float, f32)
             const T *y = fl_gather_##SUF(job->y, job->sy, i0, m, ybuf);       \
             const T *p = fl_gather_##SUF(job->p, job->sp, i0, m, pbuf);       \
             const T *w = HW ? fl_gather_##SUF(job->w, job->sw, i0, m, wbuf) : NULL; \
-            T *g = NULL;                                                      \
+            T *g = NULL, *lo = NULL;                                          \
             if (WG) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf; \
-            switch (HW | WL << 1 | WG << 2) {                                 \
-            case 2: fl_ew_loop_##NAME##_##SUF(m, y, p, w, lw, g, gs, o0, o1, 0, 1, 0); break; \
-            case 3: fl_ew_loop_##NAME##_##SUF(m, y, p, w, lw, g, gs, o0, o1, 1, 1, 0); break; \
-            case 4: fl_ew_loop_##NAME##_##SUF(m, y, p, w, lw, g, gs, o0, o1, 0, 0, 1); break; \
-            case 5: fl_ew_loop_##NAME##_##SUF(m, y, p, w, lw, g, gs, o0, o1, 1, 0, 1); break; \
-            case 6: fl_ew_loop_##NAME##_##SUF(m, y, p, w, lw, g, gs, o0, o1, 0, 1, 1); break; \
-            case 7: fl_ew_loop_##NAME##_##SUF(m, y, p, w, lw, g, gs, o0, o1, 1, 1, 1); break; \
+            if (WL) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf; \
+            double *s = part + 2 * b;                                         \
+            switch (HW | WS << 1 | WL << 2 | WG << 3) {                       \
+            FL_MODE_CASES(fl_ew_loop_##NAME##_##SUF)                          \
             default: break;                                                   \
             }                                                                 \
-            if (job->want_sum) {                                              \
-                part[2 * b] = fl_sumlanes_f64(lw, m);                             \
-                part[2 * b + 1] = HW ? fl_sumlanes_##SUF(w, m) : (double)m;       \
-            }                                                                 \
-            if (job->lo) {                                                    \
-                T *lo = (T *)(job->lo + i0 * job->slo);                       \
-                if (job->slo == (fl_intp)sizeof(T))                           \
-                    for (fl_intp i = 0; i < m; i++) lo[i] = (T)lw[i];         \
-                else                                                          \
-                    for (fl_intp i = 0; i < m; i++)                           \
-                        *(T *)((char *)lo + i * job->slo) = (T)lw[i];         \
-            }                                                                 \
             if (WG && g == gbuf) fl_scatter_##SUF(job->g, job->sg, i0, m, gbuf); \
+            if (WL && lo == lbuf) fl_scatter_##SUF(job->lo, job->slo, i0, m, lbuf); \
         }                                                                     \
     }
+
+/* the valid (weighted, sum, per-element loss, gradient) combinations, each a
+   compile-time specialisation of the loop */
+#define FL_CASE(LOOP, HW, WS, WL, WG)                                         \
+    case HW | WS << 1 | WL << 2 | WG << 3:                                    \
+        LOOP(m, y, p, w, lo, g, gs, o0, o1, s, HW, WS, WL, WG);               \
+        break;
+#define FL_MODE_CASES(LOOP)                                                   \
+    FL_CASE(LOOP, 0, 1, 0, 0) FL_CASE(LOOP, 1, 1, 0, 0)                       \
+    FL_CASE(LOOP, 0, 1, 0, 1) FL_CASE(LOOP, 1, 1, 0, 1)                       \
+    FL_CASE(LOOP, 0, 0, 1, 0) FL_CASE(LOOP, 1, 0, 1, 0)                       \
+    FL_CASE(LOOP, 0, 0, 1, 1) FL_CASE(LOOP, 1, 0, 1, 1)                       \
+    FL_CASE(LOOP, 0, 0, 0, 1) FL_CASE(LOOP, 1, 0, 0, 1)
 
 #define FL_INSTANTIATE(NAME, CT32)           \
     FL_DEFINE_EW(NAME, double, f64, double)  \

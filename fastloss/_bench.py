@@ -1,0 +1,124 @@
+"""Benchmark machinery shared by ``python -m fastloss bench`` and ``bench/``.
+
+What is measured comes from the loss table: every loss x {value, grad,
+value_and_grad} x dtype x size, for fastloss, the NumPy reference twin and the
+memory floor (a pass over the same bytes doing nothing but an OR per word:
+read-only for values, read + write for gradients).  Gradients write into a
+reused ``out=`` buffer (as a training loop would).  Ratios come from the same
+run, implementations interleaved, so machine noise hits all of them alike.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+import fastloss
+from fastloss import reference
+from fastloss._losses import BY_NAME, LOSSES
+
+MODES = ("value", "grad", "vg")
+_SUFFIX = {"value": "", "grad": "_grad", "vg": "_value_and_grad"}
+
+
+@dataclass(frozen=True)
+class Case:
+    loss: str
+    mode: str
+    dtype: str
+    n: int
+
+    @property
+    def id(self):
+        return f"{self.loss}-{self.mode}-{self.dtype}-{self.n:.0e}".replace("+0", "")
+
+
+def cases(losses=None, modes=MODES, dtypes=("float64", "float32"), sizes=(10, 10**3, 10**5, 10**7)):
+    for loss in LOSSES:
+        if losses and loss.name not in losses:
+            continue
+        for mode in modes:
+            for dtype in dtypes:
+                for n in sizes:
+                    yield Case(loss.name, mode, dtype, n)
+
+
+def make_data(loss_name, dtype, n, seed=0):
+    """Inputs typical for the loss: (y_true, y_pred, out) with out for gradients."""
+    rng = np.random.default_rng(seed)
+    y = rng.standard_normal(n).astype(dtype)
+    p = (y + rng.standard_normal(n)).astype(dtype)
+    return y, p, np.empty_like(p)
+
+
+def implementations(case, data, n_threads=1):
+    """name -> zero-argument callable, for fastloss, reference and the floor."""
+    y, p, out = data
+    name = case.loss + _SUFFIX[case.mode]
+    fast, ref = getattr(fastloss, name), getattr(reference, name)
+    grad = case.mode != "value"
+    floor = fastloss._ext._floor
+    impls = {
+        "fastloss": (lambda: fast(y, p, out=out, n_threads=n_threads)) if grad
+        else (lambda: fast(y, p, n_threads=n_threads)),
+        "reference": (lambda: ref(y, p, out=out)) if grad else (lambda: ref(y, p)),
+        "floor": (lambda: floor(y, p, out)) if grad else (lambda: floor(y, p)),
+    }
+    return impls
+
+
+def _time(fn, budget):
+    """Seconds per call: calls batched so that one sample lasts >= budget."""
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t0, 1e-7)
+    number = max(1, int(budget / one))
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def measure(case, n_threads=1, repeats=7, budget=0.02):
+    """Median seconds per call of each implementation, interleaved."""
+    data = make_data(case.loss, case.dtype, case.n)
+    impls = implementations(case, data, n_threads)
+    samples = {k: [] for k in impls}
+    for _ in range(repeats):
+        for k, fn in impls.items():
+            samples[k].append(_time(fn, budget))
+    return {k: float(np.median(v)) for k, v in samples.items()}
+
+
+def _fmt_t(s):
+    for unit, f in (("s", 1), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if s >= f:
+            return f"{s / f:7.2f} {unit}"
+    return f"{s / 1e-9:7.2f} ns"
+
+
+def main(sizes=(10, 10**3, 10**5, 10**7), losses=None, dtypes=("float64", "float32"),
+         n_threads=1, modes=MODES, file=None):
+    info = fastloss.info()
+    print(f"fastloss {info['version']} bench: SIMD {info.get('simd')}, OpenMP {info.get('openmp')}, "
+          f"n_threads={n_threads}; median of 7 interleaved samples", file=file)
+    print("ratios: ref/fast = speed-up over the NumPy reference; fast/floor = fastloss time over "
+          "the memory floor (1.00 = at the memory limit)", file=file)
+    hdr = f"{'loss':<8} {'mode':<6} {'dtype':<8} {'n':>9} {'fastloss':>11} {'reference':>11} " \
+          f"{'floor':>11} {'ref/fast':>9} {'fast/floor':>10}"
+    print(hdr, file=file)
+    print("-" * len(hdr), file=file)
+    rows = []
+    for case in cases(losses, modes, dtypes, sizes):
+        m = measure(case, n_threads, repeats=7 if case.n < 10**7 else 5)
+        rows.append((case, m))
+        print(f"{case.loss:<8} {case.mode:<6} {case.dtype:<8} {case.n:>9.0e} {_fmt_t(m['fastloss']):>11} "
+              f"{_fmt_t(m['reference']):>11} {_fmt_t(m['floor']):>11} "
+              f"{m['reference'] / m['fastloss']:>8.1f}x {m['fastloss'] / m['floor']:>9.2f}x",
+              file=file, flush=True)
+    return rows
+
+
+__all__ = ["Case", "cases", "make_data", "implementations", "measure", "main", "BY_NAME"]
