@@ -6,8 +6,8 @@ computed with the textbook NumPy formulas of the loss table
 (:mod:`fastloss._losses`), e.g. ``np.mean((y_true - y_pred) ** 2)`` for mse.
 It is what the tests compare the compiled kernels against, and what
 fastloss runs on when the extension is missing or ``use_backend("numpy")`` is
-in force.  Per-element math runs in float64 whatever the input precision, and
-reductions accumulate in float64; arrays come back in the computation dtype.
+in force.  Per-element math runs in the computation dtype (float32 or
+float64), reductions accumulate in float64, as in the compiled backend.
 """
 from __future__ import annotations
 
@@ -26,10 +26,9 @@ def _call(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, 
 
 def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
     p = prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
-    # the oracle does its per-element math in float64 whatever the input
-    # precision; results are then rounded to the computation dtype
-    y, yp = p.y_true.astype(np.float64), p.y_pred.astype(np.float64)
-    w = None if p.weight is None else p.weight.astype(np.float64)
+    # per-element math in the computation dtype (float32 stays float32, as the
+    # textbook formula on float32 arrays does); every sum in float64
+    y, yp, w = p.y_true, p.y_pred, p.weight
     kw = dict(zip(loss.option_names, p.opts))
     total_w = None
     if p.reduction == "mean":

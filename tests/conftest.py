@@ -15,3 +15,12 @@ settings.register_profile(
     "long", max_examples=20000, deadline=None, suppress_health_check=list(HealthCheck)
 )
 settings.load_profile(os.environ.get("FASTLOSS_HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+import fastloss  # noqa: E402
+
+if fastloss.info()["backend"] != "compiled" and not os.environ.get("FASTLOSS_BACKEND"):
+    raise SystemExit(
+        "fastloss imported without its compiled extension "
+        f"(from {fastloss.__file__}). Install it (pip install '.[test]') and run the tests with "
+        "'python -P -m pytest' so that the source checkout does not shadow the installed package."
+    )
