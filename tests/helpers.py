@@ -128,3 +128,15 @@ def call_both(fn_name, *args, **kwargs):
         except Exception as e:  # noqa: BLE001 - compared below
             out.append(e)
     return out
+
+
+def run_python(*args, env=None, check=False):
+    """Run ``python *args`` from the tests folder (so the source checkout is not
+    on sys.path and the installed package is the one imported)."""
+    import os
+    import subprocess
+    import sys
+
+    e = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=e,
+                          cwd=os.path.dirname(os.path.abspath(__file__)), check=check)

@@ -1,7 +1,4 @@
 """Build properties: IEEE behaviour kept, fallback backend, no hidden copies."""
-import os
-import subprocess
-import sys
 import tracemalloc
 
 import numpy as np
@@ -9,6 +6,7 @@ import pytest
 
 import fastloss
 from fastloss import reference
+from helpers import run_python
 
 
 def test_import_does_not_flush_denormals_to_zero():
@@ -24,14 +22,12 @@ def test_info_reports_build():
     assert info["compiled_available"] and info["backend"] == "compiled"
     assert isinstance(info["openmp"], bool)
     assert set(info["kernels"]) == {loss.name for loss in fastloss.LOSSES if loss.kind == "elementwise"}
-    out = subprocess.run([sys.executable, "-m", "fastloss", "info"], capture_output=True, text=True,
-                         check=True).stdout
+    out = run_python("-m", "fastloss", "info", check=True).stdout
     assert '"simd"' in out and '"openmp"' in out
 
 
 def _run(code, **env):
-    e = dict(os.environ, **env)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e)
+    return run_python("-c", code, env=env)
 
 
 def test_missing_extension_falls_back_with_one_warning():
@@ -101,9 +97,3 @@ def test_unaligned_input():
     a = np.frombuffer(buf.data, dtype=np.float64, count=1000, offset=1)
     assert not a.flags.aligned
     assert fastloss.mse(a, a + 0) == 0.0
-
-
-def test_demo_runs():
-    out = subprocess.run([sys.executable, "-m", "fastloss", "demo"], capture_output=True, text=True,
-                         check=True).stdout
-    assert "WRONG" in out

@@ -89,10 +89,8 @@ def test_reference_agrees_on_the_seed_examples():
 
 
 def test_demo_prints_the_truth():
-    import subprocess
-    import sys
+    from helpers import run_python
 
-    out = subprocess.run([sys.executable, "-m", "fastloss", "demo"], capture_output=True,
-                         text=True, check=True).stdout
+    out = run_python("-m", "fastloss", "demo", check=True).stdout
     assert "250.0" in out and "350.0" in out  # the truth next to the seed's claim
     assert "-7.29" in out
