@@ -35,6 +35,7 @@ class Case:
 
 
 def cases(losses=None, modes=MODES, dtypes=("float64", "float32"), sizes=(10, 10**3, 10**5, 10**7)):
+    """Every (loss, mode, dtype, n); n counts elements (rows x 10 classes for row losses)."""
     for loss in LOSSES:
         if losses and loss.name not in losses:
             continue
@@ -44,11 +45,57 @@ def cases(losses=None, modes=MODES, dtypes=("float64", "float32"), sizes=(10, 10
                     yield Case(loss.name, mode, dtype, n)
 
 
+_SPECIAL_PREDS = {
+    "y_prob": [0.0, 1.0, np.nan, 1e-300, 1 - 1e-16, 0.5, 5e-324],
+    "logits": [1e4, -1e4, 1e300, -1e300, 0.0, -0.0, np.nan, 88.0, -88.0],
+    "scores": [0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, 1e150, -1e150, 1e-300],
+    "y_pred": [0.0, -0.0, 1.0, np.nan, np.inf, -np.inf, 1e150, -1e150, 1e-300, 5e-324],
+}
+
+
+def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0):
+    """(y_true, y_pred) typical for ``loss`` (its kind, targets and prediction
+    kind from the table); a ``special`` fraction of the predictions replaced by
+    edge values (NaN, inf, 0/1 probabilities, huge logits, subnormals)."""
+    dtype = np.dtype(dtype)
+    shape = tuple(rows_shape) + ((k,) if loss.kind == "rows" else ())
+    n = int(np.prod(shape))
+    if loss.pred_name == "y_prob":
+        if loss.kind == "rows":
+            p = rng.dirichlet(np.ones(k), size=int(np.prod(rows_shape))).reshape(shape)
+        else:
+            p = np.array(rng.random(shape))
+    else:
+        p = np.array(rng.standard_normal(shape) * (3.0 if loss.pred_name == "logits" else 1.0))
+    if special:
+        mask = rng.random(shape) < special
+        p[mask] = rng.choice(_SPECIAL_PREDS[loss.pred_name], size=int(mask.sum()))
+    with np.errstate(over="ignore"):
+        p = p.astype(dtype)
+    if loss.kind == "rows":
+        labels = rng.integers(0, k, size=rows_shape)
+        if loss.targets == "labels" or (loss.targets == "labels_or_probs" and rng.random() < 0.5):
+            return labels, p
+        t = np.eye(k)[labels] if rng.random() < 0.5 else rng.dirichlet(np.ones(k), size=labels.size)
+        return t.reshape(shape).astype(dtype), p
+    if loss.valid_rule == "-1 or +1":
+        y = rng.choice([-1.0, 1.0], size=shape)
+    elif loss.valid_rule == "in [0, 1]" or loss.pred_name == "logits":
+        y = rng.choice([0.0, 1.0], size=shape) if rng.random() < 0.7 else rng.random(shape)
+    else:
+        y = (p.astype(np.float64) if not special else rng.standard_normal(shape)) \
+            + rng.standard_normal(shape)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(y).astype(dtype), p
+
+
 def make_data(loss_name, dtype, n, seed=0):
-    """Inputs typical for the loss: (y_true, y_pred, out) with out for gradients."""
+    """Benchmark inputs (y_true, y_pred, out): n elements (n/10 rows x 10 classes
+    for row losses), out for gradients."""
+    loss = BY_NAME[loss_name]
     rng = np.random.default_rng(seed)
-    y = rng.standard_normal(n).astype(dtype)
-    p = (y + rng.standard_normal(n)).astype(dtype)
+    rows = (max(1, n // 10),) if loss.kind == "rows" else (n,)
+    y, p = sample(loss, rng, rows, 10, dtype)
     return y, p, np.empty_like(p)
 
 

@@ -2,10 +2,12 @@
 """Compiled backend of fastloss: validation fast path and dispatch to the C kernels.
 
 ``call`` is the single entry of every public function.  Its fast path takes
-native, aligned, C-contiguous float32/float64 arrays with default options and
-goes straight to the kernel; anything else goes through the shared Python
-validation (``_validate.prepare``), is flattened (strided views are walked,
-not copied) and runs through the same kernel invocation (``_execute``).
+native, aligned, C-contiguous float32/float64 arrays (and, for row losses,
+contiguous integer labels of any width) with default options and goes
+straight to the kernel; anything else goes through the shared Python
+validation (``_validate.prepare``), is viewed as 1-D (elementwise) or 2-D
+(rows) strided arrays (walked, not copied) and runs through the same kernel
+invocation (``_execute``).
 """
 import numpy as np
 cimport numpy as cnp
@@ -13,14 +15,17 @@ from cpython.contextvars cimport get_value
 from libc.math cimport isfinite
 from libc.stdint cimport uint64_t
 
-from ._validate import prepare, zero_weight_error
-from ._losses import REDUCTIONS
+from ._validate import prepare, target_error, zero_weight_error
 from . import _backend
 
 cnp.import_array()
 
 cdef extern from "fl_kernels.h" nogil:
     ctypedef Py_ssize_t fl_intp
+    ctypedef struct fl_result:
+        double sum
+        double sum_w
+        fl_intp bad
     ctypedef struct fl_ew_job:
         fl_intp n
         const char *y
@@ -33,18 +38,49 @@ cdef extern from "fl_kernels.h" nogil:
         fl_intp slo
         char *g
         fl_intp sg
+        const char *aux
+        fl_intp aux_period
+        double gscale
+        double opt[2]
+        int want_sum
+    ctypedef struct fl_rows_job:
+        fl_intp n
+        fl_intp k
+        const char *lab
+        fl_intp slab
+        int lab_kind
+        const char *t
+        fl_intp st0
+        fl_intp st1
+        const char *p
+        fl_intp sp0
+        fl_intp sp1
+        const char *w
+        fl_intp sw
+        char *lo
+        fl_intp slo
+        char *g
+        fl_intp sg0
+        fl_intp sg1
         double gscale
         double opt[2]
         int want_sum
     int FL_BLOCK
-    int fl_ew_index(const char *name)
-    int fl_ew_count()
-    const char *fl_ew_name(int i)
-    int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, double *sums)
-    int fl_wsum_run(int f32, const fl_ew_job *job, int n_threads, double *sum_w)
-    uint64_t fl_floor_read(const uint64_t *a, const uint64_t *b, fl_intp nwords)
-    void fl_floor_read_write(const uint64_t *a, const uint64_t *b, uint64_t *out, fl_intp nwords)
+    int FL_ROWBLOCK
+    int FL_LAB_NONE, FL_LAB_I8, FL_LAB_U8, FL_LAB_I16, FL_LAB_U16, FL_LAB_I32, FL_LAB_U32
+    int FL_LAB_I64, FL_LAB_U64
+    int fl_loss_index(const char *name, int *kind)
+    int fl_loss_count()
+    const char *fl_loss_name(int i)
+    int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result *res)
+    int fl_rows_run(int loss, int f32, const fl_rows_job *job, int n_threads, fl_result *res)
+    int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block,
+                    int n_threads, double *sum_w)
+    uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb)
+    void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out,
+                             fl_intp nb)
     int fl_have_openmp()
+    int fl_have_libmvec()
     int fl_omp_max_threads()
     const char *fl_simd_path()
 
@@ -55,6 +91,8 @@ cdef enum:
     RED_SUM = 1
     RED_NONE = 2
     MAX_OPTS = 2
+    KIND_EW = 0
+    KIND_ROWS = 1
     # below this many elements the GIL is kept: releasing it costs more than the work
     NOGIL_MIN = 4096
     # automatic threading: minimum elements per thread, by what bounds the loss
@@ -69,30 +107,44 @@ cdef object _default_backend = "numpy"
 cdef object _ndarray = np.ndarray
 
 BLOCK = FL_BLOCK
-KERNEL_NAMES = tuple(fl_ew_name(i).decode() for i in range(fl_ew_count()))
+ROWBLOCK = FL_ROWBLOCK
+KERNEL_NAMES = tuple(fl_loss_name(i).decode() for i in range(fl_loss_count()))
 
-_CHECKS = {"any": 0, "positive": 1, "nonnegative": 2, "unit_interval": 3}
+_CHECKS = {"any": 0, "positive": 1, "nonnegative": 2, "unit_interval": 3, "eps": 4}
 
 
 cdef class Kernel:
     """Handle binding one table entry to its C kernel (given to the API)."""
     cdef readonly object loss
     cdef int kid
+    cdef int kind
     cdef int nopts
     cdef int check[MAX_OPTS]
-    cdef int compute_bound
+    cdef double none_value[MAX_OPTS]
+    cdef bint none_ok[MAX_OPTS]
+    cdef bint compute_bound
+    cdef bint dense_targets_ok
+    cdef bint labels_ok
 
     def __init__(self, loss):
+        cdef int kind = -1
         self.loss = loss
-        self.kid = fl_ew_index(loss.name.encode())
+        self.kid = fl_loss_index(loss.name.encode(), &kind)
         if self.kid < 0:
             raise ImportError(f"fastloss: the compiled table has no kernel for {loss.name!r}")
+        self.kind = kind
+        if (kind == KIND_ROWS) != (loss.kind == "rows"):
+            raise ImportError(f"fastloss: {loss.name!r} is {loss.kind} in the table but not in C")
         self.nopts = len(loss.options)
         if self.nopts > MAX_OPTS:
             raise ImportError(f"fastloss: {loss.name!r} has more than {MAX_OPTS} options")
         for i, o in enumerate(loss.options):
             self.check[i] = _CHECKS[o.check]
+            self.none_ok[i] = o.none is not None
+            self.none_value[i] = o.none if o.none is not None else 0.0
         self.compute_bound = loss.bound == "compute"
+        self.labels_ok = loss.targets in ("labels", "labels_or_probs")
+        self.dense_targets_ok = loss.targets in ("probs", "labels_or_probs")
 
 
 cdef inline bint _opt_ok(int check, double v) noexcept:
@@ -101,13 +153,13 @@ cdef inline bint _opt_ok(int check, double v) noexcept:
     if check == 2:
         return v >= 0 and isfinite(v)
     if check == 3:
-        return 0 <= v < 1
+        return 0 <= v <= 1
+    if check == 4:
+        return 0 < v < 0.5
     return isfinite(v)
 
 
 cdef inline int _red_code(object reduction):
-    if reduction is None:
-        return -1
     if reduction == "mean":
         return RED_MEAN
     if reduction == "sum":
@@ -125,54 +177,85 @@ cdef inline bint _overlaps(cnp.ndarray a, cnp.ndarray b) noexcept:
     return na > 0 and nb > 0 and a0 < b0 + nb and b0 < a0 + na
 
 
-cdef int _auto_threads(Kernel k, Py_ssize_t n):
+cdef int _auto_threads(Kernel k, Py_ssize_t nelem):
     cdef Py_ssize_t per = MIN_PER_THREAD_COMPUTE if k.compute_bound else MIN_PER_THREAD_MEMORY
     cdef Py_ssize_t t
-    if n < 2 * per:
+    if nelem < 2 * per:
         return 1
     t = fl_omp_max_threads()
-    if t > n // per:
-        t = n // per
+    if t > nelem // per:
+        t = nelem // per
     return <int>max(1, min(t, MAX_THREADS))
 
 
-cdef inline void _bind(const char **ptr, fl_intp *stride, cnp.ndarray a) noexcept:
-    ptr[0] = cnp.PyArray_BYTES(a)
-    stride[0] = cnp.PyArray_STRIDE(a, 0) if cnp.PyArray_NDIM(a) > 0 else cnp.PyArray_ITEMSIZE(a)
+cdef inline bint _native_c(cnp.ndarray a) noexcept:
+    return cnp.PyArray_ISCARRAY_RO(a) and cnp.PyArray_ISNOTSWAPPED(a)
 
 
-cdef object _execute(Kernel k, int mode, int red, bint f32, fl_ew_job *job,
-                     bint weighted, int n_threads, object value_out, object grad_out):
-    """Run the kernel on a filled job; build the result."""
-    cdef double sums[2]
-    cdef double total_w = <double>job.n
+cdef int _label_kind(cnp.ndarray a):
+    cdef object dt = a.dtype
+    cdef int size = dt.itemsize
+    if dt.kind == "i":
+        return {1: FL_LAB_I8, 2: FL_LAB_I16, 4: FL_LAB_I32, 8: FL_LAB_I64}.get(size, FL_LAB_NONE)
+    if dt.kind == "u":
+        return {1: FL_LAB_U8, 2: FL_LAB_U16, 4: FL_LAB_U32, 8: FL_LAB_U64}.get(size, FL_LAB_NONE)
+    return FL_LAB_NONE
+
+
+cdef inline fl_intp _stride(cnp.ndarray a, int axis) noexcept:
+    return cnp.PyArray_STRIDE(a, axis) if cnp.PyArray_NDIM(a) > axis else cnp.PyArray_ITEMSIZE(a)
+
+
+cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, const char *w,
+                     fl_intp sw, fl_intp n, fl_intp nelem, int n_threads,
+                     object value_out, object grad_out, tuple err_args):
+    """Run the kernel on a filled job (elementwise or rows); build the result.
+
+    err_args = (y_true array, labels array or None, k) for the target error."""
+    cdef fl_result res
+    cdef double total_w = <double>n, gscale = 1.0
     cdef int rc = 0
-    job.want_sum = mode != MODE_GRAD and red != RED_NONE
-    job.gscale = 1.0
+    cdef bint want_sum = mode != MODE_GRAD and red != RED_NONE
+    cdef fl_intp block = FL_ROWBLOCK if k.kind == KIND_ROWS else FL_BLOCK
     if mode != MODE_VALUE and red == RED_MEAN:
-        if weighted:
+        if w != NULL:
             with nogil:
-                rc = fl_wsum_run(f32, job, n_threads, &total_w)
+                rc = fl_wsum_run(f32, w, sw, n, block, n_threads, &total_w)
             if rc:
                 raise MemoryError("fastloss: out of memory for block sums")
-            if total_w == 0:
-                raise zero_weight_error()
-        job.gscale = 1.0 / total_w
-    if job.n >= NOGIL_MIN:
-        with nogil:
-            rc = fl_ew_run(k.kid, f32, job, n_threads, sums)
+            if total_w == 0:  # invalid targets are reported first, as the reference does
+                raise target_error(k.loss, *err_args) or zero_weight_error()
+        gscale = 1.0 / total_w
+    if k.kind == KIND_ROWS:
+        (<fl_rows_job *>job).want_sum = want_sum
+        (<fl_rows_job *>job).gscale = gscale
+        if nelem >= NOGIL_MIN:
+            with nogil:
+                rc = fl_rows_run(k.kid, f32, <fl_rows_job *>job, n_threads, &res)
+        else:
+            rc = fl_rows_run(k.kid, f32, <fl_rows_job *>job, n_threads, &res)
     else:
-        rc = fl_ew_run(k.kid, f32, job, n_threads, sums)
+        (<fl_ew_job *>job).want_sum = want_sum
+        (<fl_ew_job *>job).gscale = gscale
+        if nelem >= NOGIL_MIN:
+            with nogil:
+                rc = fl_ew_run(k.kid, f32, <fl_ew_job *>job, n_threads, &res)
+        else:
+            rc = fl_ew_run(k.kid, f32, <fl_ew_job *>job, n_threads, &res)
     if rc:
-        raise MemoryError("fastloss: out of memory for block sums")
+        raise MemoryError("fastloss: out of memory for the kernel's buffers")
+    if res.bad >= 0:
+        err = target_error(k.loss, *err_args)
+        raise err if err is not None else ValueError(
+            f"{k.loss.name}: invalid target at position {res.bad}")
     if mode == MODE_GRAD:
         return grad_out
     if red == RED_SUM:
-        value = sums[0]
+        value = res.sum
     elif red == RED_MEAN:
-        if sums[1] == 0:
+        if res.sum_w == 0:
             raise zero_weight_error()
-        value = sums[0] / sums[1]
+        value = res.sum / res.sum_w
     else:
         value = value_out
     if mode == MODE_VALUE:
@@ -180,37 +263,65 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, fl_ew_job *job,
     return (value, grad_out)
 
 
+cdef bint _fast_opts(Kernel k, tuple opts, double *out) except -1:
+    cdef int i
+    out[0] = 0.0
+    out[1] = 0.0
+    for i in range(k.nopts):
+        v = opts[i]
+        if v is None and k.none_ok[i]:
+            out[i] = k.none_value[i]
+            continue
+        if type(v) is not float and type(v) is not int:
+            return False
+        out[i] = v
+        if not _opt_ok(k.check[i], out[i]):
+            return False
+    return True
+
+
 cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_threads,
                   object out, tuple opts, int red):
     """The fast path; returns None when its cheap checks do not all hold."""
-    cdef cnp.ndarray yt = <cnp.ndarray>y_true, yp = <cnp.ndarray>y_pred, go
-    cdef int tn = cnp.PyArray_TYPE(yp), i, nt = 1
-    cdef fl_ew_job job
-    cdef Py_ssize_t n
-    if (tn != cnp.NPY_DOUBLE and tn != cnp.NPY_FLOAT) or cnp.PyArray_TYPE(yt) != tn:
+    cdef cnp.ndarray yt = <cnp.ndarray>y_true, yp = <cnp.ndarray>y_pred, go = None
+    cdef int tn = cnp.PyArray_TYPE(yp), nt = 1, nd = cnp.PyArray_NDIM(yp)
+    cdef fl_ew_job ej
+    cdef fl_rows_job rj
+    cdef double o[MAX_OPTS]
+    cdef Py_ssize_t n, nelem = cnp.PyArray_SIZE(yp), kk = 1
+    cdef fl_intp isz = cnp.PyArray_ITEMSIZE(yp)
+    cdef bint labels = False
+    if (tn != cnp.NPY_DOUBLE and tn != cnp.NPY_FLOAT) or not _native_c(yp) or not _native_c(yt):
         return None
-    if not (cnp.PyArray_ISCARRAY_RO(yp) and cnp.PyArray_ISCARRAY_RO(yt)
-            and cnp.PyArray_ISNOTSWAPPED(yp) and cnp.PyArray_ISNOTSWAPPED(yt)
-            and cnp.PyArray_SAMESHAPE(yp, yt)):
-        return None
-    n = cnp.PyArray_SIZE(yp)
+    if k.kind == KIND_ROWS:
+        if nd != 2:
+            return None
+        kk = cnp.PyArray_DIMS(yp)[1]
+        n = cnp.PyArray_DIMS(yp)[0]
+        if kk < k.loss.min_classes:
+            return None
+        if cnp.PyArray_TYPE(yt) == tn and k.dense_targets_ok:
+            if not cnp.PyArray_SAMESHAPE(yp, yt):
+                return None
+        elif k.labels_ok and cnp.PyArray_NDIM(yt) == 1 and cnp.PyArray_DIMS(yt)[0] == n \
+                and _label_kind(yt) != FL_LAB_NONE:
+            labels = True
+        else:
+            return None
+    else:
+        n = nelem
+        if cnp.PyArray_TYPE(yt) != tn or not cnp.PyArray_SAMESHAPE(yp, yt):
+            return None
     if red == RED_MEAN and n == 0:
         return None
     if n_threads is not None:
         if type(n_threads) is not int or n_threads < 1 or n_threads > MAX_THREADS:
             return None
         nt = n_threads
-    else:
-        nt = _auto_threads(k, n) if n >= 2 * MIN_PER_THREAD_COMPUTE else 1
-    job.opt[0] = 0.0
-    job.opt[1] = 0.0
-    for i in range(k.nopts):
-        v = opts[i]
-        if type(v) is not float and type(v) is not int:
-            return None
-        job.opt[i] = v
-        if not _opt_ok(k.check[i], job.opt[i]):
-            return None
+    elif nelem >= 2 * MIN_PER_THREAD_COMPUTE:
+        nt = _auto_threads(k, nelem)
+    if not _fast_opts(k, opts, o):
+        return None
     if out is not None:
         if type(out) is not _ndarray:
             return None
@@ -220,26 +331,55 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
                 and not _overlaps(go, yp) and not _overlaps(go, yt)):
             return None
     elif mode != MODE_VALUE:
-        go = <cnp.ndarray>cnp.PyArray_EMPTY(cnp.PyArray_NDIM(yp), cnp.PyArray_DIMS(yp), tn, 0)
-    else:
-        go = None
-    job.n = n
-    job.y = cnp.PyArray_BYTES(yt)
-    job.p = cnp.PyArray_BYTES(yp)
-    job.sy = job.sp = cnp.PyArray_ITEMSIZE(yp)
-    job.w = NULL
-    job.sw = 0
-    job.lo = NULL
-    job.slo = job.sy
+        go = <cnp.ndarray>cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(yp), tn, 0)
     lo = None
     if red == RED_NONE and mode != MODE_GRAD:
-        lo = cnp.PyArray_EMPTY(cnp.PyArray_NDIM(yp), cnp.PyArray_DIMS(yp), tn, 0)
-        job.lo = cnp.PyArray_BYTES(<cnp.ndarray>lo)
-    job.g = NULL
-    job.sg = job.sy
-    if go is not None:
-        job.g = cnp.PyArray_BYTES(go)
-    return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &job, False, nt, lo, go)
+        lo = cnp.PyArray_EMPTY(1 if k.kind == KIND_ROWS else nd, cnp.PyArray_DIMS(yp), tn, 0)
+    if k.kind == KIND_ROWS:
+        rj.n = n
+        rj.k = kk
+        rj.lab = NULL
+        rj.slab = 0
+        rj.lab_kind = FL_LAB_NONE
+        rj.t = NULL
+        rj.st0 = kk * isz
+        rj.st1 = isz
+        if labels:
+            rj.lab = cnp.PyArray_BYTES(yt)
+            rj.slab = cnp.PyArray_ITEMSIZE(yt)
+            rj.lab_kind = _label_kind(yt)
+        else:
+            rj.t = cnp.PyArray_BYTES(yt)
+        rj.p = cnp.PyArray_BYTES(yp)
+        rj.sp0 = kk * isz
+        rj.sp1 = isz
+        rj.w = NULL
+        rj.sw = 0
+        rj.lo = cnp.PyArray_BYTES(<cnp.ndarray>lo) if lo is not None else NULL
+        rj.slo = isz
+        rj.g = cnp.PyArray_BYTES(go) if go is not None else NULL
+        rj.sg0 = kk * isz
+        rj.sg1 = isz
+        rj.opt[0] = o[0]
+        rj.opt[1] = o[1]
+        return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &rj, NULL, 0, n, nelem, nt, lo, go,
+                        (None if labels else yt, yt if labels else None, kk))
+    ej.n = n
+    ej.y = cnp.PyArray_BYTES(yt)
+    ej.p = cnp.PyArray_BYTES(yp)
+    ej.sy = ej.sp = isz
+    ej.w = NULL
+    ej.sw = 0
+    ej.lo = cnp.PyArray_BYTES(<cnp.ndarray>lo) if lo is not None else NULL
+    ej.slo = isz
+    ej.g = cnp.PyArray_BYTES(go) if go is not None else NULL
+    ej.sg = isz
+    ej.aux = NULL
+    ej.aux_period = 1
+    ej.opt[0] = o[0]
+    ej.opt[1] = o[1]
+    return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &ej, NULL, 0, n, nelem, nt, lo, go,
+                    (yt, None, 1))
 
 
 def _flat(a, order):
@@ -249,45 +389,140 @@ def _flat(a, order):
     return a.reshape(-1, order=order)
 
 
+def _rows2d(a, k):
+    """(n, k) view of ``a`` (classes last), copying only if no two strides walk it."""
+    if not a.flags.aligned:
+        a = a.copy()
+    return a.reshape(-1, k)
+
+
+def _writable_view(g, shape2):
+    """A view of g with shape2 to write into, or a temporary (then copied back)."""
+    v = g.reshape(shape2, order="C") if len(shape2) == 2 else None
+    if v is None:
+        return None
+    if g.size and not np.may_share_memory(v, g):
+        return np.empty(shape2, g.dtype)
+    return v
+
+
 cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sample_weight,
                      object reduction, object n_threads, object out, tuple opts):
-    cdef fl_ew_job job
-    cdef int red, i
+    cdef fl_ew_job ej
+    cdef fl_rows_job rj
+    cdef int red, i, nt
+    cdef const char *wp = NULL
+    cdef fl_intp wst = 0
     p = prepare(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
     red = _red_code(p.reduction)
     yp = p.y_pred
-    order = "F" if (yp.flags.f_contiguous and not yp.flags.c_contiguous) else "C"
     f32 = p.dtype == np.float32
+    nelem = yp.size
+    nt = p.n_threads if p.n_threads is not None else _auto_threads(k, nelem)
+    lo = None
+    g = None
+    if red == RED_NONE and mode != MODE_GRAD:
+        lo = np.empty(p.rows_shape, p.dtype)
+    if mode != MODE_VALUE:
+        g = out if out is not None else np.empty(p.shape, p.dtype)
+    if k.kind == KIND_ROWS:
+        kk = p.k
+        p2 = _rows2d(yp, kk)
+        rj.n = p.n
+        rj.k = kk
+        rj.p = cnp.PyArray_BYTES(<cnp.ndarray>p2)
+        rj.sp0 = _stride(p2, 0)
+        rj.sp1 = _stride(p2, 1)
+        rj.lab = NULL
+        rj.slab = 0
+        rj.lab_kind = FL_LAB_NONE
+        rj.t = NULL
+        rj.st0 = rj.st1 = 0
+        if p.labels is not None:
+            lab = _flat(p.labels, "C")
+            rj.lab = cnp.PyArray_BYTES(<cnp.ndarray>lab)
+            rj.slab = _stride(lab, 0)
+            rj.lab_kind = _label_kind(lab)
+            if rj.lab_kind == FL_LAB_NONE:  # e.g. a platform's 16-byte integer
+                lab = lab.astype(np.int64)
+                rj.lab = cnp.PyArray_BYTES(<cnp.ndarray>lab)
+                rj.slab = 8
+                rj.lab_kind = FL_LAB_I64
+        else:
+            t2 = _rows2d(p.y_true, kk)
+            rj.t = cnp.PyArray_BYTES(<cnp.ndarray>t2)
+            rj.st0 = _stride(t2, 0)
+            rj.st1 = _stride(t2, 1)
+        if p.weight is not None:
+            w_f = _flat(p.weight, "C")
+            wp = cnp.PyArray_BYTES(<cnp.ndarray>w_f)
+            wst = _stride(w_f, 0)
+        rj.w = wp
+        rj.sw = wst
+        rj.lo = NULL
+        rj.slo = 0
+        if lo is not None:
+            lo_f = _flat(lo, "C")
+            rj.lo = cnp.PyArray_BYTES(<cnp.ndarray>lo_f)
+            rj.slo = _stride(lo_f, 0)
+        rj.g = NULL
+        rj.sg0 = rj.sg1 = 0
+        if g is not None:
+            g2 = _writable_view(g, (p.n, kk))
+            rj.g = cnp.PyArray_BYTES(<cnp.ndarray>g2)
+            rj.sg0 = _stride(g2, 0)
+            rj.sg1 = _stride(g2, 1)
+        rj.opt[0] = rj.opt[1] = 0.0
+        for i in range(k.nopts):
+            rj.opt[i] = p.opts[i]
+        res = _execute(k, mode, red, f32, &rj, wp, wst, p.n, nelem, nt, lo, g,
+                       (p.y_true, p.labels, kk))
+        if g is not None and g.size and not np.may_share_memory(g2, g):
+            g[...] = g2.reshape(p.shape)
+        return res
+    # elementwise: one stride per array, in the memory order of y_pred
+    order = "F" if (yp.flags.f_contiguous and not yp.flags.c_contiguous and p.aux is None) else "C"
     yt_f, yp_f = _flat(p.y_true, order), _flat(yp, order)
-    job.n = p.n
-    _bind(&job.y, &job.sy, yt_f)
-    _bind(&job.p, &job.sp, yp_f)
-    job.w = NULL
-    job.sw = 0
+    ej.n = p.n
+    ej.y = cnp.PyArray_BYTES(<cnp.ndarray>yt_f)
+    ej.sy = _stride(yt_f, 0)
+    ej.p = cnp.PyArray_BYTES(<cnp.ndarray>yp_f)
+    ej.sp = _stride(yp_f, 0)
     if p.weight is not None:
         w_f = _flat(p.weight, order)
-        _bind(&job.w, &job.sw, w_f)
-    job.opt[0] = job.opt[1] = 0.0
+        wp = cnp.PyArray_BYTES(<cnp.ndarray>w_f)
+        wst = _stride(w_f, 0)
+    ej.w = wp
+    ej.sw = wst
+    ej.aux = NULL
+    ej.aux_period = 1
+    if p.aux is not None:
+        aux = np.ascontiguousarray(p.aux)
+        ej.aux = cnp.PyArray_BYTES(<cnp.ndarray>aux)
+        ej.aux_period = aux.shape[0]
+    ej.opt[0] = ej.opt[1] = 0.0
     for i in range(k.nopts):
-        job.opt[i] = p.opts[i]
-    job.lo = NULL
-    job.slo = 0
-    lo = None
-    if red == RED_NONE and mode != MODE_GRAD:
+        ej.opt[i] = p.opts[i]
+    ej.lo = NULL
+    ej.slo = 0
+    if lo is not None:
         lo = np.empty(p.shape, p.dtype, order=order)
-        _bind(<const char **>&job.lo, &job.slo, _flat(lo, order))
-    job.g = NULL
-    job.sg = 0
-    g = g_flat = None
-    if mode != MODE_VALUE:
-        g = out if out is not None else np.empty(p.shape, p.dtype, order=order)
+        lo_f = _flat(lo, order)
+        ej.lo = cnp.PyArray_BYTES(<cnp.ndarray>lo_f)
+        ej.slo = _stride(lo_f, 0)
+    ej.g = NULL
+    ej.sg = 0
+    g_flat = None
+    if g is not None:
+        if out is None:
+            g = np.empty(p.shape, p.dtype, order=order)
         g_flat = g.reshape(-1, order=order)
-        if not np.may_share_memory(g_flat, g) and g.size > 0:
+        if g.size and not np.may_share_memory(g_flat, g):
             g_flat = np.empty(g.size, p.dtype)  # out cannot be walked with one stride
-        _bind(<const char **>&job.g, &job.sg, g_flat)
-    nt = p.n_threads if p.n_threads is not None else _auto_threads(k, p.n)
-    res = _execute(k, mode, red, f32, &job, p.weight is not None, nt, lo, g)
-    if g is not None and g.size > 0 and not np.may_share_memory(g_flat, g):
+        ej.g = cnp.PyArray_BYTES(<cnp.ndarray>g_flat)
+        ej.sg = _stride(g_flat, 0)
+    res = _execute(k, mode, red, f32, &ej, wp, wst, p.n, nelem, nt, lo, g, (p.y_true, None, 1))
+    if g is not None and g.size and not np.may_share_memory(g_flat, g):
         g[...] = g_flat.reshape(p.shape, order=order)
     return res
 
@@ -301,9 +536,11 @@ def call(Kernel k, int mode, y_true, y_pred, sample_weight, reduction, n_threads
         if _reference is None:
             from . import reference
             _reference = reference
-        return _reference._call(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
-    if sample_weight is None and type(y_pred) is _ndarray and type(y_true) is _ndarray:
-        red = _red_code(reduction) if type(reduction) is str else -1
+        return _reference._call(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads,
+                                out, opts)
+    if sample_weight is None and type(y_pred) is _ndarray and type(y_true) is _ndarray \
+            and type(reduction) is str:
+        red = _red_code(reduction)
         if red >= 0:
             res = _fast(k, mode, y_true, y_pred, n_threads, out, opts, red)
             if res is not None:
@@ -312,23 +549,23 @@ def call(Kernel k, int mode, y_true, y_pred, sample_weight, reduction, n_threads
 
 
 def _floor(a, b, out=None):
-    """Benchmark floor: read the bytes of the equal-sized contiguous arrays a
-    and b (and write out's): no arithmetic beyond an OR per word."""
+    """Benchmark floor: read every byte of the contiguous arrays a and b (and
+    write out, of b's size) doing nothing but an OR per 64-bit word."""
     cdef cnp.ndarray x = np.ascontiguousarray(a), y = np.ascontiguousarray(b), z
-    if x.nbytes != y.nbytes or x.nbytes % 8:
-        raise ValueError("a and b must have the same number of bytes, a multiple of 8")
-    cdef fl_intp nw = x.nbytes // 8
+    cdef fl_intp na = x.nbytes // 8, nb = y.nbytes // 8
     cdef uint64_t r = 0
     if out is None:
         with nogil:
-            r = fl_floor_read(<const uint64_t *>cnp.PyArray_BYTES(x), <const uint64_t *>cnp.PyArray_BYTES(y), nw)
+            r = fl_floor_read(<const uint64_t *>cnp.PyArray_BYTES(x), na,
+                              <const uint64_t *>cnp.PyArray_BYTES(y), nb)
         return int(r)
     z = out
-    if not z.flags.c_contiguous or z.nbytes != x.nbytes:
-        raise ValueError("out must be contiguous with the bytes of a")
+    if not z.flags.c_contiguous or z.nbytes != y.nbytes:
+        raise ValueError("out must be contiguous, with the bytes of b")
     with nogil:
-        fl_floor_read_write(<const uint64_t *>cnp.PyArray_BYTES(x), <const uint64_t *>cnp.PyArray_BYTES(y),
-                            <uint64_t *>cnp.PyArray_BYTES(z), nw)
+        fl_floor_read_write(<const uint64_t *>cnp.PyArray_BYTES(x), na,
+                            <const uint64_t *>cnp.PyArray_BYTES(y),
+                            <uint64_t *>cnp.PyArray_BYTES(z), nb)
     return out
 
 
@@ -342,7 +579,9 @@ def info():
     return {
         "simd": fl_simd_path().decode(),
         "openmp": bool(fl_have_openmp()),
+        "libmvec": bool(fl_have_libmvec()),
         "omp_max_threads": fl_omp_max_threads(),
         "block": FL_BLOCK,
+        "rowblock": FL_ROWBLOCK,
         "kernels": KERNEL_NAMES,
     }

@@ -15,47 +15,78 @@ from typing import Callable
 import numpy as np
 
 
+_CHECKS = {  # check -> (predicate, what the message asks for)
+    "positive": (lambda v: v > 0 and math.isfinite(v), "a finite number > 0"),
+    "nonnegative": (lambda v: v >= 0 and math.isfinite(v), "a finite number >= 0"),
+    "unit_interval": (lambda v: 0 <= v <= 1, "in [0, 1]"),
+    "eps": (lambda v: 0 < v < 0.5, "in (0, 0.5)"),
+    "any": (math.isfinite, "finite"),
+}
+
+
 @dataclass(frozen=True)
 class Option:
-    """A scalar loss option (keyword-only argument)."""
+    """A scalar loss option (keyword-only argument).
+
+    ``none``: the value meant by passing None (None is then the default);
+    ``columns``: a 1-D array of one value per column of a 2-D input is also
+    accepted (each value checked like the scalar)."""
 
     name: str
-    default: float
-    check: str  # "positive" | "nonnegative" | "unit_interval" | "any"
+    default: object
+    check: str  # a key of _CHECKS
     doc: str
+    none: float | None = None
+    columns: bool = False
 
     def validate(self, value):
+        """The option as a float (or, for ``columns``, a 1-D float64 array)."""
+        if value is None and self.none is not None:
+            return self.none
+        pred, want = _CHECKS[self.check]
+        if self.columns and isinstance(value, (list, tuple, np.ndarray)):
+            a = np.asarray(value)
+            if a.dtype.kind not in "iuf" or a.ndim != 1:
+                raise ValueError(f"{self.name} must be a scalar or a 1-D array of numbers, "
+                                 f"got an array of shape {a.shape} and dtype {a.dtype}")
+            a = a.astype(np.float64)
+            if not all(pred(float(v)) for v in a):
+                raise ValueError(f"{self.name} must have every entry {want}")
+            return a
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise TypeError(f"{self.name} must be a real number, got {type(value).__name__}")
         v = float(value)
-        ok = {
-            "positive": v > 0 and math.isfinite(v),
-            "nonnegative": v >= 0 and math.isfinite(v),
-            "unit_interval": 0 <= v < 1,
-            "any": math.isfinite(v),
-        }[self.check]
-        if not ok:
-            want = {
-                "positive": "a finite number > 0",
-                "nonnegative": "a finite number >= 0",
-                "unit_interval": "in [0, 1)",
-                "any": "finite",
-            }[self.check]
+        if not pred(v):
             raise ValueError(f"{self.name} must be {want}, got {value!r}")
         return v
 
 
 @dataclass(frozen=True)
 class Loss:
+    """One loss.
+
+    kind "elementwise": ``value``/``deriv`` map same-shape (y, p) to the
+    per-element loss and its derivative.  kind "rows": p is (n, k) with the
+    classes on the last axis, and ``value``/``deriv`` map (targets, p) to the
+    n row losses and the (n, k) derivative of each row loss.
+    ``targets``: "same" (elementwise), "probs" (dense (n, k)), "labels"
+    (integers (n,)) or "labels_or_probs".
+    ``valid``: None, or a function of the targets giving a boolean mask of the
+    valid ones (``valid_rule`` says what valid means, for the message)."""
+
     name: str
-    kind: str  # "elementwise" (later: "multiclass", ...)
+    kind: str
     summary: str
-    formula: str  # per-element value, as documented
-    gradient: str  # per-element derivative w.r.t. the prediction
-    value: Callable  # reference: per-element loss, the textbook NumPy formula
-    deriv: Callable  # reference: per-element derivative w.r.t. y_pred
+    formula: str  # the loss (per element or per row), as documented
+    gradient: str  # its derivative w.r.t. the prediction
+    value: Callable  # reference: the textbook NumPy formula
+    deriv: Callable  # reference: its derivative w.r.t. the prediction
     options: tuple = field(default_factory=tuple)
     pred_name: str = "y_pred"
+    targets: str = "same"
+    valid: Callable | None = None
+    valid_rule: str = ""
+    min_classes: int = 1
     # bench / auto-threading hint: "memory" bound or "compute" bound
     bound: str = "memory"
 
@@ -65,6 +96,10 @@ class Loss:
 
 
 # ---- reference formulas: written the way the textbook reads ----------------
+
+def _eps(eps, p):
+    """eps raised so that 1 - eps stays below 1 in p's dtype (2**-24 in float32)."""
+    return max(eps, 2.0**-24 if p.dtype == np.float32 else 2.0**-53)
 
 def _mse(y_true, y_pred):
     return (y_true - y_pred) ** 2
@@ -92,6 +127,135 @@ def _huber_d(y_true, y_pred, delta):
     return np.where(np.abs(r) <= delta, r, delta * np.sign(r))
 
 
+def _bce(y_true, y_prob, eps):
+    p = np.clip(y_prob, _eps(eps, y_prob), 1 - _eps(eps, y_prob))
+    return -(y_true * np.log(p) + (1 - y_true) * np.log1p(-p))  # log1p(-p) = log(1 - p)
+
+
+def _bce_d(y_true, y_prob, eps):
+    p = np.clip(y_prob, _eps(eps, y_prob), 1 - _eps(eps, y_prob))
+    return (p - y_true) / (p * (1 - p))
+
+
+def _in_unit_interval(y):
+    return (y >= 0) & (y <= 1)
+
+
+def _bce_logits(y_true, logits, pos_weight):
+    softplus_neg = np.maximum(-logits, 0) + np.log1p(np.exp(-np.abs(logits)))
+    return (1 - y_true) * logits + (1 + (pos_weight - 1) * y_true) * softplus_neg
+
+
+def _bce_logits_d(y_true, logits, pos_weight):
+    e = np.exp(-np.abs(logits))
+    sigmoid_neg = np.where(logits >= 0, e, 1) / (1 + e)
+    return (1 - y_true) - (1 + (pos_weight - 1) * y_true) * sigmoid_neg
+
+
+def _hinge(y_true, scores):
+    return np.maximum(0, 1 - y_true * scores)
+
+
+def _hinge_d(y_true, scores):
+    ys = y_true * scores
+    return np.where(np.isnan(ys), ys, np.where(ys < 1, -y_true, 0))  # NaN stays NaN
+
+
+def _plus_minus_one(y):
+    return (y == 1) | (y == -1)
+
+
+def _squared_hinge(y_true, scores):
+    return np.maximum(0, 1 - y_true * scores) ** 2
+
+
+def _squared_hinge_d(y_true, scores):
+    return -2 * y_true * np.maximum(0, 1 - y_true * scores)
+
+
+def _cce(y_true, y_prob, eps):
+    p = np.clip(y_prob, _eps(eps, y_prob), 1 - _eps(eps, y_prob))
+    return -np.sum(y_true * np.log(p), axis=-1)
+
+
+def _cce_d(y_true, y_prob, eps):
+    p = np.clip(y_prob, _eps(eps, y_prob), 1 - _eps(eps, y_prob))
+    return -y_true / p
+
+
+def _picked(y_prob, labels):
+    return y_prob[np.arange(len(labels)), labels]
+
+
+def _scce(labels, y_prob, eps):
+    return -np.log(np.clip(_picked(y_prob, labels), _eps(eps, y_prob), 1 - _eps(eps, y_prob)))
+
+
+def _scce_d(labels, y_prob, eps):
+    g = np.zeros_like(y_prob)
+    p = np.clip(_picked(y_prob, labels), _eps(eps, y_prob), 1 - _eps(eps, y_prob))
+    g[np.arange(len(labels)), labels] = -1 / p
+    return g
+
+
+def _smoothed_targets(y_true, logits, label_smoothing):
+    k = logits.shape[-1]
+    if y_true.ndim == logits.ndim - 1:  # integer labels
+        t = np.zeros_like(logits)
+        t[np.arange(len(y_true)), y_true] = 1
+    else:
+        t = y_true
+    return (1 - label_smoothing) * t + label_smoothing / k
+
+
+def _log_softmax(z):
+    m = np.max(z, axis=-1, keepdims=True)
+    return z - m - np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True))
+
+
+def _softmax_ce(y_true, logits, label_smoothing):
+    logp = _log_softmax(logits)
+    if y_true.ndim == logits.ndim - 1:  # labels: the label's log-probability (as torch's nll)
+        loss = -_picked(logp, y_true)
+        if label_smoothing:
+            loss = (1 - label_smoothing) * loss - label_smoothing / logits.shape[-1] * np.sum(logp, axis=-1)
+        return loss
+    return -np.sum(_smoothed_targets(y_true, logits, label_smoothing) * logp, axis=-1)
+
+
+def _softmax_ce_d(y_true, logits, label_smoothing):
+    t = _smoothed_targets(y_true, logits, label_smoothing)
+    return np.exp(_log_softmax(logits)) * np.sum(t, axis=-1, keepdims=True) - t
+
+
+def _crammer_singer(labels, scores):
+    n = np.arange(len(labels))
+    rivals = scores.copy()
+    rivals[n, labels] = -np.inf
+    rival = np.argmax(np.where(np.isnan(rivals), -np.inf, rivals), axis=-1)  # first arg-max
+    margin = 1 - (scores[n, labels] - rivals[n, rival])
+    nan_row = np.isnan(scores).any(axis=-1)
+    return margin, rival, nan_row
+
+
+def _multiclass_hinge(labels, scores):
+    margin, _, nan_row = _crammer_singer(labels, scores)
+    return np.where(nan_row, np.nan, np.maximum(0, margin))
+
+
+def _multiclass_hinge_d(labels, scores):
+    margin, rival, nan_row = _crammer_singer(labels, scores)
+    g = np.zeros_like(scores)
+    v = np.flatnonzero(margin > 0)
+    g[v, rival[v]] = 1
+    g[v, labels[v]] = -1
+    g[nan_row] = np.nan
+    return g
+
+
+_EPS = Option("eps", 1e-15, "eps", "Probabilities are clipped to [eps, 1 - eps] (eps is raised to "
+              "2**-24 for float32, 2**-53 for float64, so that 1 - eps stays below 1).")
+
 LOSSES = (
     Loss(
         "mse", "elementwise", "Mean squared error, for regression.",
@@ -107,6 +271,72 @@ LOSSES = (
         "r**2/2 if |r| <= delta else delta (|r| - delta/2), r = y_pred - y_true",
         "r if |r| <= delta else delta sign(r)", _huber, _huber_d,
         options=(Option("delta", 1.0, "positive", "Threshold between the quadratic and linear parts (> 0)."),),
+    ),
+    Loss(
+        "binary_cross_entropy", "elementwise",
+        "Binary cross-entropy on probabilities (the seed's formula), soft labels allowed.",
+        "-(y log q + (1 - y) log(1 - q)), q = clip(y_prob, eps, 1 - eps)",
+        "(q - y) / (q (1 - q)) at the clipped q (the clip guards the logs and is not "
+        "differentiated, so saturated predictions keep a learning signal)",
+        _bce, _bce_d, options=(_EPS,), pred_name="y_prob",
+        valid=_in_unit_interval, valid_rule="in [0, 1]", bound="compute",
+    ),
+    Loss(
+        "binary_cross_entropy_with_logits", "elementwise",
+        "Binary cross-entropy on logits, stable for every finite logit "
+        "(as torch.nn.functional.binary_cross_entropy_with_logits).",
+        "(1 - y) z + (1 + (w+ - 1) y) softplus(-z), softplus(-z) = max(-z, 0) + log1p(exp(-|z|))",
+        "(1 - y) - (1 + (w+ - 1) y) sigmoid(-z)  (sigmoid(z) - y when pos_weight is 1)",
+        _bce_logits, _bce_logits_d,
+        options=(Option("pos_weight", None, "positive",
+                        "Weight w+ of the positive targets: a positive scalar, or a 1-D array of one "
+                        "positive weight per column of a 2-D input (multi-label). None means 1.",
+                        none=1.0, columns=True),),
+        pred_name="logits", bound="compute",
+    ),
+    Loss(
+        "hinge", "elementwise", "Hinge loss of SVMs; labels are -1 or +1.",
+        "max(0, 1 - y s)", "-y where y s < 1, else 0 (the seed's subgradient)",
+        _hinge, _hinge_d, pred_name="scores", valid=_plus_minus_one, valid_rule="-1 or +1",
+    ),
+    Loss(
+        "squared_hinge", "elementwise", "Squared hinge loss; labels are -1 or +1.",
+        "max(0, 1 - y s)**2", "-2 y max(0, 1 - y s)",
+        _squared_hinge, _squared_hinge_d, pred_name="scores", valid=_plus_minus_one,
+        valid_rule="-1 or +1",
+    ),
+    Loss(
+        "categorical_cross_entropy", "rows",
+        "Categorical cross-entropy on probabilities (the seed's formula); targets one-hot or "
+        "probabilities, classes on the last axis.",
+        "-sum_j y_j log(clip(p_j, eps, 1 - eps)) per row",
+        "-y / p at the clipped p", _cce, _cce_d, options=(_EPS,), pred_name="y_prob",
+        targets="probs", valid=_in_unit_interval, valid_rule="in [0, 1]", bound="compute",
+    ),
+    Loss(
+        "sparse_categorical_cross_entropy", "rows",
+        "Categorical cross-entropy with integer class labels (n,) and probabilities (n, k).",
+        "-log(clip(p[label], eps, 1 - eps)) per row",
+        "-1 / p[label] at the label (clipped p), 0 elsewhere", _scce, _scce_d,
+        options=(_EPS,), pred_name="y_prob", targets="labels", bound="compute",
+    ),
+    Loss(
+        "softmax_cross_entropy", "rows",
+        "Cross-entropy of softmax(logits), log-softmax computed stably per row (as "
+        "torch.nn.functional.cross_entropy); targets are integer labels (n,) or probabilities (n, k).",
+        "-sum_j t_j log_softmax(z)_j per row, t = (1 - ls) target + ls / k",
+        "softmax(z) sum_j t_j - t", _softmax_ce, _softmax_ce_d,
+        options=(Option("label_smoothing", 0.0, "unit_interval",
+                        "Mix the target with the uniform distribution (0 <= ls <= 1), as torch."),),
+        pred_name="logits", targets="labels_or_probs", bound="compute",
+    ),
+    Loss(
+        "multiclass_hinge", "rows",
+        "Crammer-Singer multi-class hinge loss (as sklearn.metrics.hinge_loss for multi-class input).",
+        "max(0, 1 - (s_label - max_{j != label} s_j)) per row",
+        "+1 at the first arg-max rival, -1 at the label, where the margin is violated",
+        _multiclass_hinge, _multiclass_hinge_d, pred_name="scores", targets="labels",
+        min_classes=2,
     ),
 )
 

@@ -1,9 +1,9 @@
 """Input checking and normalisation shared by both backends.
 
 Both backends raise the same exceptions for the same inputs because they both
-go through :func:`prepare`.  The compiled backend only comes here when its
-cheap fast-path checks (contiguous native float arrays, no weights, defaults)
-do not hold.
+go through :func:`prepare` (the compiled backend only when its cheap
+fast-path checks do not hold) and build target errors with
+:func:`target_error`.
 """
 from __future__ import annotations
 
@@ -17,8 +17,12 @@ MAX_THREADS = 256  # explicit n_threads above this are capped (documented)
 
 
 class Prepared:
-    __slots__ = ("loss", "mode", "dtype", "shape", "y_true", "y_pred", "weight",
-                 "reduction", "n_threads", "opts", "out", "n")
+    """Validated inputs.  Elementwise: y_true, y_pred, weight of one shape.
+    Rows: y_pred (..., k); y_true labels (...) of an integer dtype or dense
+    (..., k); weight (...)."""
+
+    __slots__ = ("loss", "mode", "dtype", "shape", "y_true", "y_pred", "weight", "labels",
+                 "reduction", "n_threads", "opts", "aux", "out", "n", "k", "rows_shape")
 
 
 def compute_dtype(dtype):
@@ -31,12 +35,16 @@ def compute_dtype(dtype):
     return None
 
 
-def as_array(x, name, dtype=None):
-    """``x`` as an ndarray in ``dtype`` (native byte order), TypeError if not numeric."""
+def _asarray(x, name):
     try:
-        a = np.asarray(x)
+        return np.asarray(x)
     except (ValueError, TypeError) as e:  # ragged lists and the like
         raise ValueError(f"{name} could not be read as an array: {e}") from None
+
+
+def as_array(x, name, dtype=None):
+    """``x`` as an ndarray in ``dtype`` (native byte order), TypeError if not numeric."""
+    a = _asarray(x, name)
     ct = compute_dtype(a.dtype)
     if ct is None:
         raise TypeError(
@@ -45,6 +53,20 @@ def as_array(x, name, dtype=None):
     target = ct if dtype is None else dtype
     if a.dtype != target:  # also converts byte-swapped arrays to native order
         a = a.astype(target)
+    return a
+
+
+def as_labels(x, name="y_true"):
+    """Integer class labels, any integer dtype (kept; byte-swapped made native)."""
+    a = _asarray(x, name)
+    if a.dtype.kind not in "iu":
+        hint = ""
+        if a.dtype.kind in "fb":
+            hint = (" (class labels must be integers: pass labels.astype(np.int64), or "
+                    "probabilities of shape (n, k))")
+        raise TypeError(f"{name} must hold integer class labels; got dtype {a.dtype}{hint}")
+    if not a.dtype.isnative:
+        a = a.astype(a.dtype.newbyteorder("="))
     return a
 
 
@@ -76,12 +98,38 @@ def check_out(out, shape, dtype):
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
     if out.shape != shape:
-        raise ValueError(f"out has shape {out.shape}, expected {shape} (the shape of y_pred)")
+        raise ValueError(f"out has shape {out.shape}, expected {shape} (the shape of the prediction)")
     if out.dtype != dtype:
         raise ValueError(f"out has dtype {out.dtype}, expected {dtype} (the computation dtype)")
     if not out.flags.writeable:
         raise ValueError("out is not writeable")
     return out
+
+
+def _targets(loss, p, y_true, yp):
+    """Targets of a rows loss: (labels or None, dense or None)."""
+    pname = loss.pred_name
+    lead = yp.shape[:-1]
+    want = loss.targets
+    if want == "labels_or_probs":  # decided by dtype, then by shape
+        y_true = _asarray(y_true, "y_true")
+        if y_true.dtype.kind not in "fb" or y_true.shape == lead:
+            want = "labels"  # (non-integers get as_labels' TypeError, with its hint)
+        elif y_true.shape == yp.shape:
+            want = "probs"
+        else:
+            raise ValueError(f"y_true must be integer labels of shape {lead} or probabilities of "
+                             f"shape {yp.shape}; got shape {y_true.shape}")
+    if want == "labels":
+        lab = as_labels(y_true)
+        if lab.shape != lead:
+            raise ValueError(f"y_true (labels) must have shape {lead} (the rows of {pname} "
+                             f"{yp.shape}); got {lab.shape}")
+        return lab, None
+    yt = as_array(y_true, "y_true", p.dtype)
+    if yt.shape != yp.shape:
+        raise ValueError(f"y_true and {pname} must have the same shape; got {yt.shape} and {yp.shape}")
+    return None, yt
 
 
 def prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
@@ -90,25 +138,44 @@ def prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out
     pname = loss.pred_name
     p.reduction = check_reduction(reduction)
     p.n_threads = check_n_threads(n_threads)
-    p.opts = tuple(o.validate(v) for o, v in zip(loss.options, opts))
+    vals = [o.validate(v) for o, v in zip(loss.options, opts)]
     yp = as_array(y_pred, pname)
     p.dtype = yp.dtype
-    yt = as_array(y_true, "y_true", p.dtype)
-    if yt.shape != yp.shape:
-        raise ValueError(
-            f"y_true and {pname} must have the same shape; got {yt.shape} and {yp.shape}"
-        )
+    p.aux = None
+    for i, v in enumerate(vals):  # a per-column option: kept as aux, scalar slot 1.0
+        if isinstance(v, np.ndarray):
+            if yp.ndim != 2 or v.shape != (yp.shape[1],):
+                raise ValueError(f"{loss.options[i].name} as an array must have one entry per column "
+                                 f"of a 2-D {pname}; got shape {v.shape} for {pname} of shape {yp.shape}")
+            p.aux = v.astype(p.dtype)
+            vals[i] = 1.0
+    p.opts = tuple(vals)
+    if loss.kind == "rows":
+        if yp.ndim < 1 or yp.shape[-1] < loss.min_classes:
+            raise ValueError(f"{pname} must have the classes on its last axis, at least "
+                             f"{loss.min_classes}; got shape {yp.shape}")
+        p.labels, p.y_true = _targets(loss, p, y_true, yp)
+        p.rows_shape, p.k = yp.shape[:-1], yp.shape[-1]
+        wshape, what = p.rows_shape, "one weight per row"
+    else:
+        p.labels = None
+        p.y_true = as_array(y_true, "y_true", p.dtype)
+        if p.y_true.shape != yp.shape:
+            raise ValueError(
+                f"y_true and {pname} must have the same shape; got {p.y_true.shape} and {yp.shape}"
+            )
+        p.rows_shape, p.k = yp.shape, 1
+        wshape, what = yp.shape, f"the shape of {pname}"
     w = None
     if sample_weight is not None:
         w = as_array(sample_weight, "sample_weight", p.dtype)
-        if w.shape != yp.shape:
-            raise ValueError(
-                f"sample_weight must have the shape of {pname} {yp.shape}; got {w.shape}"
-            )
-    p.y_true, p.y_pred, p.weight, p.shape, p.n = yt, yp, w, yp.shape, yp.size
+        if w.shape != wshape:
+            raise ValueError(f"sample_weight must have {what} {wshape}; got {w.shape}")
+    p.y_pred, p.weight, p.shape = yp, w, yp.shape
+    p.n = int(np.prod(p.rows_shape))
     if p.reduction == "mean" and p.n == 0:
-        raise ValueError(f"reduction='mean' of an empty input is undefined (y_pred has shape {yp.shape}); "
-                         "use reduction='sum' (0.0 for empty input)")
+        raise ValueError(f"reduction='mean' of an empty input is undefined ({pname} has shape "
+                         f"{yp.shape}); use reduction='sum' (0.0 for empty input)")
     if out is not None:
         if mode == VALUE:
             raise TypeError("out= is only accepted by the gradient functions")
@@ -118,6 +185,32 @@ def prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out
                 raise ValueError(f"out must not overlap {name}: inputs are never modified")
     p.out = out
     return p
+
+
+def _position(mask):
+    """The first True position of mask in C order, as an int or a tuple of ints."""
+    pos = tuple(int(i) for i in np.unravel_index(int(np.argmax(mask.ravel())), mask.shape))
+    return pos[0] if len(pos) == 1 else pos
+
+
+def target_error(loss, y_true, labels, k):
+    """The ValueError for invalid targets, naming the smallest bad position
+    (C order) and its value, or None if every target is valid."""
+    if labels is not None:
+        bad = (labels < 0) | (labels >= k)
+        if not bad.any():
+            return None
+        pos = _position(bad)
+        return ValueError(f"y_true has a label outside [0, {k}) (the classes of {loss.pred_name}'s "
+                          f"last axis): y_true[{pos}] = {labels[pos]}")
+    if loss.valid is None:
+        return None
+    with np.errstate(invalid="ignore"):
+        bad = ~loss.valid(y_true)
+    if not bad.any():
+        return None
+    pos = _position(bad)
+    return ValueError(f"{loss.name} needs y_true {loss.valid_rule}; got y_true[{pos}] = {y_true[pos]}")
 
 
 def zero_weight_error():

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _api
 from ._losses import GRAD, VALUE
-from ._validate import prepare, zero_weight_error
+from ._validate import prepare, target_error, zero_weight_error
 
 
 def _call(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
@@ -26,10 +26,21 @@ def _call(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, 
 
 def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
     p = prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
+    err = target_error(loss, p.y_true, p.labels, p.k)
+    if err is not None:
+        raise err
+    kw = dict(zip(loss.option_names, p.opts))
+    if p.aux is not None:  # the per-column option, broadcast over the last axis
+        kw[next(o.name for o in loss.options if o.columns)] = p.aux
     # per-element math in the computation dtype (float32 stays float32, as the
     # textbook formula on float32 arrays does); every sum in float64
-    y, yp, w = p.y_true, p.y_pred, p.weight
-    kw = dict(zip(loss.option_names, p.opts))
+    if loss.kind == "rows":
+        target = (p.labels.reshape(-1).astype(np.intp) if p.labels is not None
+                  else p.y_true.reshape(-1, p.k))
+        pred = p.y_pred.reshape(-1, p.k)
+    else:
+        target, pred = p.y_true, p.y_pred
+    w = p.weight
     total_w = None
     if p.reduction == "mean":
         total_w = float(p.n) if w is None else np.sum(w, dtype=np.float64)
@@ -38,7 +49,7 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
 
     value = None
     if mode != GRAD:
-        ell = loss.value(y, yp, **kw)
+        ell = np.reshape(loss.value(target, pred, **kw), p.rows_shape)
         if w is not None:
             ell = w * ell
         if p.reduction == "none":
@@ -50,9 +61,9 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
         if mode == VALUE:
             return value
 
-    d = loss.deriv(y, yp, **kw)
+    d = np.reshape(loss.deriv(target, pred, **kw), p.shape)
     if w is not None:
-        d = w * d
+        d = (w[..., None] if loss.kind == "rows" else w) * d
     if total_w is not None:
         d = d / total_w
     d = np.asarray(d, dtype=p.dtype)

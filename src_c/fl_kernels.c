@@ -1,102 +1,43 @@
 /*
- * fastloss — fused, blocked, deterministic loss kernels.
+ * fastloss — fused, blocked, deterministic elementwise loss kernels, the
+ * block driver, and build facts.
  *
  * Structure
- *   FL_DEFINE_EW(name, T, suffix, CT) instantiates, from the per-element
- *   formula FL_EW_<name> (fl_losses.h), one function that processes a range
- *   of reduction blocks.  Inside a block:
+ *   FL_DEFINE_EW(name, T, suffix, CT, CHECK, AUX) instantiates, from the
+ *   per-element formula FL_EW_<name> (fl_losses.h), one function that
+ *   processes a range of reduction blocks.  Inside a block:
  *     1. inputs with a non-unit stride are gathered into stack buffers;
- *     2. one fused loop computes each element's value and derivative and
+ *     2. losses that validate their targets count invalid ones (vectorized,
+ *        on the block while it is in L1) and locate the first;
+ *     3. one fused loop computes each element's value and derivative and
  *        does, in the same pass, whichever of: accumulate w*loss (and w) into
  *        32 fixed lanes, store w*loss, store the scaled gradient.  The loop
  *        is specialised at compile time on that choice and on weighting;
- *     3. strided outputs are scattered back.
+ *     4. strided outputs are scattered back.
  *   fl_run_blocks splits the blocks over OpenMP threads and combines the
  *   block sums in block order, so the result is bitwise the same for any
  *   number of threads.
  *
- *   The block functions carry target_clones: the loader picks the AVX-512
- *   (x86-64-v4), AVX2 (x86-64-v3) or baseline clone for this CPU once.
- *   Nothing here is compiled with -ffast-math: NaN and inf behave as IEEE says.
+ *   The block functions carry target_clones (fl_common.h).  Nothing here is
+ *   compiled with -ffast-math: NaN and inf behave as IEEE says.
  */
-#include <stdlib.h>
-#include <string.h>
-#include <stdint.h>
-#include <math.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#include "fl_kernels.h"
+#include "fl_common.h"
 #include "fl_losses.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FL_NO_CLONES)
-#define FL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define FL_HAVE_CLONES 1
-#else
-#define FL_CLONES
-#define FL_HAVE_CLONES 0
-#endif
-#define FL_AI static inline __attribute__((always_inline))
-
-typedef void (*fl_blocks_fn)(const fl_ew_job *job, fl_intp b0, fl_intp b1, double *part);
-
-/* ---- fixed-order sums ------------------------------------------------- */
-
-/* Sum m values in FL_LANES lanes (lane = index mod FL_LANES), then a fixed
-   pairwise tree over the lanes.  The order depends only on m, never on the
-   ISA or the thread count.  32 lanes = 4 AVX-512 (8 AVX2) accumulators: enough
-   independent add chains to hide the add latency. */
-#define FL_LANES 32
-FL_AI double fl_lanetree(double *a)
-{
-    for (int h = FL_LANES / 2; h > 0; h /= 2)
-        for (int j = 0; j < h; j++) a[j] += a[j + h];
-    return a[0];
-}
-#define FL_DEFINE_SUMLANES(T, SUF)                                          \
-    FL_AI double fl_sumlanes_##SUF(const T *restrict x, fl_intp m)          \
-    {                                                                       \
-        double a[FL_LANES] = {0};                                           \
-        fl_intp i = 0;                                                      \
-        for (; i + FL_LANES <= m; i += FL_LANES)                            \
-            for (int j = 0; j < FL_LANES; j++) a[j] += (double)x[i + j];    \
-        for (int j = 0; i < m; i++, j++) a[j] += (double)x[i];              \
-        return fl_lanetree(a);                                              \
-    }
-FL_DEFINE_SUMLANES(double, f64)
-FL_DEFINE_SUMLANES(float, f32)
-
-/* ---- strided access ---------------------------------------------------- */
-
-#define FL_DEFINE_GATHER(T, SUF)                                            \
-    FL_AI const T *fl_gather_##SUF(const char *base, fl_intp s, fl_intp i0, \
-                                   fl_intp m, T *buf)                       \
-    {                                                                       \
-        if (s == (fl_intp)sizeof(T)) return (const T *)base + i0;           \
-        const char *q = base + i0 * s;                                      \
-        for (fl_intp i = 0; i < m; i++) buf[i] = *(const T *)(q + i * s);   \
-        return buf;                                                         \
-    }                                                                       \
-    FL_AI void fl_scatter_##SUF(char *base, fl_intp s, fl_intp i0,          \
-                                fl_intp m, const T *buf)                    \
-    {                                                                       \
-        char *q = base + i0 * s;                                            \
-        for (fl_intp i = 0; i < m; i++) *(T *)(q + i * s) = buf[i];         \
-    }
-FL_DEFINE_GATHER(double, f64)
-FL_DEFINE_GATHER(float, f32)
-
-/* ---- the block template ------------------------------------------------ */
+/* ---- the elementwise block template ----------------------------------- */
 
 /* One element k in lane j: value L and derivative D from the loss's formula,
    then whichever of the weighted sum, the per-element loss and the gradient
    this specialisation wants.  Lane j of a[] gets elements j, j+32, j+64, ...
    in order: the same order as fl_sumlanes, so every path sums identically. */
-#define FL_ELEM(NAME, T, CT, k, j)                                            \
+#define FL_ELEM(NAME, T, CT, AUX, k, j)                                          \
     {                                                                         \
         CT L, D;                                                              \
         const CT yy = (CT)y[k], pp = (CT)p[k];                                \
-        FL_EW_##NAME(CT, yy, pp, o0, o1, L, D)                                \
+        FL_EW_##NAME(CT, yy, pp, o0, o1, (AUX ? (CT)ax[k] : o0), L, D)        \
         const CT ww = HW ? (CT)w[k] : (CT)1;                                  \
         const CT wl = HW ? ww * L : L;                                        \
         if (WS) {                                                             \
@@ -107,30 +48,31 @@ FL_DEFINE_GATHER(float, f32)
         if (WG) g[k] = (T)(HW ? gs * (ww * D) : gs * D);                      \
     }
 
-#define FL_DEFINE_EW(NAME, T, SUF, CT)                                        \
+#define FL_DEFINE_EW(NAME, T, SUF, CT, CHECK, AUX)                            \
     FL_AI void fl_ew_loop_##NAME##_##SUF(                                     \
         fl_intp m, const T *restrict y, const T *restrict p,                  \
-        const T *restrict w, T *restrict lo, T *restrict g,                   \
-        const CT gs, const CT o0, const CT o1, double *sums,                  \
+        const T *restrict w, const T *restrict ax, T *restrict lo,            \
+        T *restrict g, const CT gs, const CT o0, const CT o1, fl_part *pt,    \
         const int HW, const int WS, const int WL, const int WG)               \
     {                                                                         \
-        (void)o0; (void)o1;                                                   \
+        (void)o0; (void)o1; (void)ax;                                         \
         double a[FL_LANES] = {0}, aw[FL_LANES] = {0};                         \
         fl_intp i = 0;                                                        \
         for (; i + FL_LANES <= m; i += FL_LANES)                              \
-            for (int j = 0; j < FL_LANES; j++) FL_ELEM(NAME, T, CT, i + j, j) \
-        for (int j = 0; i < m; i++, j++) FL_ELEM(NAME, T, CT, i, j)           \
+            for (int j = 0; j < FL_LANES; j++) FL_ELEM(NAME, T, CT, AUX, i + j, j) \
+        for (int j = 0; i < m; i++, j++) FL_ELEM(NAME, T, CT, AUX, i, j)         \
         if (WS) {                                                             \
-            sums[0] = fl_lanetree(a);                                         \
-            sums[1] = HW ? fl_lanetree(aw) : (double)m;                       \
+            pt->s = fl_lanetree(a);                                           \
+            pt->sw = HW ? fl_lanetree(aw) : (double)m;                        \
         }                                                                     \
     }                                                                         \
-    FL_CLONES void fl_ew_blocks_##NAME##_##SUF(const fl_ew_job *job,          \
+    FL_CLONES void fl_ew_blocks_##NAME##_##SUF(const void *vjob,              \
                                                fl_intp b0, fl_intp b1,        \
-                                               double *part)                  \
+                                               fl_part *part)                 \
     {                                                                         \
+        const fl_ew_job *job = (const fl_ew_job *)vjob;                       \
         T ybuf[FL_BLOCK], pbuf[FL_BLOCK], wbuf[FL_BLOCK], gbuf[FL_BLOCK];     \
-        T lbuf[FL_BLOCK];                                                     \
+        T lbuf[FL_BLOCK], abuf[AUX ? FL_BLOCK : 1];                           \
         const int HW = job->w != NULL, WS = job->want_sum;                    \
         const int WL = job->lo != NULL, WG = job->g != NULL;                  \
         const CT gs = (CT)job->gscale;                                        \
@@ -141,10 +83,29 @@ FL_DEFINE_GATHER(float, f32)
             const T *y = fl_gather_##SUF(job->y, job->sy, i0, m, ybuf);       \
             const T *p = fl_gather_##SUF(job->p, job->sp, i0, m, pbuf);       \
             const T *w = HW ? fl_gather_##SUF(job->w, job->sw, i0, m, wbuf) : NULL; \
+            const T *ax = NULL;                                               \
+            if (AUX) { /* the per-column option, or the scalar one */         \
+                const T *col = (const T *)job->aux;                           \
+                const fl_intp per = job->aux_period;                          \
+                fl_intp c = col ? i0 % per : 0;                               \
+                for (fl_intp i = 0; i < m; i++) {                             \
+                    abuf[i] = col ? col[c] : (T)job->opt[0];                  \
+                    c = c + 1 == per ? 0 : c + 1;                             \
+                }                                                             \
+                ax = abuf;                                                    \
+            }                                                                 \
+            fl_part *pt = part + b;                                           \
+            pt->bad = -1;                                                     \
+            if (CHECK) {                                                      \
+                int nbad = 0;                                                 \
+                for (fl_intp i = 0; i < m; i++) nbad += !FL_OK_##NAME(CT, (CT)y[i]); \
+                if (nbad)                                                     \
+                    for (fl_intp i = 0; i < m; i++)                           \
+                        if (!FL_OK_##NAME(CT, (CT)y[i])) { pt->bad = i0 + i; break; } \
+            }                                                                 \
             T *g = NULL, *lo = NULL;                                          \
             if (WG) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf; \
             if (WL) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf; \
-            double *s = part + 2 * b;                                         \
             switch (HW | WS << 1 | WL << 2 | WG << 3) {                       \
             FL_MODE_CASES(fl_ew_loop_##NAME##_##SUF)                          \
             default: break;                                                   \
@@ -158,7 +119,7 @@ FL_DEFINE_GATHER(float, f32)
    compile-time specialisation of the loop */
 #define FL_CASE(LOOP, HW, WS, WL, WG)                                         \
     case HW | WS << 1 | WL << 2 | WG << 3:                                    \
-        LOOP(m, y, p, w, lo, g, gs, o0, o1, s, HW, WS, WL, WG);               \
+        LOOP(m, y, p, w, ax, lo, g, gs, o0, o1, pt, HW, WS, WL, WG);          \
         break;
 #define FL_MODE_CASES(LOOP)                                                   \
     FL_CASE(LOOP, 0, 1, 0, 0) FL_CASE(LOOP, 1, 1, 0, 0)                       \
@@ -167,28 +128,36 @@ FL_DEFINE_GATHER(float, f32)
     FL_CASE(LOOP, 0, 0, 1, 1) FL_CASE(LOOP, 1, 0, 1, 1)                       \
     FL_CASE(LOOP, 0, 0, 0, 1) FL_CASE(LOOP, 1, 0, 0, 1)
 
-#define FL_INSTANTIATE(NAME, CT32)           \
-    FL_DEFINE_EW(NAME, double, f64, double)  \
-    FL_DEFINE_EW(NAME, float, f32, CT32)
+#define FL_INSTANTIATE(NAME, CT32, CHECK, AUX)           \
+    FL_DEFINE_EW(NAME, double, f64, double, CHECK, AUX)  \
+    FL_DEFINE_EW(NAME, float, f32, CT32, CHECK, AUX)
 FL_EW_LOSSES(FL_INSTANTIATE)
 
-#define FL_TABLE_ROW(NAME, CT32) {fl_ew_blocks_##NAME##_f64, fl_ew_blocks_##NAME##_f32},
+#define FL_TABLE_ROW(NAME, ...) {fl_ew_blocks_##NAME##_f64, fl_ew_blocks_##NAME##_f32},
 static const fl_blocks_fn fl_ew_table[][2] = {FL_EW_LOSSES(FL_TABLE_ROW)};
-#define FL_NAME_ROW(NAME, CT32) #NAME,
+#define FL_NAME_ROW(NAME, ...) #NAME,
 static const char *const fl_ew_names[] = {FL_EW_LOSSES(FL_NAME_ROW)};
-#define FL_NLOSS ((int)(sizeof(fl_ew_names) / sizeof(fl_ew_names[0])))
+#define FL_NEW ((int)(sizeof(fl_ew_names) / sizeof(fl_ew_names[0])))
+static const char *const fl_row_names[] = {FL_ROW_LOSSES(FL_NAME_ROW)};
+#define FL_NROW ((int)(sizeof(fl_row_names) / sizeof(fl_row_names[0])))
 
 /* sum(w) alone, block by block exactly as the loss blocks do it */
+typedef struct {
+    const char *w;
+    fl_intp sw, n, block;
+} fl_wsum_job;
 #define FL_DEFINE_WSUM(T, SUF)                                              \
-    FL_CLONES void fl_wsum_blocks_##SUF(const fl_ew_job *job, fl_intp b0,   \
-                                        fl_intp b1, double *part)           \
+    FL_CLONES void fl_wsum_blocks_##SUF(const void *vjob, fl_intp b0,       \
+                                        fl_intp b1, fl_part *part)          \
     {                                                                       \
+        const fl_wsum_job *job = (const fl_wsum_job *)vjob;                 \
         T wbuf[FL_BLOCK];                                                   \
         for (fl_intp b = b0; b < b1; b++) {                                 \
-            const fl_intp i0 = b * FL_BLOCK;                                \
-            const fl_intp m = job->n - i0 < FL_BLOCK ? job->n - i0 : FL_BLOCK; \
-            part[2 * b] = 0.0;                                              \
-            part[2 * b + 1] = fl_sumlanes_##SUF(fl_gather_##SUF(job->w, job->sw, i0, m, wbuf), m); \
+            const fl_intp i0 = b * job->block;                              \
+            const fl_intp m = job->n - i0 < job->block ? job->n - i0 : job->block; \
+            part[b].s = 0.0;                                                \
+            part[b].bad = -1;                                               \
+            part[b].sw = fl_sumlanes_##SUF(fl_gather_##SUF(job->w, job->sw, i0, m, wbuf), m); \
         }                                                                   \
     }
 FL_DEFINE_WSUM(double, f64)
@@ -196,14 +165,13 @@ FL_DEFINE_WSUM(float, f32)
 
 /* ---- the driver -------------------------------------------------------- */
 
-static int fl_run_blocks(fl_blocks_fn fn, const fl_ew_job *job, int n_threads,
-                         double sums[2])
+int fl_run_blocks(fl_blocks_fn fn, const void *job, fl_intp nblocks, int n_threads,
+                  int want_sum, fl_result *res)
 {
-    const fl_intp nblocks = (job->n + FL_BLOCK - 1) / FL_BLOCK;
-    double stackpart[2 * 64];
-    double *part = stackpart;
+    fl_part stackpart[64];
+    fl_part *part = stackpart;
     if (nblocks > 64) {
-        part = (double *)malloc((size_t)nblocks * 2 * sizeof(double));
+        part = (fl_part *)malloc((size_t)nblocks * sizeof(fl_part));
         if (!part) return -1;
     }
     int nt = n_threads < 1 ? 1 : n_threads;
@@ -220,41 +188,57 @@ static int fl_run_blocks(fl_blocks_fn fn, const fl_ew_job *job, int n_threads,
         fn(job, 0, nblocks, part);
     /* combine in block order: independent of how blocks were shared out */
     double s = 0.0, sw = 0.0;
-    if (job->want_sum)
-        for (fl_intp b = 0; b < nblocks; b++) {
-            s += part[2 * b];
-            sw += part[2 * b + 1];
+    fl_intp bad = -1;
+    int oom = 0;
+    for (fl_intp b = 0; b < nblocks; b++) {
+        if (want_sum) {
+            s += part[b].s;
+            sw += part[b].sw;
         }
-    sums[0] = s;
-    sums[1] = sw;
+        if (bad < 0 && part[b].bad >= 0) bad = part[b].bad;
+        oom |= part[b].bad == -2;  /* a block could not get its buffers */
+    }
+    res->sum = s;
+    res->sum_w = sw;
+    res->bad = bad;
     if (part != stackpart) free(part);
-    return 0;
+    return oom ? -1 : 0;
 }
 
-int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, double sums[2])
+int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result *res)
 {
-    if (loss < 0 || loss >= FL_NLOSS) return -2;
-    return fl_run_blocks(fl_ew_table[loss][f32 ? 1 : 0], job, n_threads, sums);
+    if (loss < 0 || loss >= FL_NEW) return -2;
+    return fl_run_blocks(fl_ew_table[loss][f32 ? 1 : 0], job, (job->n + FL_BLOCK - 1) / FL_BLOCK,
+                         n_threads, job->want_sum, res);
 }
 
-int fl_wsum_run(int f32, const fl_ew_job *job, int n_threads, double *sum_w)
+int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block, int n_threads,
+                double *sum_w)
 {
-    fl_ew_job j = *job;
-    double sums[2] = {0.0, 0.0};
-    j.want_sum = 1;
-    int rc = fl_run_blocks(f32 ? fl_wsum_blocks_f32 : fl_wsum_blocks_f64, &j, n_threads, sums);
-    *sum_w = sums[1];
+    fl_wsum_job j = {w, sw, n, block};
+    fl_result res = {0.0, 0.0, -1};
+    int rc = fl_run_blocks(f32 ? fl_wsum_blocks_f32 : fl_wsum_blocks_f64, &j,
+                           (n + block - 1) / block, n_threads, 1, &res);
+    *sum_w = res.sum_w;
     return rc;
 }
 
-int fl_ew_index(const char *name)
+/* losses are numbered elementwise first, then row losses */
+int fl_loss_index(const char *name, int *kind)
 {
-    for (int i = 0; i < FL_NLOSS; i++)
-        if (strcmp(name, fl_ew_names[i]) == 0) return i;
+    for (int i = 0; i < FL_NEW; i++)
+        if (strcmp(name, fl_ew_names[i]) == 0) { *kind = 0; return i; }
+    for (int i = 0; i < FL_NROW; i++)
+        if (strcmp(name, fl_row_names[i]) == 0) { *kind = 1; return i; }
     return -1;
 }
-int fl_ew_count(void) { return FL_NLOSS; }
-const char *fl_ew_name(int i) { return (i >= 0 && i < FL_NLOSS) ? fl_ew_names[i] : NULL; }
+int fl_loss_count(void) { return FL_NEW + FL_NROW; }
+const char *fl_loss_name(int i)
+{
+    if (i >= 0 && i < FL_NEW) return fl_ew_names[i];
+    if (i >= FL_NEW && i < FL_NEW + FL_NROW) return fl_row_names[i - FL_NEW];
+    return NULL;
+}
 
 /* ---- facts ------------------------------------------------------------- */
 
@@ -266,6 +250,8 @@ int fl_have_openmp(void)
     return 0;
 #endif
 }
+
+int fl_have_libmvec(void) { return FL_HAVE_LIBMVEC; }
 
 int fl_omp_max_threads(void)
 {
@@ -290,18 +276,22 @@ const char *fl_simd_path(void)
 
 /* ---- memory floors for the benchmarks ----------------------------------
    The least work that touches the same bytes as a loss call: OR-reduce the
-   input words (read floor), or also write one output word per element
+   words of both inputs (read floor), and also write the output's words
    (read+write floor).  Same dispatch as the kernels. */
-FL_CLONES uint64_t fl_floor_read(const uint64_t *restrict a, const uint64_t *restrict b,
-                                 fl_intp nwords)
+FL_CLONES uint64_t fl_floor_read(const uint64_t *restrict a, fl_intp na,
+                                 const uint64_t *restrict b, fl_intp nb)
 {
     uint64_t acc = 0;
-    for (fl_intp i = 0; i < nwords; i++) acc |= a[i] | b[i];
+    for (fl_intp i = 0; i < na; i++) acc |= a[i];
+    for (fl_intp i = 0; i < nb; i++) acc |= b[i];
     return acc;
 }
 
-FL_CLONES void fl_floor_read_write(const uint64_t *restrict a, const uint64_t *restrict b,
-                                   uint64_t *restrict out, fl_intp nwords)
+FL_CLONES void fl_floor_read_write(const uint64_t *restrict a, fl_intp na,
+                                   const uint64_t *restrict b, uint64_t *restrict out, fl_intp nb)
 {
-    for (fl_intp i = 0; i < nwords; i++) out[i] = a[i] | b[i];
+    /* out has nb words, the size of the prediction b */
+    uint64_t acc = 0;
+    for (fl_intp i = 0; i < na; i++) acc |= a[i];
+    for (fl_intp i = 0; i < nb; i++) out[i] = b[i] | acc;
 }

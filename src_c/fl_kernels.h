@@ -2,13 +2,22 @@
 #ifndef FL_KERNELS_H
 #define FL_KERNELS_H
 #include <stddef.h>
+#include <stdint.h>
 
 typedef ptrdiff_t fl_intp;
 
-/* Reduction block: the fixed unit of summation.  Each block is summed in a
-   fixed order (8 lanes, then a fixed tree), and block sums are combined in
-   block order, so reduced values do not depend on the thread count. */
+/* Reduction block: the fixed unit of summation (elements for elementwise
+   losses, rows for row losses).  Each block is summed in a fixed order and
+   block sums are combined in block order, so reduced values do not depend
+   on the thread count. */
 #define FL_BLOCK 1024
+#define FL_ROWBLOCK 256
+
+typedef struct {
+    double sum;    /* sum(w * loss) */
+    double sum_w;  /* sum(w) */
+    fl_intp bad;   /* smallest position of an invalid label, -1 if none */
+} fl_result;
 
 /* One elementwise job over n elements.  Every array is 1-D with a byte
    stride (any sign); stride == itemsize takes the contiguous path, others are
@@ -20,31 +29,52 @@ typedef struct {
     const char *w; fl_intp sw;   /* sample_weight, NULL = unit weights */
     char *lo; fl_intp slo;       /* out: w*loss per element, or NULL */
     char *g; fl_intp sg;         /* out: gradient, or NULL */
+    const char *aux;             /* per-column option (contiguous, aux_period values) or NULL */
+    fl_intp aux_period;
     double gscale;               /* gradient factor (1/sum(w) for "mean") */
     double opt[2];               /* loss options, table order */
     int want_sum;                /* accumulate sum(w*loss) and sum(w) */
 } fl_ew_job;
 
-/* index of an elementwise loss by name, -1 if unknown */
-int fl_ew_index(const char *name);
-int fl_ew_count(void);
-const char *fl_ew_name(int i);
+/* One row job: n rows of k classes.  Targets are integer labels (lab, of
+   integer kind lab_kind, see FL_LAB_*) or a dense (n, k) array t. */
+enum { FL_LAB_NONE, FL_LAB_I8, FL_LAB_U8, FL_LAB_I16, FL_LAB_U16, FL_LAB_I32,
+       FL_LAB_U32, FL_LAB_I64, FL_LAB_U64 };
+typedef struct {
+    fl_intp n, k;
+    const char *lab; fl_intp slab; int lab_kind;
+    const char *t; fl_intp st0, st1;
+    const char *p; fl_intp sp0, sp1;
+    const char *w; fl_intp sw;   /* row weights or NULL */
+    char *lo; fl_intp slo;       /* out: w*loss per row, or NULL */
+    char *g; fl_intp sg0, sg1;   /* out: gradient (n, k), or NULL */
+    double gscale;
+    double opt[2];
+    int want_sum;
+} fl_rows_job;
 
-/* Run loss `loss` over `job`, float32 storage if f32 else float64.
-   sums[0] = sum(w*loss), sums[1] = sum(w) when job->want_sum.
-   Returns 0, or -1 when out of memory.  Thread-safe; call without the GIL. */
-int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, double sums[2]);
+/* Loss lookup by name (-1 if unknown); kind 0 = elementwise, 1 = rows. */
+int fl_loss_index(const char *name, int *kind);
+int fl_loss_count(void);
+const char *fl_loss_name(int i);
 
-/* sum(w) with the same blocks and order as fl_ew_run (bitwise equal). */
-int fl_wsum_run(int f32, const fl_ew_job *job, int n_threads, double *sum_w);
+/* Run a loss; float32 storage if f32 else float64.  res->sum, sum_w when
+   want_sum; res->bad always.  Returns 0, -1 when out of memory.
+   Thread-safe; call without the GIL. */
+int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result *res);
+int fl_rows_run(int loss, int f32, const fl_rows_job *job, int n_threads, fl_result *res);
 
-/* benchmark floors: read two buffers of nwords 64-bit words (and write one) */
-#include <stdint.h>
-uint64_t fl_floor_read(const uint64_t *a, const uint64_t *b, fl_intp nwords);
-void fl_floor_read_write(const uint64_t *a, const uint64_t *b, uint64_t *out, fl_intp nwords);
+/* sum(w) with the same blocks and order as the loss kernels (bitwise equal). */
+int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block,
+                int n_threads, double *sum_w);
+
+/* benchmark floors: read two buffers of 64-bit words (and write one of b's size) */
+uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb);
+void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out, fl_intp nb);
 
 /* build/run-time facts for `python -m fastloss info` and the thread policy */
 int fl_have_openmp(void);
+int fl_have_libmvec(void);
 int fl_omp_max_threads(void);
 const char *fl_simd_path(void);
 #endif

@@ -2,46 +2,100 @@
  * fastloss — the per-element formulas of the elementwise losses.
  *
  * This file is the C half of the loss table (the Python half is
- * fastloss/_losses.py).  A loss is one line in FL_EW_LOSSES plus one
- * FL_EW_<name> macro giving its value L and its derivative D with respect to
- * the prediction p, for one element, in the compute type CT.  Option values
- * arrive as CT locals o0, o1 (in the order of the Python table's options).
- *
+ * fastloss/_losses.py).  An elementwise loss is one line in FL_EW_LOSSES and
+ * two macros:
+ *   FL_EW_<name>(CT, y, p, o0, o1, a, L, D): value L and derivative D with
+ *     respect to the prediction p of one element, in the compute type CT.
+ *     o0, o1 are the options (table order) as CT; a is the per-element
+ *     option of losses with USES_AUX (pos_weight per column), else o0.
+ *   FL_OK_<name>(CT, y): whether the target y is valid (1 for losses that
+ *     do not validate their targets).  NaN must be invalid where checked.
  * The block template in fl_kernels.c turns each formula into the fused value,
- * gradient and value+gradient loops, for float64 and float32 storage.
- * Write formulas branch-free (selects, not if/else) so that they vectorize,
- * and so that NaN propagates: a comparison with NaN is false, so make the
- * NaN case fall through to an arm that carries r.
+ * gradient and value+gradient loops for float64 and float32 storage.  Write
+ * formulas branch-free (selects, not if/else) so that they vectorize, and so
+ * that NaN propagates: a comparison with NaN is false, so make the NaN case
+ * fall through to an arm that carries it.
  */
 #ifndef FL_LOSSES_H
 #define FL_LOSSES_H
+#include "fl_common.h"
 
-/* X(name, compute type for float32 storage): float keeps the per-element math
-   in the input precision (sums are float64 regardless); double would be
-   more accurate per element at about half the vector throughput. */
-#define FL_EW_LOSSES(X) \
-    X(mse, float)       \
-    X(mae, float)       \
-    X(huber, float)
-
-#define FL_ABS(x) ((x) < 0 ? -(x) : (x))
-/* sign(r) with sign(0) = 0 and sign(NaN) = NaN */
-#define FL_SIGN(CT, r) ((r) > 0 ? (CT)1 : ((r) < 0 ? (CT)-1 : (r)))
+/* X(name, compute type for float32 storage, checks targets, uses aux).
+   float keeps the per-element math in the input precision (sums are float64
+   regardless). */
+#define FL_EW_LOSSES(X)                                  \
+    X(mse, float, 0, 0)                                  \
+    X(mae, float, 0, 0)                                  \
+    X(huber, float, 0, 0)                                \
+    X(binary_cross_entropy, float, 1, 0)                 \
+    X(binary_cross_entropy_with_logits, float, 0, 1)     \
+    X(hinge, float, 1, 0)                                \
+    X(squared_hinge, float, 1, 0)
 
 /* mse: (p - y)^2; d/dp = 2 (p - y) */
-#define FL_EW_mse(CT, y, p, o0, o1, L, D) \
+#define FL_EW_mse(CT, y, p, o0, o1, a, L, D) \
     { const CT r = (p) - (y); L = r * r; D = 2 * r; }
 
 /* mae: |p - y|; d/dp = sign(p - y), 0 where equal */
-#define FL_EW_mae(CT, y, p, o0, o1, L, D) \
+#define FL_EW_mae(CT, y, p, o0, o1, a, L, D) \
     { const CT r = (p) - (y); L = FL_ABS(r); D = FL_SIGN(CT, r); }
 
 /* huber(delta = o0): r^2/2 for |r| <= delta, delta (|r| - delta/2) beyond;
    d/dp = r inside, delta sign(r) beyond (NaN stays NaN) */
-#define FL_EW_huber(CT, y, p, o0, o1, L, D)                          \
-    { const CT r = (p) - (y); const CT a = FL_ABS(r);                 \
-      const int in = a <= o0;                                         \
-      L = in ? (CT)0.5 * r * r : o0 * (a - (CT)0.5 * o0);             \
+#define FL_EW_huber(CT, y, p, o0, o1, a, L, D)                       \
+    { const CT r = (p) - (y); const CT ar = FL_ABS(r);                \
+      const int in = ar <= o0;                                        \
+      L = in ? (CT)0.5 * r * r : o0 * (ar - (CT)0.5 * o0);            \
       D = in ? r : o0 * FL_SIGN(CT, r); }
 
+/* the smallest eps keeping 1 - eps below 1 in CT (2^-24 for float32) */
+#define FL_EPS_MIN(CT) (sizeof(CT) == 4 ? (CT)0x1p-24 : (CT)0x1p-53)
+
+/* binary_cross_entropy(eps = o0): q = clip(p, eps, 1 - eps);
+   -(y log q + (1 - y) log(1 - q)); d/dp = (q - y) / (q (1 - q)) at the clipped
+   q (the clip guards the logs; it is not differentiated). */
+#define FL_EW_binary_cross_entropy(CT, y, p, o0, o1, a, L, D)              \
+    { const CT e = o0 > FL_EPS_MIN(CT) ? o0 : FL_EPS_MIN(CT);               \
+      const CT q = (p) < e ? e : ((p) > 1 - e ? 1 - e : (p));               \
+      L = -((y) * FL_LOG(q) + (1 - (y)) * FL_LOG1P(-q));                    \
+      D = (q - (y)) / (q * (1 - q)); }
+#define FL_OK_binary_cross_entropy(CT, y) ((y) >= 0 && (y) <= 1)
+
+/* binary_cross_entropy_with_logits(pos_weight = a):
+   (1 - y) z + (1 + (a - 1) y) softplus(-z), softplus(-z) = max(-z, 0) +
+   log1p(exp(-|z|)); d/dz = (1 - y) - (1 + (a - 1) y) sigmoid(-z), with
+   sigmoid(-z) = (z >= 0 ? e : 1) / (1 + e), e = exp(-|z|): finite for every
+   finite z. */
+#define FL_EW_binary_cross_entropy_with_logits(CT, y, p, o0, o1, a, L, D)  \
+    { const CT e = FL_EXP(-FL_ABS(p));                                      \
+      const CT lw = 1 + ((a) - 1) * (y);                                    \
+      L = (1 - (y)) * (p) + lw * (((p) < 0 ? -(p) : (CT)0) + FL_LOG1P(e));  \
+      D = (1 - (y)) - lw * (((p) >= 0 ? e : (CT)1) / (1 + e)); }
+
+/* hinge: labels -1/+1; max(0, 1 - y s); subgradient -y where y s < 1, else 0 */
+#define FL_EW_hinge(CT, y, p, o0, o1, a, L, D)                             \
+    { const CT ys = (y) * (p);                                              \
+      L = FL_POS(CT, 1 - ys);                                               \
+      D = ys >= 1 ? (CT)0 : (ys < 1 ? -(y) : ys); }
+#define FL_OK_hinge(CT, y) ((y) == 1 || (y) == -1)
+
+/* squared_hinge: max(0, 1 - y s)^2; d/ds = -2 y max(0, 1 - y s) */
+#define FL_EW_squared_hinge(CT, y, p, o0, o1, a, L, D)                     \
+    { const CT m = FL_POS(CT, 1 - (y) * (p));                               \
+      L = m * m; D = -2 * (y) * m; }
+#define FL_OK_squared_hinge(CT, y) FL_OK_hinge(CT, y)
+
+/* losses that do not check their targets */
+#define FL_OK_mse(CT, y) 1
+#define FL_OK_mae(CT, y) 1
+#define FL_OK_huber(CT, y) 1
+#define FL_OK_binary_cross_entropy_with_logits(CT, y) 1
+
+/* Row losses (rows x classes), implemented in fl_rows.c:
+   X(name, compute type for float32 storage) */
+#define FL_ROW_LOSSES(X)                      \
+    X(categorical_cross_entropy, float)       \
+    X(sparse_categorical_cross_entropy, float) \
+    X(softmax_cross_entropy, float)           \
+    X(multiclass_hinge, float)
 #endif

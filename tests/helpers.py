@@ -7,8 +7,16 @@ from hypothesis import strategies as st
 import fastloss
 from fastloss import reference
 
-LOSSES = fastloss.LOSSES
+LOSSES = list(fastloss.LOSSES)
 ELEMENTWISE = [loss for loss in LOSSES if loss.kind == "elementwise"]
+ROWS = [loss for loss in LOSSES if loss.kind == "rows"]
+
+
+def inputs(loss, rows=(3,), k=3, dtype="float64", seed=0):
+    """Valid (y_true, y_pred) for a loss, from the table-driven sampler."""
+    from fastloss._bench import sample
+
+    return sample(loss, np.random.default_rng(seed), rows, k, dtype)
 
 # tolerance of compiled vs reference, relative to the magnitude of the terms
 RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 2e-6}
@@ -28,7 +36,9 @@ def option_values(loss):
         elif o.check == "nonnegative":
             s = st.sampled_from([o.default, 0.0, 0.5, 2.0])
         elif o.check == "unit_interval":
-            s = st.sampled_from([o.default, 0.0, 0.1, 0.9])
+            s = st.sampled_from([o.default, 0.0, 0.1, 0.9, 1.0])
+        elif o.check == "eps":
+            s = st.sampled_from([o.default, 1e-7, 1e-3, 0.1, 1e-300])
         else:
             s = st.sampled_from([o.default, -1.0, 1.0])
         strategies[o.name] = s
@@ -39,7 +49,8 @@ def invalid_option_values(option):
     return {
         "positive": [0.0, -1.0, float("nan"), float("inf")],
         "nonnegative": [-1e-9, float("nan"), float("inf")],
-        "unit_interval": [-0.1, 1.0, float("nan")],
+        "unit_interval": [-0.1, 1.5, float("nan")],
+        "eps": [0.0, -1e-3, 0.5, 0.7, float("nan")],
         "any": [float("nan"), float("inf")],
     }[option.check]
 
@@ -62,10 +73,11 @@ LAYOUTS = ["C", "F", "strided", "reversed", "readonly", "noncontig2d", "list"]
 
 def make_layout(a, layout, rng=None):
     """Return an array-like equal to ``a`` (same shape, values, dtype) in ``layout``."""
+    a = np.asarray(a)
     if layout == "C":
-        return np.ascontiguousarray(a)
+        return a.copy(order="C")  # (np.ascontiguousarray would make 0-d arrays 1-d)
     if layout == "F":
-        return np.asfortranarray(a)
+        return a.copy(order="F")
     if layout == "strided":  # every 3rd element of a bigger buffer
         big = np.zeros(a.shape[:-1] + (a.shape[-1] * 3,) if a.ndim else (3,), a.dtype)
         if a.ndim == 0:
@@ -76,7 +88,7 @@ def make_layout(a, layout, rng=None):
     if layout == "reversed":  # negative strides
         if a.ndim == 0:
             return a.copy()
-        r = np.ascontiguousarray(a[(slice(None, None, -1),) * a.ndim])
+        r = a[(slice(None, None, -1),) * a.ndim].copy()
         return r[(slice(None, None, -1),) * a.ndim]
     if layout == "readonly":
         r = a.copy()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fastloss
-from helpers import ELEMENTWISE
+from helpers import ELEMENTWISE, LOSSES, inputs
 
 N = 3_000_017  # several million, not a multiple of the block
 
@@ -20,12 +20,13 @@ def data():
     return y, p, w
 
 
-@pytest.mark.parametrize("loss", ELEMENTWISE, ids=lambda l: l.name)
+@pytest.mark.parametrize("loss", LOSSES, ids=lambda l: l.name)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_reduced_value_bitwise_identical_for_any_n_threads(data, loss, dtype, weighted):
-    y, p, w = (a.astype(dtype) for a in data)
-    kw = {"sample_weight": w} if weighted else {}
+def test_reduced_value_bitwise_identical_for_any_n_threads(loss, dtype, weighted):
+    rows = (N,) if loss.kind == "elementwise" else (N // 10,)
+    y, p = inputs(loss, rows=rows, k=10, dtype=dtype, seed=11)
+    kw = {"sample_weight": np.random.default_rng(12).random(rows).astype(dtype)} if weighted else {}
     for red in ("mean", "sum"):
         vals = {t: getattr(fastloss, loss.name)(y, p, reduction=red, n_threads=t, **kw)
                 for t in (1, 2, 3, 8)}
@@ -76,16 +77,17 @@ def test_gil_released_during_kernel():
     pytest.fail(f"watcher stalled {max(gaps) * 1e3:.1f} ms during {call * 1e3:.1f} ms calls")
 
 
-def test_many_python_threads_get_identical_results(data):
-    y, p, w = data
-    expect = {loss.name: getattr(fastloss, loss.name)(y, p, sample_weight=w) for loss in ELEMENTWISE}
+def test_many_python_threads_get_identical_results():
+    data = {loss.name: inputs(loss, rows=(200_000,) if loss.kind == "elementwise" else (20_000,),
+                              k=10, seed=13) for loss in LOSSES}
+    expect = {name: getattr(fastloss, name + "_value_and_grad")(*yp) for name, yp in data.items()}
     results, errors = [], []
 
     def worker(i):
         try:
-            for loss in ELEMENTWISE:
-                v = getattr(fastloss, loss.name)(y, p, sample_weight=w, n_threads=1 + i % 3)
-                results.append(v == expect[loss.name])
+            for name, (y, p) in data.items():
+                v, g = getattr(fastloss, name + "_value_and_grad")(y, p, n_threads=1 + i % 3)
+                results.append(v == expect[name][0] and np.array_equal(g, expect[name][1]))
         except Exception as e:  # noqa: BLE001
             errors.append(e)
 
@@ -94,7 +96,7 @@ def test_many_python_threads_get_identical_results(data):
         t.start()
     for t in threads:
         t.join()
-    assert not errors and all(results) and len(results) == 6 * len(ELEMENTWISE)
+    assert not errors and all(results) and len(results) == 6 * len(LOSSES)
 
 
 def test_use_backend_is_thread_local():
