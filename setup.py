@@ -18,7 +18,8 @@ import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-COMPILE = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fno-fast-math"]
+# -fno-fast-math first: it resets -fmath-errno, so -fno-math-errno must follow it
+COMPILE = ["-fno-fast-math", "-O3", "-fno-math-errno", "-fno-trapping-math"]
 LINK = []
 
 

@@ -125,6 +125,7 @@ cdef class Kernel:
     cdef bint compute_bound
     cdef bint dense_targets_ok
     cdef bint labels_ok
+    cdef Py_ssize_t min_classes
 
     def __init__(self, loss):
         cdef int kind = -1
@@ -145,6 +146,7 @@ cdef class Kernel:
         self.compute_bound = loss.bound == "compute"
         self.labels_ok = loss.targets in ("labels", "labels_or_probs")
         self.dense_targets_ok = loss.targets in ("probs", "labels_or_probs")
+        self.min_classes = loss.min_classes
 
 
 cdef inline bint _opt_ok(int check, double v) noexcept:
@@ -192,13 +194,28 @@ cdef inline bint _native_c(cnp.ndarray a) noexcept:
     return cnp.PyArray_ISCARRAY_RO(a) and cnp.PyArray_ISNOTSWAPPED(a)
 
 
-cdef int _label_kind(cnp.ndarray a):
-    cdef object dt = a.dtype
-    cdef int size = dt.itemsize
-    if dt.kind == "i":
-        return {1: FL_LAB_I8, 2: FL_LAB_I16, 4: FL_LAB_I32, 8: FL_LAB_I64}.get(size, FL_LAB_NONE)
-    if dt.kind == "u":
-        return {1: FL_LAB_U8, 2: FL_LAB_U16, 4: FL_LAB_U32, 8: FL_LAB_U64}.get(size, FL_LAB_NONE)
+cdef int _label_kind(cnp.ndarray a) noexcept:
+    """The kernel's code for an integer label array's dtype (FL_LAB_NONE if not one)."""
+    cdef int tn = cnp.PyArray_TYPE(a)
+    cdef Py_ssize_t size = cnp.PyArray_ITEMSIZE(a)
+    if cnp.PyTypeNum_ISSIGNED(tn):
+        if size == 1:
+            return FL_LAB_I8
+        if size == 2:
+            return FL_LAB_I16
+        if size == 4:
+            return FL_LAB_I32
+        if size == 8:
+            return FL_LAB_I64
+    elif cnp.PyTypeNum_ISUNSIGNED(tn):
+        if size == 1:
+            return FL_LAB_U8
+        if size == 2:
+            return FL_LAB_U16
+        if size == 4:
+            return FL_LAB_U32
+        if size == 8:
+            return FL_LAB_U64
     return FL_LAB_NONE
 
 
@@ -298,7 +315,7 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
             return None
         kk = cnp.PyArray_DIMS(yp)[1]
         n = cnp.PyArray_DIMS(yp)[0]
-        if kk < k.loss.min_classes:
+        if kk < k.min_classes:
             return None
         if cnp.PyArray_TYPE(yt) == tn and k.dense_targets_ok:
             if not cnp.PyArray_SAMESHAPE(yp, yt):

@@ -97,3 +97,13 @@ def test_unaligned_input():
     a = np.frombuffer(buf.data, dtype=np.float64, count=1000, offset=1)
     assert not a.flags.aligned
     assert fastloss.mse(a, a + 0) == 0.0
+
+
+def test_vector_math_is_linked_when_available():
+    # libmvec's SIMD exp/log must be what the kernels call (a flag-order slip,
+    # e.g. -fno-fast-math after -fno-math-errno, silently makes them scalar)
+    if not fastloss.info()["libmvec"]:
+        pytest.skip("this build has no libmvec (not glibc x86-64 with GCC)")
+    with open(fastloss._ext.__file__, "rb") as f:
+        blob = f.read()
+    assert b"_ZGVeN8v_log" in blob and b"_ZGVdN4v_exp" in blob

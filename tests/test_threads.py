@@ -142,3 +142,20 @@ def test_use_backend_routes_calls(monkeypatch):
     with pytest.raises(ValueError, match="backend"):
         with fastloss.use_backend("torch"):
             pass
+
+
+@pytest.mark.parametrize("name", ["sparse_categorical_cross_entropy", "softmax_cross_entropy",
+                                  "multiclass_hinge"])
+def test_bad_label_reported_the_same_under_any_n_threads(name):
+    rng = np.random.default_rng(14)
+    n, k = 400_000, 10
+    p = rng.random((n, k))
+    labels = rng.integers(0, k, n)
+    labels[-1] = 2**62  # the last element of a large input
+    for t in (1, 2, 3, 8):
+        with pytest.raises(ValueError, match=rf"y_true\[{n - 1}\] = {2**62}"):
+            getattr(fastloss, name)(labels, p, n_threads=t)
+    labels[n // 2 + 7] = -1  # now a smaller bad position too
+    for t in (1, 2, 3, 8):
+        with pytest.raises(ValueError, match=rf"y_true\[{n // 2 + 7}\] = -1"):
+            getattr(fastloss, name + "_grad")(labels, p, n_threads=t)

@@ -1,0 +1,105 @@
+"""Parity with the libraries fastloss promises to match, when installed
+(torch.nn.functional, sklearn.metrics); skipped otherwise."""
+import numpy as np
+import pytest
+
+import fastloss
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+
+def _t(a):
+    return torch.from_numpy(np.ascontiguousarray(a))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_with_logits_matches_torch(dtype, reduction):
+    rng = np.random.default_rng(0)
+    z = (rng.standard_normal((200, 5)) * 6).astype(dtype)
+    z[0, :] = [1e4, -1e4, 30.0, -30.0, 0.0]
+    y = rng.random((200, 5)).astype(dtype)
+    pw = np.array([0.5, 1.0, 2.0, 3.0, 7.0], dtype)
+    for kw, tkw in (({}, {}), ({"pos_weight": pw}, {"pos_weight": _t(pw)})):
+        ours = fastloss.binary_cross_entropy_with_logits(y, z, reduction=reduction, **kw)
+        zt = _t(z).requires_grad_(True)
+        theirs = F.binary_cross_entropy_with_logits(zt, _t(y), reduction=reduction, **tkw)
+        tol = 1e-12 if dtype == np.float64 else 2e-5
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=tol, atol=tol)
+        theirs.sum().backward()
+        g = fastloss.binary_cross_entropy_with_logits_grad(y, z, reduction=reduction, **kw)
+        np.testing.assert_allclose(g, zt.grad.numpy(), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1, 1.0])
+@pytest.mark.parametrize("targets", ["labels", "probs"])
+def test_softmax_cross_entropy_matches_torch(dtype, reduction, label_smoothing, targets):
+    rng = np.random.default_rng(1)
+    z = (rng.standard_normal((300, 7)) * 4).astype(dtype)
+    z[0] = [1e4, -1e4, 0, 1, 2, 3, 4]
+    labels = rng.integers(0, 7, 300)
+    y = labels if targets == "labels" else rng.dirichlet(np.ones(7), 300).astype(dtype)
+    w = rng.random(300).astype(dtype)
+    ours, g = fastloss.softmax_cross_entropy_value_and_grad(y, z, label_smoothing=label_smoothing,
+                                                            reduction=reduction)
+    zt = _t(z).requires_grad_(True)
+    theirs = F.cross_entropy(zt, _t(y), label_smoothing=label_smoothing, reduction=reduction)
+    tol = 1e-12 if dtype == np.float64 else 3e-5
+    np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=tol, atol=tol)
+    theirs.sum().backward()
+    np.testing.assert_allclose(g, zt.grad.numpy(), rtol=tol, atol=tol)
+    if targets == "labels" and reduction == "mean":
+        # torch's class-free per-sample weights: weighted mean of the row losses
+        rows = F.cross_entropy(_t(z), _t(y), label_smoothing=label_smoothing, reduction="none").numpy()
+        ours_w = fastloss.softmax_cross_entropy(y, z, label_smoothing=label_smoothing, sample_weight=w)
+        np.testing.assert_allclose(ours_w, np.sum(w * rows, dtype=np.float64) / np.sum(w, dtype=np.float64),
+                                   rtol=tol)
+
+
+@pytest.mark.parametrize("delta", [0.5, 1.0, 3.0])
+def test_huber_matches_torch(delta):
+    rng = np.random.default_rng(2)
+    y, p = rng.standard_normal((2, 1000)) * 3
+    ours = fastloss.huber(y, p, delta=delta, reduction="none")
+    np.testing.assert_allclose(ours, F.huber_loss(_t(p), _t(y), delta=delta, reduction="none").numpy(),
+                               rtol=1e-14)
+
+
+def test_bce_on_probabilities_matches_torch_inside_the_clip():
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.01, 0.99, 1000)
+    y = rng.random(1000)
+    ours = fastloss.binary_cross_entropy(y, p, reduction="none")
+    np.testing.assert_allclose(ours, F.binary_cross_entropy(_t(p), _t(y), reduction="none").numpy(),
+                               rtol=1e-12)
+
+
+def test_multiclass_hinge_matches_sklearn():
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(4)
+    scores = rng.standard_normal((500, 6))
+    labels = rng.integers(0, 6, 500)
+    expect = metrics.hinge_loss(labels, scores, labels=np.arange(6))
+    assert fastloss.multiclass_hinge(labels, scores) == pytest.approx(expect, rel=1e-13)
+    w = rng.random(500)
+    expect_w = metrics.hinge_loss(labels, scores, labels=np.arange(6), sample_weight=w)
+    assert fastloss.multiclass_hinge(labels, scores, sample_weight=w) == pytest.approx(expect_w, rel=1e-13)
+
+
+def test_binary_hinge_matches_sklearn():
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(5)
+    y = rng.choice([-1, 1], 500)
+    s = rng.standard_normal(500) * 2
+    assert fastloss.hinge(y, s) == pytest.approx(metrics.hinge_loss(y, s), rel=1e-13)
+
+
+def test_bce_matches_sklearn_log_loss():
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 2, 500)
+    p = rng.uniform(0.001, 0.999, 500)
+    assert fastloss.binary_cross_entropy(y, p) == pytest.approx(metrics.log_loss(y, p), rel=1e-13)
