@@ -22,10 +22,10 @@ def {name}_value_and_grad(y_true, {pred}, *, {opt_sig}sample_weight=None, reduct
 
 _COMMON_PARAMS = """\
 sample_weight : array_like, optional
-    Non-negative weights of the shape of {pred}.  ``"mean"`` is then
+    Weights, {wshape}.  ``"mean"`` is then
     sum(w * loss) / sum(w) (as ``numpy.average``).
 reduction : {{"mean", "sum", "none"}}, default "mean"
-    ``"none"`` returns the array of w * loss per element.
+    ``"none"`` returns the array of w * loss per {unit}.
 n_threads : int, optional
     Threads for large inputs (``None``: automatic, respecting
     ``OMP_NUM_THREADS``/threadpoolctl).  The reduced value is bitwise the same
@@ -33,15 +33,15 @@ n_threads : int, optional
 
 _DOC = """{summary}
 
-Per element: ``{formula}``.
+Loss: ``{formula}``.
 {what}
 
 Parameters
 ----------
 y_true : array_like
-    Targets, of the shape of {pred}.
+    {targets}
 {pred} : array_like
-    Predictions.  float32 and float64 are computed natively; float16 as
+    {pred_doc}  float32 and float64 are computed natively; float16 as
     float32; integers and bool as float64.
 {opt_doc}{common}{out_doc}
 Returns
@@ -52,9 +52,9 @@ Raises
 ------
 ValueError
     Shape mismatch, unknown reduction, bad option, ``"mean"`` of an empty
-    input or of weights summing to zero, bad ``out``.
+    input or of weights summing to zero, bad ``out``{invalid}.
 TypeError
-    Non-numeric input.
+    Non-numeric input{labels_type}.
 
 Notes
 -----
@@ -62,8 +62,28 @@ NaN in {pred} or y_true propagates to a NaN result.
 """
 
 
+_TARGETS = {
+    "same": "Targets, of the shape of {pred}{rule}.",
+    "probs": "Target probabilities (one-hot or soft), of the shape of {pred}{rule}.",
+    "labels": "Integer class labels in [0, k), of {pred}'s shape without its last axis "
+              "(any integer dtype).",
+    "labels_or_probs": "Integer class labels in [0, k) of {pred}'s shape without its last "
+                       "axis, or target probabilities of the shape of {pred}.",
+}
+_PRED = {
+    "y_pred": "Predictions.",
+    "y_prob": "Predicted probabilities.",
+    "logits": "Raw scores (logits).",
+    "scores": "Raw scores (decision values).",
+}
+
+
 def _doc(loss, suffix):
     pred = loss.pred_name
+    rows = loss.kind == "rows"
+    rule = f" ({loss.valid_rule})" if loss.valid_rule else ""
+    targets = _TARGETS[loss.targets].format(pred=pred, rule=rule)
+    pred_doc = _PRED[pred] + (" Classes on the last axis (k of them)." if rows else "")
     opt_doc = "".join(f"{o.name} : float, default {o.default}\n    {o.doc}\n" for o in loss.options)
     out_doc = ""
     if suffix:
@@ -73,15 +93,23 @@ def _doc(loss, suffix):
         what = "Returns the reduced loss."
         returns = "float, or ndarray for reduction=\"none\""
     elif suffix == "_grad":
-        what = (f"Returns the gradient of the reduced loss with respect to {pred}; per element "
+        what = (f"Returns the gradient of the reduced loss with respect to {pred}: "
                 f"``{loss.gradient}``, times w (and / sum(w) for \"mean\").")
         returns = f"ndarray of the shape of {pred}"
     else:
         what = "Returns the loss and its gradient, computed in one pass."
         returns = "(float or ndarray, ndarray)"
+    common = _COMMON_PARAMS.format(
+        pred=pred, unit="row" if rows else "element",
+        wshape=f"one per row ({pred}'s shape without its last axis)" if rows else f"of the shape of {pred}")
+    invalid = ""
+    if loss.valid_rule or loss.targets in ("labels", "labels_or_probs"):
+        invalid = (", targets not " + (loss.valid_rule or "in [0, k)") + " (the message names the "
+                   "first; checked in the same pass, so out= may be partly written)")
+    labels_type = ", float or bool labels" if loss.targets in ("labels", "labels_or_probs") else ""
     return _DOC.format(summary=loss.summary, formula=loss.formula, what=what, pred=pred,
-                       opt_doc=opt_doc, common=_COMMON_PARAMS.format(pred=pred),
-                       out_doc=out_doc, returns=returns)
+                       targets=targets, pred_doc=pred_doc, opt_doc=opt_doc, common=common,
+                       out_doc=out_doc, returns=returns, invalid=invalid, labels_type=labels_type)
 
 
 def public_names():

@@ -79,6 +79,8 @@ cdef extern from "fl_kernels.h" nogil:
     uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb)
     void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out,
                              fl_intp nb)
+    void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n)
+    void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n)
     int fl_have_openmp()
     int fl_have_libmvec()
     int fl_omp_max_threads()
@@ -413,13 +415,12 @@ def _rows2d(a, k):
     return a.reshape(-1, k)
 
 
-def _writable_view(g, shape2):
-    """A view of g with shape2 to write into, or a temporary (then copied back)."""
-    v = g.reshape(shape2, order="C") if len(shape2) == 2 else None
-    if v is None:
-        return None
-    if g.size and not np.may_share_memory(v, g):
-        return np.empty(shape2, g.dtype)
+def _writable_view(g, shape):
+    """A view of g with shape (in C order) that the kernel can write through,
+    or a temporary to copy back when no strided view exists or g is unaligned."""
+    v = g.reshape(shape, order="C")
+    if g.size and (not g.flags.aligned or not np.may_share_memory(v, g)):
+        return np.empty(shape, g.dtype)
     return v
 
 
@@ -533,9 +534,10 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
     if g is not None:
         if out is None:
             g = np.empty(p.shape, p.dtype, order=order)
-        g_flat = g.reshape(-1, order=order)
-        if g.size and not np.may_share_memory(g_flat, g):
-            g_flat = np.empty(g.size, p.dtype)  # out cannot be walked with one stride
+        if order == "F":
+            g_flat = _writable_view(g.T, (g.size,))  # F order of g = C order of g.T
+        else:
+            g_flat = _writable_view(g, (g.size,))
         ej.g = cnp.PyArray_BYTES(<cnp.ndarray>g_flat)
         ej.sg = _stride(g_flat, 0)
     res = _execute(k, mode, red, f32, &ej, wp, wst, p.n, nelem, nt, lo, g, (p.y_true, None, 1))
@@ -583,6 +585,24 @@ def _floor(a, b, out=None):
         fl_floor_read_write(<const uint64_t *>cnp.PyArray_BYTES(x), na,
                             <const uint64_t *>cnp.PyArray_BYTES(y),
                             <uint64_t *>cnp.PyArray_BYTES(z), nb)
+    return out
+
+
+def _vmath(name, x):
+    """exp, log or log1p of a float64/float32 array through the kernels' vector
+    math (libmvec where available): what the accuracy tests measure."""
+    cdef int fn = {"exp": 0, "log": 1, "log1p": 2}[name]
+    cdef cnp.ndarray a = np.ascontiguousarray(x)
+    cdef cnp.ndarray out = np.empty_like(a)
+    cdef fl_intp n = a.size
+    if a.dtype == np.float64:
+        with nogil:
+            fl_vmath_f64(fn, <const double *>cnp.PyArray_BYTES(a), <double *>cnp.PyArray_BYTES(out), n)
+    elif a.dtype == np.float32:
+        with nogil:
+            fl_vmath_f32(fn, <const float *>cnp.PyArray_BYTES(a), <float *>cnp.PyArray_BYTES(out), n)
+    else:
+        raise TypeError("x must be float32 or float64")
     return out
 
 

@@ -94,6 +94,17 @@ def check_n_threads(n_threads):
     return min(nt, MAX_THREADS)
 
 
+def _self_overlapping(a):
+    """Whether two elements of a share memory (e.g. a stride-0 or as_strided view)."""
+    dims = sorted((abs(st), n) for st, n in zip(a.strides, a.shape) if n > 1)
+    extent = a.itemsize
+    for stride, n in dims:
+        if stride < extent:
+            return True
+        extent = stride * n
+    return False
+
+
 def check_out(out, shape, dtype):
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
@@ -103,6 +114,8 @@ def check_out(out, shape, dtype):
         raise ValueError(f"out has dtype {out.dtype}, expected {dtype} (the computation dtype)")
     if not out.flags.writeable:
         raise ValueError("out is not writeable")
+    if _self_overlapping(out):
+        raise ValueError("out has elements that share memory (a stride-0 or overlapping view)")
     return out
 
 
@@ -180,8 +193,13 @@ def prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out
         if mode == VALUE:
             raise TypeError("out= is only accepted by the gradient functions")
         check_out(out, p.shape, p.dtype)
-        for name, a in (("y_true", y_true), (pname, y_pred), ("sample_weight", sample_weight)):
-            if isinstance(a, np.ndarray) and np.may_share_memory(out, a):
+        # the caller's arrays and what they were converted to (a memoryview or
+        # another array-like may share memory with out too)
+        targets = p.labels if p.labels is not None else p.y_true
+        for name, orig, conv in (("y_true", y_true, targets), (pname, y_pred, yp),
+                                 ("sample_weight", sample_weight, w)):
+            if (isinstance(orig, np.ndarray) and np.may_share_memory(out, orig)) or (
+                    conv is not None and np.may_share_memory(out, conv)):
                 raise ValueError(f"out must not overlap {name}: inputs are never modified")
     p.out = out
     return p

@@ -73,8 +73,8 @@
         const fl_ew_job *job = (const fl_ew_job *)vjob;                       \
         T ybuf[FL_BLOCK], pbuf[FL_BLOCK], wbuf[FL_BLOCK], gbuf[FL_BLOCK];     \
         T lbuf[FL_BLOCK], abuf[AUX ? FL_BLOCK : 1];                           \
-        const int HW = job->w != NULL, WS = job->want_sum;                    \
-        const int WL = job->lo != NULL, WG = job->g != NULL;                  \
+        const int HW = job->w != NULL, WS = job->want_sum != 0;               \
+        const int WL = job->lo != NULL && !WS, WG = job->g != NULL;           \
         const CT gs = (CT)job->gscale;                                        \
         const CT o0 = (CT)job->opt[0], o1 = (CT)job->opt[1];                  \
         for (fl_intp b = b0; b < b1; b++) {                                   \
@@ -95,6 +95,7 @@
                 ax = abuf;                                                    \
             }                                                                 \
             fl_part *pt = part + b;                                           \
+            pt->s = pt->sw = 0.0;                                             \
             pt->bad = -1;                                                     \
             if (CHECK) {                                                      \
                 int nbad = 0;                                                 \
@@ -295,3 +296,17 @@ FL_CLONES void fl_floor_read_write(const uint64_t *restrict a, fl_intp na,
     for (fl_intp i = 0; i < na; i++) acc |= a[i];
     for (fl_intp i = 0; i < nb; i++) out[i] = b[i] | acc;
 }
+
+/* ---- vector math exactly as the kernels call it (for the accuracy tests) */
+#define FL_DEFINE_VMATH(T, SUF)                                                     \
+    FL_CLONES void fl_vmath_##SUF(int fn, const T *restrict x, T *restrict y, fl_intp n) \
+    {                                                                               \
+        if (fn == 0)                                                                \
+            for (fl_intp i = 0; i < n; i++) y[i] = FL_EXP(x[i]);                    \
+        else if (fn == 1)                                                           \
+            for (fl_intp i = 0; i < n; i++) y[i] = FL_LOG(x[i]);                    \
+        else                                                                        \
+            for (fl_intp i = 0; i < n; i++) y[i] = FL_LOG1P(x[i]);                  \
+    }
+FL_DEFINE_VMATH(double, f64)
+FL_DEFINE_VMATH(float, f32)

@@ -72,6 +72,10 @@ int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block,
 uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb);
 void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out, fl_intp nb);
 
+/* exp (fn 0), log (1) or log1p (2) of n values, vectorized as in the kernels */
+void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n);
+void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n);
+
 /* build/run-time facts for `python -m fastloss info` and the thread policy */
 int fl_have_openmp(void);
 int fl_have_libmvec(void);

@@ -95,9 +95,9 @@ FL_DEFINE_CHUNK_GATHER(float, f32)
             if (gc) zb[i] = -tt / q;                                            \
         }                                                                       \
         for (fl_intp r = 0; r < R; r++) {                                       \
-            CT s = 0;                                                           \
-            for (fl_intp j = 0; j < k; j++) s += eb[r * k + j];                 \
-            rl[r] = -(double)s;                                                 \
+            double s = 0; /* row sums in float64 whatever the storage */        \
+            for (fl_intp j = 0; j < k; j++) s += (double)eb[r * k + j];         \
+            rl[r] = -s;                                                         \
             if (gc)                                                             \
                 for (fl_intp j = 0; j < k; j++) gc[r * k + j] = (T)(f[r] * zb[r * k + j]); \
         }                                                                       \
@@ -144,9 +144,9 @@ FL_DEFINE_CHUNK_GATHER(float, f32)
         const fl_intp nk = R * k;                                               \
         for (fl_intp i = 0; i < nk; i++) eb[i] = FL_EXP(eb[i]);                 \
         for (fl_intp r = 0; r < R; r++) {                                       \
-            CT s = 0;                                                           \
-            for (fl_intp j = 0; j < k; j++) s += eb[r * k + j];                 \
-            sm[r] = s;                                                          \
+            double s = 0; /* row sums in float64 whatever the storage */        \
+            for (fl_intp j = 0; j < k; j++) s += (double)eb[r * k + j];         \
+            sm[r] = (CT)s;                                                      \
         }                                                                       \
         for (fl_intp r = 0; r < R; r++) sm[r] = FL_LOG(sm[r]);  /* log sum */   \
         for (fl_intp r = 0; r < R; r++) {                                       \
@@ -158,20 +158,20 @@ FL_DEFINE_CHUNK_GATHER(float, f32)
             fl_intp y = -1;                                                     \
             if (!t) {                                                           \
                 y = fl_label_checked(job, c0 + r, &bad);                        \
-                CT dsum = 0;                                                    \
+                double dsum = 0;                                                \
                 if (ls != 0)                                                    \
-                    for (fl_intp j = 0; j < k; j++) dsum += (CT)z[r * k + j] - m; \
-                loss = lsum - keep * ((CT)z[r * k + y] - m) - (ls != 0 ? lsk * dsum : 0); \
+                    for (fl_intp j = 0; j < k; j++) dsum += (double)((CT)z[r * k + j] - m); \
+                loss = lsum - keep * ((CT)z[r * k + y] - m) - (ls != 0 ? (CT)(lsk * dsum) : 0); \
                 tsum = 1;                                                       \
             } else {                                                            \
-                CT td = 0, ts = 0;                                              \
+                double td = 0, ts = 0;                                          \
                 for (fl_intp j = 0; j < k; j++) {                               \
                     const CT tt = keep * (CT)t[r * k + j] + lsk;                \
-                    ts += tt;                                                   \
-                    td += tt * ((CT)z[r * k + j] - m);                          \
+                    ts += (double)tt;                                           \
+                    td += (double)(tt * ((CT)z[r * k + j] - m));                \
                 }                                                               \
-                loss = lsum * ts - td;                                          \
-                tsum = ts;                                                      \
+                loss = (CT)((double)lsum * ts - td);                            \
+                tsum = (CT)ts;                                                  \
             }                                                                   \
             rl[r] = (double)loss;                                               \
             if (gc) {                                                           \

@@ -220,3 +220,30 @@ def test_unknown_keyword_is_type_error():
         fastloss.mse(y, p, out=np.empty(2))
     with pytest.raises(TypeError):
         fastloss.huber(y, p, 1.0)  # options are keyword-only
+
+
+@pytest.mark.parametrize("mod", BACKENDS, ids=IDS)
+def test_out_overlapping_a_non_ndarray_input_is_rejected(mod):
+    b = np.arange(5001.0)
+    out = b[1:]
+    with pytest.raises(ValueError, match="overlap y_pred"):
+        mod.mse_grad(np.zeros(5000), memoryview(b[:-1]), reduction="sum", out=out)
+    np.testing.assert_array_equal(b, np.arange(5001.0))
+
+
+@pytest.mark.parametrize("mod", BACKENDS, ids=IDS)
+def test_self_overlapping_out_is_rejected(mod):
+    out = np.lib.stride_tricks.as_strided(np.zeros(4), shape=(3, 4), strides=(0, 8), writeable=True)
+    with pytest.raises(ValueError, match="share memory"):
+        mod.mse_grad(np.ones((3, 4)), np.zeros((3, 4)), out=out)
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=lambda l: l.name)
+def test_unaligned_out_is_written_correctly(loss):
+    y, p = inputs(loss, rows=(50,), k=4)
+    buf = np.zeros(p.size * 8 + 1, np.uint8)
+    out = np.frombuffer(buf.data, dtype=np.float64, count=p.size, offset=1).reshape(p.shape)
+    assert not out.flags.aligned and out.flags.writeable
+    g = getattr(fastloss, loss.name + "_grad")(y, p, out=out)
+    assert g is out
+    np.testing.assert_allclose(out, getattr(reference, loss.name + "_grad")(y, p), rtol=1e-13, atol=1e-15)

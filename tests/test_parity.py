@@ -237,3 +237,14 @@ def test_inputs_never_modified(loss):
             getattr(fastloss, loss.name + suffix)(y, p, sample_weight=w, reduction=red)
     for a, c in zip((y, p, w), copies):
         np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("name", ["categorical_cross_entropy", "softmax_cross_entropy"])
+def test_float32_long_rows_are_summed_in_float64(name):
+    rng = np.random.default_rng(15)
+    k = 200_000
+    p = rng.random((2, k), dtype=np.float32)
+    t = (rng.random((2, k), dtype=np.float32) / k).astype(np.float32)
+    got = getattr(fastloss, name)(t, p, reduction="sum")
+    exact = getattr(reference, name)(t.astype(np.float64), p.astype(np.float64), reduction="sum")
+    assert abs(got - exact) <= 2e-6 * abs(exact)
