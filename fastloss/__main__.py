@@ -16,6 +16,10 @@ def main(argv=None):
     b.add_argument("--losses", default=None, help="comma-separated loss names (default: all)")
     b.add_argument("--dtypes", default="float64,float32")
     b.add_argument("--n-threads", type=int, default=1)
+    b.add_argument("--modes", default="value,grad,vg")
+    b.add_argument("--compare", action="store_true",
+                   help="add torch (1 and 2 threads), scikit-learn and numba columns when installed")
+    b.add_argument("--plot", metavar="PNG", help="write a throughput chart (needs matplotlib)")
     args = parser.parse_args(argv)
     if args.cmd == "demo":
         from .demo import main as demo
@@ -30,7 +34,8 @@ def main(argv=None):
 
         bench(sizes=[int(float(s)) for s in args.sizes.split(",")],
               losses=args.losses.split(",") if args.losses else None,
-              dtypes=args.dtypes.split(","), n_threads=args.n_threads)
+              dtypes=args.dtypes.split(","), n_threads=args.n_threads,
+              modes=args.modes.split(","), compare=args.compare, plot=args.plot)
     return 0
 
 

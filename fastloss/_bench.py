@@ -53,10 +53,11 @@ _SPECIAL_PREDS = {
 }
 
 
-def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0):
+def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=None):
     """(y_true, y_pred) typical for ``loss`` (its kind, targets and prediction
     kind from the table); a ``special`` fraction of the predictions replaced by
-    edge values (NaN, inf, 0/1 probabilities, huge logits, subnormals)."""
+    edge values (NaN, inf, 0/1 probabilities, huge logits, subnormals).
+    ``targets`` ("labels" or "probs") fixes the kind a labels-or-probs loss gets."""
     dtype = np.dtype(dtype)
     shape = tuple(rows_shape) + ((k,) if loss.kind == "rows" else ())
     n = int(np.prod(shape))
@@ -74,7 +75,8 @@ def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0):
         p = p.astype(dtype)
     if loss.kind == "rows":
         labels = rng.integers(0, k, size=rows_shape)
-        if loss.targets == "labels" or (loss.targets == "labels_or_probs" and rng.random() < 0.5):
+        if loss.targets == "labels" or (loss.targets == "labels_or_probs" and (
+                targets == "labels" or (targets is None and rng.random() < 0.5))):
             return labels, p
         t = np.eye(k)[labels] if rng.random() < 0.5 else rng.dirichlet(np.ones(k), size=labels.size)
         return t.reshape(shape).astype(dtype), p
@@ -95,7 +97,7 @@ def make_data(loss_name, dtype, n, seed=0):
     loss = BY_NAME[loss_name]
     rng = np.random.default_rng(seed)
     rows = (max(1, n // 10),) if loss.kind == "rows" else (n,)
-    y, p = sample(loss, rng, rows, 10, dtype)
+    y, p = sample(loss, rng, rows, 10, dtype, targets="labels")
     return y, p, np.empty_like(p)
 
 
@@ -128,10 +130,14 @@ def _time(fn, budget):
     return (time.perf_counter() - t0) / number
 
 
-def measure(case, n_threads=1, repeats=7, budget=0.02):
+def measure(case, n_threads=1, repeats=7, budget=0.02, compare=False):
     """Median seconds per call of each implementation, interleaved."""
     data = make_data(case.loss, case.dtype, case.n)
     impls = implementations(case, data, n_threads)
+    if compare:
+        from ._compare import competitors
+
+        impls.update(competitors(case.loss, case.mode, data[0], data[1]))
     samples = {k: [] for k in impls}
     for _ in range(repeats):
         for k, fn in impls.items():
@@ -146,26 +152,65 @@ def _fmt_t(s):
     return f"{s / 1e-9:7.2f} ns"
 
 
+COMPARE_COLUMNS = ("torch1", "torch2", "sklearn", "numba")
+
+
 def main(sizes=(10, 10**3, 10**5, 10**7), losses=None, dtypes=("float64", "float32"),
-         n_threads=1, modes=MODES, file=None):
+         n_threads=1, modes=MODES, compare=False, plot=None, file=None):
     info = fastloss.info()
     print(f"fastloss {info['version']} bench: SIMD {info.get('simd')}, OpenMP {info.get('openmp')}, "
-          f"n_threads={n_threads}; median of 7 interleaved samples", file=file)
-    print("ratios: ref/fast = speed-up over the NumPy reference; fast/floor = fastloss time over "
-          "the memory floor (1.00 = at the memory limit)", file=file)
-    hdr = f"{'loss':<8} {'mode':<6} {'dtype':<8} {'n':>9} {'fastloss':>11} {'reference':>11} " \
-          f"{'floor':>11} {'ref/fast':>9} {'fast/floor':>10}"
+          f"n_threads={n_threads}; median of interleaved samples", file=file)
+    print("x/fast = how many times longer x takes than fastloss (speed-up); fast/floor = fastloss "
+          "time over the memory floor (1.00 = at the memory limit)", file=file)
+    cols = COMPARE_COLUMNS if compare else ()
+    hdr = (f"{'loss':<34} {'mode':<5} {'dtype':<7} {'n':>6} {'fastloss':>10} {'ref/fast':>8} "
+           + "".join(f"{c + '/fast':>13}" for c in cols) + f" {'fast/floor':>10}")
     print(hdr, file=file)
     print("-" * len(hdr), file=file)
     rows = []
     for case in cases(losses, modes, dtypes, sizes):
-        m = measure(case, n_threads, repeats=7 if case.n < 10**7 else 5)
+        m = measure(case, n_threads, repeats=7 if case.n < 10**7 else 5, compare=compare)
         rows.append((case, m))
-        print(f"{case.loss:<8} {case.mode:<6} {case.dtype:<8} {case.n:>9.0e} {_fmt_t(m['fastloss']):>11} "
-              f"{_fmt_t(m['reference']):>11} {_fmt_t(m['floor']):>11} "
-              f"{m['reference'] / m['fastloss']:>8.1f}x {m['fastloss'] / m['floor']:>9.2f}x",
+        ratios = "".join(f"{(m[c] / m['fastloss']):>12.1f}x" if c in m else f"{'-':>13}" for c in cols)
+        print(f"{case.loss:<34} {case.mode:<5} {case.dtype:<7} {case.n:>6.0e} {_fmt_t(m['fastloss']):>10} "
+              f"{m['reference'] / m['fastloss']:>7.1f}x{ratios} {m['fastloss'] / m['floor']:>9.2f}x",
               file=file, flush=True)
+    if plot:
+        chart(rows, plot)
+        print(f"chart written to {plot}", file=file)
     return rows
 
 
-__all__ = ["Case", "cases", "make_data", "implementations", "measure", "main", "BY_NAME"]
+def chart(rows, path):
+    """PNG of throughput (elements per second) against input size, one panel
+    per loss: fastloss, the reference and the floor (matplotlib needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(c.loss for c, _ in rows))
+    ncol = 4
+    nrow = -(-len(names) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4 * ncol, 3 * nrow), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        for impl, style in (("fastloss", "o-"), ("reference", "s--"), ("floor", ":"),
+                            ("torch1", "^-."), ("numba", "d-.")):
+            pts = sorted((c.n, c.n / m[impl]) for c, m in rows
+                         if c.loss == name and c.mode == "value" and c.dtype == "float64" and impl in m)
+            if pts:
+                ax.loglog(*zip(*pts), style, label=impl)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("elements")
+        ax.set_ylabel("elements / s")
+        ax.grid(True, which="both", alpha=0.3)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("fastloss throughput (value, float64, one thread)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+__all__ = ["Case", "cases", "make_data", "implementations", "measure", "main", "chart", "BY_NAME"]

@@ -92,11 +92,22 @@ def _check(loss, case):
             if is_grad or kw["reduction"] == "none":
                 assert isinstance(ci, np.ndarray) and ci.dtype == ct and ci.shape == np.shape(ri)
                 # per element: a few ulp apart relative to the element or, where a
-                # difference of O(1) terms cancels (e.g. sigmoid(z) - y), to the array's scale
+                # difference of O(1) terms cancels (sigmoid(z) - y, softmax - t), to
+                # the array's scale and to the per-element factor w (/ sum w)
                 fin = np.abs(np.asarray(ri, np.float64))
                 fin = fin[np.isfinite(fin)]
                 scale = float(fin.max()) if fin.size else 0.0
-                assert_same(ci, ri, rtol=rtol * 64, atol=max(rtol * 8 * scale, np.finfo(ct).tiny))
+                ww = np.abs(np.asarray(w, np.float64)) if w is not None else np.ones(1)
+                factor = float(ww.max()) if ww.size else 0.0
+                if kw["reduction"] == "mean" and w is not None and np.sum(w) != 0:
+                    factor /= abs(float(np.sum(np.asarray(w, np.float64))))
+                elif kw["reduction"] == "mean" and w is None:
+                    shape = np.shape(np.asarray(p))
+                    factor /= max(1, int(np.prod(shape[:-1] if loss.kind == "rows" else shape)))
+                if not np.isfinite(factor):
+                    factor = 0.0
+                assert_same(ci, ri, rtol=rtol * 64,
+                            atol=max(rtol * 8 * (scale + factor), np.finfo(ct).tiny))
             else:
                 assert type(ci) is float
                 # tolerance relative to the magnitude of the summed terms
