@@ -47,7 +47,7 @@ def torch_impl(loss, mode, y, p, threads):
             q = pt.detach().requires_grad_(True)
             v = fn(q)
             v.backward()
-            return float(v), q.grad
+            return float(v.detach()), q.grad
         finally:
             torch.set_num_threads(old)
 

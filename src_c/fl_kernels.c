@@ -282,9 +282,19 @@ const char *fl_simd_path(void)
 FL_CLONES uint64_t fl_floor_read(const uint64_t *restrict a, fl_intp na,
                                  const uint64_t *restrict b, fl_intp nb)
 {
+    /* both streams advance together (as the kernels read them) */
     uint64_t acc = 0;
-    for (fl_intp i = 0; i < na; i++) acc |= a[i];
-    for (fl_intp i = 0; i < nb; i++) acc |= b[i];
+    if (na == nb) {
+        for (fl_intp i = 0; i < nb; i++) acc |= a[i] | b[i];
+        return acc;
+    }
+    const fl_intp nblk = nb / 4096 + 1;
+    for (fl_intp k = 0; k < nblk; k++) {
+        const fl_intp a0 = na * k / nblk, a1 = na * (k + 1) / nblk;
+        const fl_intp b0 = nb * k / nblk, b1 = nb * (k + 1) / nblk;
+        for (fl_intp i = a0; i < a1; i++) acc |= a[i];
+        for (fl_intp i = b0; i < b1; i++) acc |= b[i];
+    }
     return acc;
 }
 
@@ -292,9 +302,18 @@ FL_CLONES void fl_floor_read_write(const uint64_t *restrict a, fl_intp na,
                                    const uint64_t *restrict b, uint64_t *restrict out, fl_intp nb)
 {
     /* out has nb words, the size of the prediction b */
+    if (na == nb) {
+        for (fl_intp i = 0; i < nb; i++) out[i] = a[i] | b[i];
+        return;
+    }
     uint64_t acc = 0;
-    for (fl_intp i = 0; i < na; i++) acc |= a[i];
-    for (fl_intp i = 0; i < nb; i++) out[i] = b[i] | acc;
+    const fl_intp nblk = nb / 4096 + 1;
+    for (fl_intp k = 0; k < nblk; k++) {
+        const fl_intp a0 = na * k / nblk, a1 = na * (k + 1) / nblk;
+        const fl_intp b0 = nb * k / nblk, b1 = nb * (k + 1) / nblk;
+        for (fl_intp i = a0; i < a1; i++) acc |= a[i];
+        for (fl_intp i = b0; i < b1; i++) out[i] = b[i] | acc;
+    }
 }
 
 /* ---- vector math exactly as the kernels call it (for the accuracy tests) */
