@@ -20,6 +20,8 @@ def main(argv=None):
     b.add_argument("--compare", action="store_true",
                    help="add torch (1 and 2 threads), scikit-learn and numba columns when installed")
     b.add_argument("--plot", metavar="PNG", help="write a throughput chart (needs matplotlib)")
+    b.add_argument("--threads", action="store_true",
+                   help="thread scaling at 1e7 (n_threads=2 and two Python threads) instead")
     args = parser.parse_args(argv)
     if args.cmd == "demo":
         from .demo import main as demo
@@ -30,8 +32,11 @@ def main(argv=None):
 
         print(json.dumps(fastloss.info(), indent=2))
     elif args.cmd == "bench":
-        from ._bench import main as bench
+        from ._bench import main as bench, threads_report
 
+        if args.threads:
+            threads_report(losses=args.losses.split(",") if args.losses else None)
+            return 0
         bench(sizes=[int(float(s)) for s in args.sizes.split(",")],
               losses=args.losses.split(",") if args.losses else None,
               dtypes=args.dtypes.split(","), n_threads=args.n_threads,

@@ -214,3 +214,37 @@ def chart(rows, path):
 
 
 __all__ = ["Case", "cases", "make_data", "implementations", "measure", "main", "chart", "BY_NAME"]
+
+
+def threads_report(losses=None, n=10**7, repeats=5, file=None):
+    """Thread scaling at n elements (float64, value): n_threads=2 against 1, and
+    two Python threads each scoring their own arrays against one doing both."""
+    import threading
+
+    print(f"thread scaling, n = {n:.0e}, float64, value; OpenMP max threads "
+          f"{fastloss.info().get('omp_max_threads')}", file=file)
+    print(f"{'loss':<34} {'n_threads=1':>12} {'n_threads=2':>12} {'speed-up':>9} "
+          f"{'2 Py threads':>13}", file=file)
+    for loss in LOSSES:
+        if losses and loss.name not in losses:
+            continue
+        y1, p1, _ = make_data(loss.name, "float64", n, seed=1)
+        y2, p2, _ = make_data(loss.name, "float64", n, seed=2)
+        fn = getattr(fastloss, loss.name)
+        t1, t2, seq, par = [], [], [], []
+        for _ in range(repeats):
+            t1.append(_time(lambda: fn(y1, p1, n_threads=1), 0.0))
+            t2.append(_time(lambda: fn(y1, p1, n_threads=2), 0.0))
+            t0 = time.perf_counter()
+            fn(y1, p1, n_threads=1)
+            fn(y2, p2, n_threads=1)
+            seq.append(time.perf_counter() - t0)
+            th = threading.Thread(target=fn, args=(y2, p2), kwargs={"n_threads": 1})
+            t0 = time.perf_counter()
+            th.start()
+            fn(y1, p1, n_threads=1)
+            th.join()
+            par.append(time.perf_counter() - t0)
+        a, b = float(np.median(t1)), float(np.median(t2))
+        print(f"{loss.name:<34} {_fmt_t(a):>12} {_fmt_t(b):>12} {a / b:>8.2f}x "
+              f"{float(np.median(seq)) / float(np.median(par)):>12.2f}x", file=file, flush=True)

@@ -606,6 +606,11 @@ def _vmath(name, x):
     return out
 
 
+def auto_threads(Kernel k, Py_ssize_t nelem):
+    """The thread count n_threads=None picks for nelem elements of loss k."""
+    return _auto_threads(k, nelem)
+
+
 def _set_default_backend(name):
     global _default_backend
     _default_backend = _COMPILED if name == _COMPILED else "numpy"

@@ -107,3 +107,20 @@ def test_vector_math_is_linked_when_available():
     with open(fastloss._ext.__file__, "rb") as f:
         blob = f.read()
     assert b"_ZGVeN8v_log" in blob and b"_ZGVdN4v_exp" in blob
+
+
+@pytest.mark.parametrize("name", [loss.name for loss in fastloss.LOSSES])
+def test_reduced_call_needs_no_memory_of_the_inputs_size(name):
+    from helpers import inputs
+
+    loss = fastloss._losses.BY_NAME[name]
+    y, p = inputs(loss, rows=(400_000,) if loss.kind == "elementwise" else (40_000,), k=10)
+    fn = getattr(fastloss, name)
+    fn(y, p)  # warm up
+    tracemalloc.start()
+    try:
+        fn(y, p, n_threads=2)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024, f"{name} allocated {peak} bytes for a {p.nbytes}-byte input"

@@ -159,3 +159,32 @@ def test_bad_label_reported_the_same_under_any_n_threads(name):
     for t in (1, 2, 3, 8):
         with pytest.raises(ValueError, match=rf"y_true\[{n // 2 + 7}\] = -1"):
             getattr(fastloss, name + "_grad")(labels, p, n_threads=t)
+
+
+def _auto(name, n):
+    return fastloss._ext.auto_threads(fastloss._ext.Kernel(fastloss._losses.BY_NAME[name]), n)
+
+
+def test_automatic_threads_keep_a_minimum_of_work_per_thread():
+    assert _auto("softmax_cross_entropy", 10) == 1
+    assert _auto("mse", 100_000) == 1  # memory-bound: 1M elements per thread at least
+    assert _auto("binary_cross_entropy_with_logits", 10**7) == min(2, fastloss.info()["omp_max_threads"])
+
+
+@pytest.mark.skipif(not fastloss.info()["openmp"], reason="built without OpenMP")
+def test_automatic_threads_respect_threadpoolctl():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    # load OpenMP in this thread first, so that threadpoolctl finds it
+    fastloss.binary_cross_entropy_with_logits(np.zeros(10**6), np.zeros(10**6), n_threads=2)
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert _auto("binary_cross_entropy_with_logits", 10**7) == 1
+    assert _auto("binary_cross_entropy_with_logits", 10**7) == min(2, fastloss.info()["omp_max_threads"])
+
+
+def test_automatic_threads_respect_omp_num_threads():
+    from helpers import run_python
+
+    code = ("import fastloss;"
+            "k = fastloss._ext.Kernel(fastloss._losses.BY_NAME['softmax_cross_entropy']);"
+            "print(fastloss._ext.auto_threads(k, 10**8))")
+    assert run_python("-c", code, env={"OMP_NUM_THREADS": "1"}).stdout.strip() == "1"
