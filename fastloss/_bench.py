@@ -83,7 +83,8 @@ def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=No
     if loss.valid_rule == "-1 or +1":
         y = rng.choice([-1.0, 1.0], size=shape)
     elif loss.valid_rule == "in [0, 1]" or loss.pred_name == "logits":
-        y = rng.choice([0.0, 1.0], size=shape) if rng.random() < 0.7 else rng.random(shape)
+        hard = targets == "labels" or (targets is None and rng.random() < 0.7)
+        y = rng.choice([0.0, 1.0], size=shape) if hard else rng.random(shape)
     else:
         y = (p.astype(np.float64) if not special else rng.standard_normal(shape)) \
             + rng.standard_normal(shape)
@@ -93,7 +94,8 @@ def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=No
 
 def make_data(loss_name, dtype, n, seed=0):
     """Benchmark inputs (y_true, y_pred, out): n elements (n/10 rows x 10 classes
-    for row losses), out for gradients."""
+    for row losses), integer labels and hard 0/1 binary targets (the common
+    case), out for gradients."""
     loss = BY_NAME[loss_name]
     rng = np.random.default_rng(seed)
     rows = (max(1, n // 10),) if loss.kind == "rows" else (n,)

@@ -129,7 +129,7 @@ def _huber_d(y_true, y_pred, delta):
 
 def _bce(y_true, y_prob, eps):
     p = np.clip(y_prob, _eps(eps, y_prob), 1 - _eps(eps, y_prob))
-    return -(y_true * np.log(p) + (1 - y_true) * np.log1p(-p))  # log1p(-p) = log(1 - p)
+    return -(y_true * np.log(p) + (1 - y_true) * np.log(1 - p))
 
 
 def _bce_d(y_true, y_prob, eps):

@@ -53,9 +53,9 @@
         fl_intp m, const T *restrict y, const T *restrict p,                  \
         const T *restrict w, const T *restrict ax, T *restrict lo,            \
         T *restrict g, const CT gs, const CT o0, const CT o1, fl_part *pt,    \
-        const int HW, const int WS, const int WL, const int WG)               \
+        const int HW, const int WS, const int WL, const int WG, const int HARD) \
     {                                                                         \
-        (void)o0; (void)o1; (void)ax;                                         \
+        (void)o0; (void)o1; (void)ax; (void)HARD;                             \
         double a[FL_LANES] = {0}, aw[FL_LANES] = {0};                         \
         fl_intp i = 0;                                                        \
         for (; i + FL_LANES <= m; i += FL_LANES)                              \
@@ -97,9 +97,14 @@
             fl_part *pt = part + b;                                           \
             pt->s = pt->sw = 0.0;                                             \
             pt->bad = -1;                                                     \
+            int hard = 0;                                                     \
             if (CHECK) {                                                      \
-                int nbad = 0;                                                 \
-                for (fl_intp i = 0; i < m; i++) nbad += !FL_OK_##NAME(CT, (CT)y[i]); \
+                int nbad = 0, nsoft = 0;                                      \
+                for (fl_intp i = 0; i < m; i++) {                             \
+                    nbad += !FL_OK_##NAME(CT, (CT)y[i]);                      \
+                    nsoft += !FL_HARD_##NAME(CT, (CT)y[i]);                   \
+                }                                                             \
+                hard = FL_HARD_##NAME(CT, (CT)0) && nsoft == 0;               \
                 if (nbad)                                                     \
                     for (fl_intp i = 0; i < m; i++)                           \
                         if (!FL_OK_##NAME(CT, (CT)y[i])) { pt->bad = i0 + i; break; } \
@@ -107,9 +112,16 @@
             T *g = NULL, *lo = NULL;                                          \
             if (WG) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf; \
             if (WL) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf; \
-            switch (HW | WS << 1 | WL << 2 | WG << 3) {                       \
-            FL_MODE_CASES(fl_ew_loop_##NAME##_##SUF)                          \
-            default: break;                                                   \
+            if (hard) { /* dead code for losses without a hard-label form */  \
+                switch (HW | WS << 1 | WL << 2 | WG << 3) {                   \
+                FL_MODE_CASES(fl_ew_loop_##NAME##_##SUF, 1)                   \
+                default: break;                                               \
+                }                                                             \
+            } else {                                                          \
+                switch (HW | WS << 1 | WL << 2 | WG << 3) {                   \
+                FL_MODE_CASES(fl_ew_loop_##NAME##_##SUF, 0)                   \
+                default: break;                                               \
+                }                                                             \
             }                                                                 \
             if (WG && g == gbuf) fl_scatter_##SUF(job->g, job->sg, i0, m, gbuf); \
             if (WL && lo == lbuf) fl_scatter_##SUF(job->lo, job->slo, i0, m, lbuf); \
@@ -118,16 +130,16 @@
 
 /* the valid (weighted, sum, per-element loss, gradient) combinations, each a
    compile-time specialisation of the loop */
-#define FL_CASE(LOOP, HW, WS, WL, WG)                                         \
+#define FL_CASE(LOOP, HARD, HW, WS, WL, WG)                                   \
     case HW | WS << 1 | WL << 2 | WG << 3:                                    \
-        LOOP(m, y, p, w, ax, lo, g, gs, o0, o1, pt, HW, WS, WL, WG);          \
+        LOOP(m, y, p, w, ax, lo, g, gs, o0, o1, pt, HW, WS, WL, WG, HARD);    \
         break;
-#define FL_MODE_CASES(LOOP)                                                   \
-    FL_CASE(LOOP, 0, 1, 0, 0) FL_CASE(LOOP, 1, 1, 0, 0)                       \
-    FL_CASE(LOOP, 0, 1, 0, 1) FL_CASE(LOOP, 1, 1, 0, 1)                       \
-    FL_CASE(LOOP, 0, 0, 1, 0) FL_CASE(LOOP, 1, 0, 1, 0)                       \
-    FL_CASE(LOOP, 0, 0, 1, 1) FL_CASE(LOOP, 1, 0, 1, 1)                       \
-    FL_CASE(LOOP, 0, 0, 0, 1) FL_CASE(LOOP, 1, 0, 0, 1)
+#define FL_MODE_CASES(LOOP, HARD)                                             \
+    FL_CASE(LOOP, HARD, 0, 1, 0, 0) FL_CASE(LOOP, HARD, 1, 1, 0, 0)           \
+    FL_CASE(LOOP, HARD, 0, 1, 0, 1) FL_CASE(LOOP, HARD, 1, 1, 0, 1)           \
+    FL_CASE(LOOP, HARD, 0, 0, 1, 0) FL_CASE(LOOP, HARD, 1, 0, 1, 0)           \
+    FL_CASE(LOOP, HARD, 0, 0, 1, 1) FL_CASE(LOOP, HARD, 1, 0, 1, 1)           \
+    FL_CASE(LOOP, HARD, 0, 0, 0, 1) FL_CASE(LOOP, HARD, 1, 0, 0, 1)
 
 #define FL_INSTANTIATE(NAME, CT32, CHECK, AUX)           \
     FL_DEFINE_EW(NAME, double, f64, double, CHECK, AUX)  \

@@ -10,6 +10,10 @@
  *     option of losses with USES_AUX (pos_weight per column), else o0.
  *   FL_OK_<name>(CT, y): whether the target y is valid (1 for losses that
  *     do not validate their targets).  NaN must be invalid where checked.
+ *   FL_HARD_<name>(CT, y): for losses with a cheaper form when every target
+ *     of a block is a hard 0/1 label (0 for the others).  Inside FL_EW_<name>,
+ *     the compile-time flag HARD says the block is all hard; both forms must
+ *     give bitwise the same value on hard labels.
  * The block template in fl_kernels.c turns each formula into the fused value,
  * gradient and value+gradient loops for float64 and float32 storage.  Write
  * formulas branch-free (selects, not if/else) so that they vectorize, and so
@@ -52,14 +56,21 @@
 #define FL_EPS_MIN(CT) (sizeof(CT) == 4 ? (CT)0x1p-24 : (CT)0x1p-53)
 
 /* binary_cross_entropy(eps = o0): q = clip(p, eps, 1 - eps);
-   -(y log q + (1 - y) log(1 - q)); d/dp = (q - y) / (q (1 - q)) at the clipped
-   q (the clip guards the logs; it is not differentiated). */
+   -(y log q + (1 - y) log(1 - q)) (the textbook form, as the seed, scikit-learn
+   and torch write it); d/dp = (q - y) / (q (1 - q)) at the clipped q (the clip
+   guards the logs; it is not differentiated).  With hard labels one log does:
+   -log(y ? q : 1 - q) is bitwise the two-log value, since 0 * (finite log) adds
+   a zero. */
 #define FL_EW_binary_cross_entropy(CT, y, p, o0, o1, a, L, D)              \
     { const CT e = o0 > FL_EPS_MIN(CT) ? o0 : FL_EPS_MIN(CT);               \
       const CT q = (p) < e ? e : ((p) > 1 - e ? 1 - e : (p));               \
-      L = -((y) * FL_LOG(q) + (1 - (y)) * FL_LOG1P(-q));                    \
+      if (HARD)                                                             \
+          L = -FL_LOG((y) != 0 ? q : 1 - q);                                \
+      else                                                                  \
+          L = -((y) * FL_LOG(q) + (1 - (y)) * FL_LOG(1 - q));               \
       D = (q - (y)) / (q * (1 - q)); }
 #define FL_OK_binary_cross_entropy(CT, y) ((y) >= 0 && (y) <= 1)
+#define FL_HARD_binary_cross_entropy(CT, y) ((y) == 0 || (y) == 1)
 
 /* binary_cross_entropy_with_logits(pos_weight = a):
    (1 - y) z + (1 + (a - 1) y) softplus(-z), softplus(-z) = max(-z, 0) +
@@ -84,6 +95,14 @@
     { const CT m = FL_POS(CT, 1 - (y) * (p));                               \
       L = m * m; D = -2 * (y) * m; }
 #define FL_OK_squared_hinge(CT, y) FL_OK_hinge(CT, y)
+
+/* losses without a hard-label form */
+#define FL_HARD_mse(CT, y) 0
+#define FL_HARD_mae(CT, y) 0
+#define FL_HARD_huber(CT, y) 0
+#define FL_HARD_binary_cross_entropy_with_logits(CT, y) 0
+#define FL_HARD_hinge(CT, y) 0
+#define FL_HARD_squared_hinge(CT, y) 0
 
 /* losses that do not check their targets */
 #define FL_OK_mse(CT, y) 1

@@ -259,3 +259,22 @@ def test_float32_long_rows_are_summed_in_float64(name):
     got = getattr(fastloss, name)(t, p, reduction="sum")
     exact = getattr(reference, name)(t.astype(np.float64), p.astype(np.float64), reduction="sum")
     assert abs(got - exact) <= 2e-6 * abs(exact)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bce_hard_label_blocks_give_the_same_bits(dtype):
+    # blocks whose targets are all 0/1 take a one-log path; it must agree
+    # bitwise with the two-log path used by blocks holding soft labels
+    rng = np.random.default_rng(16)
+    n = 4 * 1024
+    p = rng.random(n).astype(dtype)
+    p[:8] = [0, 1, 1e-300, 1 - 1e-16, 0.5, 0.25, 1, 0]
+    y = (rng.random(n) < 0.5).astype(dtype)
+    all_hard = fastloss.binary_cross_entropy(y, p, reduction="none")
+    y_mixed = y.copy()
+    y_mixed[1024 * 2 - 1] = 0.5  # block 1 now takes the two-log path
+    mixed = fastloss.binary_cross_entropy(y_mixed, p, reduction="none")
+    keep = np.arange(n) != 1024 * 2 - 1
+    np.testing.assert_array_equal(all_hard[keep], mixed[keep])
+    assert fastloss.binary_cross_entropy(y, p) == pytest.approx(reference.binary_cross_entropy(y, p),
+                                                                rel=RTOL[np.dtype(dtype)] * 64)
