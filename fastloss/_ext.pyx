@@ -197,32 +197,35 @@ cdef inline bint _native_c(cnp.ndarray a) noexcept:
 
 
 cdef int _label_kind(cnp.ndarray a) noexcept:
-    """The kernel's code for an integer label array's dtype (FL_LAB_NONE if not one)."""
-    cdef int tn = cnp.PyArray_TYPE(a)
+    """The kernel's code for an integer label array's dtype (FL_LAB_NONE if not one).
+    The codes run I8, U8, I16, U16, I32, U32, I64, U64 (fl_kernels.h)."""
+    cdef int tn = cnp.PyArray_TYPE(a), width
     cdef Py_ssize_t size = cnp.PyArray_ITEMSIZE(a)
-    if cnp.PyTypeNum_ISSIGNED(tn):
-        if size == 1:
-            return FL_LAB_I8
-        if size == 2:
-            return FL_LAB_I16
-        if size == 4:
-            return FL_LAB_I32
-        if size == 8:
-            return FL_LAB_I64
-    elif cnp.PyTypeNum_ISUNSIGNED(tn):
-        if size == 1:
-            return FL_LAB_U8
-        if size == 2:
-            return FL_LAB_U16
-        if size == 4:
-            return FL_LAB_U32
-        if size == 8:
-            return FL_LAB_U64
-    return FL_LAB_NONE
+    cdef bint unsigned_ = cnp.PyTypeNum_ISUNSIGNED(tn)
+    if not (unsigned_ or cnp.PyTypeNum_ISSIGNED(tn)):
+        return FL_LAB_NONE
+    if size == 1:
+        width = 0
+    elif size == 2:
+        width = 1
+    elif size == 4:
+        width = 2
+    elif size == 8:
+        width = 3
+    else:
+        return FL_LAB_NONE
+    return FL_LAB_I8 + 2 * width + unsigned_
 
 
 cdef inline fl_intp _stride(cnp.ndarray a, int axis) noexcept:
     return cnp.PyArray_STRIDE(a, axis) if cnp.PyArray_NDIM(a) > axis else cnp.PyArray_ITEMSIZE(a)
+
+
+cdef inline int _run_kernel(int kind, int kid, bint f32, void *job, int n_threads,
+                            fl_result *res) noexcept nogil:
+    if kind == KIND_ROWS:
+        return fl_rows_run(kid, f32, <fl_rows_job *>job, n_threads, res)
+    return fl_ew_run(kid, f32, <fl_ew_job *>job, n_threads, res)
 
 
 cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, const char *w,
@@ -248,19 +251,14 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, const cha
     if k.kind == KIND_ROWS:
         (<fl_rows_job *>job).want_sum = want_sum
         (<fl_rows_job *>job).gscale = gscale
-        if nelem >= NOGIL_MIN:
-            with nogil:
-                rc = fl_rows_run(k.kid, f32, <fl_rows_job *>job, n_threads, &res)
-        else:
-            rc = fl_rows_run(k.kid, f32, <fl_rows_job *>job, n_threads, &res)
     else:
         (<fl_ew_job *>job).want_sum = want_sum
         (<fl_ew_job *>job).gscale = gscale
-        if nelem >= NOGIL_MIN:
-            with nogil:
-                rc = fl_ew_run(k.kid, f32, <fl_ew_job *>job, n_threads, &res)
-        else:
-            rc = fl_ew_run(k.kid, f32, <fl_ew_job *>job, n_threads, &res)
+    if nelem >= NOGIL_MIN:
+        with nogil:
+            rc = _run_kernel(k.kind, k.kid, f32, job, n_threads, &res)
+    else:
+        rc = _run_kernel(k.kind, k.kid, f32, job, n_threads, &res)
     if rc:
         raise MemoryError("fastloss: out of memory for the kernel's buffers")
     if res.bad >= 0:
