@@ -75,6 +75,45 @@ FL_AI fl_intp fl_label_checked(const fl_rows_job *job, fl_intp r, fl_intp *bad)
 FL_DEFINE_CHUNK_GATHER(double, f64)
 FL_DEFINE_CHUNK_GATHER(float, f32)
 
+/* Row reductions with 4 independent partial results (j mod 4), combined in a
+   fixed order: short dependency chains for short rows.  The max skips NaN
+   (a NaN row still ends NaN through its exp-sum); sums are float64. */
+#define FL_DEFINE_ROWRED(T, SUF)                                                \
+    FL_AI T fl_rowmax_##SUF(const T *restrict z, fl_intp k)                    \
+    {                                                                          \
+        T m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY;      \
+        fl_intp j = 0;                                                         \
+        for (; j + 4 <= k; j += 4) {                                           \
+            m0 = z[j] > m0 ? z[j] : m0;                                        \
+            m1 = z[j + 1] > m1 ? z[j + 1] : m1;                                \
+            m2 = z[j + 2] > m2 ? z[j + 2] : m2;                                \
+            m3 = z[j + 3] > m3 ? z[j + 3] : m3;                                \
+        }                                                                      \
+        for (; j < k; j++) m0 = z[j] > m0 ? z[j] : m0;                         \
+        m0 = m1 > m0 ? m1 : m0;                                                \
+        m2 = m3 > m2 ? m3 : m2;                                                \
+        return m2 > m0 ? m2 : m0;                                              \
+    }                                                                          \
+    FL_AI double fl_rowsum_##SUF(const T *restrict e, fl_intp k)               \
+    {                                                                          \
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                 \
+        fl_intp j = 0;                                                         \
+        for (; j + 4 <= k; j += 4) {                                           \
+            s0 += (double)e[j];                                                \
+            s1 += (double)e[j + 1];                                            \
+            s2 += (double)e[j + 2];                                            \
+            s3 += (double)e[j + 3];                                            \
+        }                                                                      \
+        for (; j < k; j++) s0 += (double)e[j];                                 \
+        return (s0 + s1) + (s2 + s3);                                          \
+    }
+FL_DEFINE_ROWRED(double, f64)
+FL_DEFINE_ROWRED(float, f32)
+#define FL_ROWMAX(x, k) _Generic((x), const float *: fl_rowmax_f32, float *: fl_rowmax_f32, \
+                                 default: fl_rowmax_f64)(x, k)
+#define FL_ROWSUM(x, k) _Generic((x), const float *: fl_rowsum_f32, float *: fl_rowsum_f32, \
+                                 default: fl_rowsum_f64)(x, k)
+
 /* ---- per-loss chunk stages ---------------------------------------------
    In scope: job, T, CT, SUF, k, R (rows in chunk), c0 (first row), z (chunk
    of predictions), tb/zb/eb buffers, f[] (row gradient factors), gc (chunk
@@ -95,9 +134,7 @@ FL_DEFINE_CHUNK_GATHER(float, f32)
             if (gc) zb[i] = -tt / q;                                            \
         }                                                                       \
         for (fl_intp r = 0; r < R; r++) {                                       \
-            double s = 0; /* row sums in float64 whatever the storage */        \
-            for (fl_intp j = 0; j < k; j++) s += (double)eb[r * k + j];         \
-            rl[r] = -s;                                                         \
+            rl[r] = -FL_ROWSUM(eb + r * k, k); /* float64 whatever the storage */ \
             if (gc)                                                             \
                 for (fl_intp j = 0; j < k; j++) gc[r * k + j] = (T)(f[r] * zb[r * k + j]); \
         }                                                                       \
@@ -131,29 +168,24 @@ FL_DEFINE_CHUNK_GATHER(float, f32)
     {                                                                           \
         const CT ls = o0, lsk = o0 / (CT)k, keep = 1 - o0;                      \
         const T *t = job->t ? fl_chunk_##SUF(job->t, job->st0, job->st1, c0, R, k, tb) : NULL; \
-        CT mx[FL_CHUNK], sm[FL_CHUNK];                                          \
+        CT mx[FL_CHUNK], sm[FL_CHUNK], si[FL_CHUNK];                            \
         for (fl_intp r = 0; r < R; r++) {                                       \
-            CT m = -INFINITY;                                                   \
-            for (fl_intp j = 0; j < k; j++) {                                   \
-                const CT v = (CT)z[r * k + j];                                  \
-                m = v > m ? v : m;                                              \
-            }                                                                   \
+            const CT m = (CT)FL_ROWMAX(z + r * k, k);                           \
             mx[r] = m;                                                          \
             for (fl_intp j = 0; j < k; j++) eb[r * k + j] = (CT)z[r * k + j] - m; \
         }                                                                       \
         const fl_intp nk = R * k;                                               \
         for (fl_intp i = 0; i < nk; i++) eb[i] = FL_EXP(eb[i]);                 \
-        for (fl_intp r = 0; r < R; r++) {                                       \
-            double s = 0; /* row sums in float64 whatever the storage */        \
-            for (fl_intp j = 0; j < k; j++) s += (double)eb[r * k + j];         \
-            sm[r] = (CT)s;                                                      \
+        /* row sums in float64 whatever the storage */                          \
+        for (fl_intp r = 0; r < R; r++) sm[r] = (CT)FL_ROWSUM(eb + r * k, k);   \
+        for (fl_intp r = 0; r < R; r++) {  /* vectorized across rows */         \
+            si[r] = 1 / sm[r];                                                  \
+            sm[r] = FL_LOG(sm[r]);                                              \
         }                                                                       \
-        for (fl_intp r = 0; r < R; r++) sm[r] = FL_LOG(sm[r]);  /* log sum */   \
         for (fl_intp r = 0; r < R; r++) {                                       \
             /* with d_j = z_j - max (<= 0): loss = log(sum exp d) sum_j t'_j    \
                - sum_j t'_j d_j, free of cancellation for huge logits */        \
-            const CT m = mx[r], lsum = sm[r];                                   \
-            const CT sinv = FL_EXP(-lsum);  /* 1 / sum exp d */                 \
+            const CT m = mx[r], lsum = sm[r], sinv = si[r]; /* 1 / sum exp d */ \
             CT loss, tsum;                                                      \
             fl_intp y = -1;                                                     \
             if (!t) {                                                           \
