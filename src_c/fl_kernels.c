@@ -33,10 +33,11 @@
    then whichever of the weighted sum, the per-element loss and the gradient
    this specialisation wants.  Lane j of a[] gets elements j, j+32, j+64, ...
    in order: the same order as fl_sumlanes, so every path sums identically. */
-#define FL_ELEM(NAME, T, CT, AUX, k, j)                                          \
+#define FL_ELEM(NAME, T, CT, AUX, k, j)                                       \
     {                                                                         \
         CT L, D;                                                              \
         const CT yy = (CT)y[k], pp = (CT)p[k];                                \
+        if (CHK) nb[j] += !FL_OK_##NAME(CT, yy);                              \
         FL_EW_##NAME(CT, yy, pp, o0, o1, (AUX ? (CT)ax[k] : o0), L, D)        \
         const CT ww = HW ? (CT)w[k] : (CT)1;                                  \
         const CT wl = HW ? ww * L : L;                                        \
@@ -53,14 +54,18 @@
         fl_intp m, const T *restrict y, const T *restrict p,                  \
         const T *restrict w, const T *restrict ax, T *restrict lo,            \
         T *restrict g, const CT gs, const CT o0, const CT o1, fl_part *pt,    \
-        const int HW, const int WS, const int WL, const int WG, const int HARD) \
+        const int HW, const int WS, const int WL, const int WG, const int HARD, \
+        const int CHK, int *nbad)                                             \
     {                                                                         \
         (void)o0; (void)o1; (void)ax; (void)HARD;                             \
         double a[FL_LANES] = {0}, aw[FL_LANES] = {0};                         \
+        int nb[FL_LANES] = {0};                                               \
         fl_intp i = 0;                                                        \
         for (; i + FL_LANES <= m; i += FL_LANES)                              \
             for (int j = 0; j < FL_LANES; j++) FL_ELEM(NAME, T, CT, AUX, i + j, j) \
-        for (int j = 0; i < m; i++, j++) FL_ELEM(NAME, T, CT, AUX, i, j)         \
+        for (int j = 0; i < m; i++, j++) FL_ELEM(NAME, T, CT, AUX, i, j)      \
+        if (CHK)                                                              \
+            for (int j = 0; j < FL_LANES; j++) *nbad += nb[j];                \
         if (WS) {                                                             \
             pt->s = fl_lanetree(a);                                           \
             pt->sw = HW ? fl_lanetree(aw) : (double)m;                        \
@@ -97,18 +102,19 @@
             fl_part *pt = part + b;                                           \
             pt->s = pt->sw = 0.0;                                             \
             pt->bad = -1;                                                     \
-            int hard = 0;                                                     \
-            if (CHECK) {                                                      \
-                int nbad = 0, nsoft = 0;                                      \
+            /* targets are checked in the fused loop; a loss with a hard-label \
+               form scans them first instead, to pick its form */             \
+            const int PRESCAN = CHECK && FL_HARD_##NAME(CT, (CT)0);           \
+            int hard = 0, nbad = 0;                                           \
+            if (PRESCAN) {                                                    \
+                int nsoft = 0;                                                \
                 for (fl_intp i = 0; i < m; i++) {                             \
                     nbad += !FL_OK_##NAME(CT, (CT)y[i]);                      \
                     nsoft += !FL_HARD_##NAME(CT, (CT)y[i]);                   \
                 }                                                             \
-                hard = FL_HARD_##NAME(CT, (CT)0) && nsoft == 0;               \
-                if (nbad)                                                     \
-                    for (fl_intp i = 0; i < m; i++)                           \
-                        if (!FL_OK_##NAME(CT, (CT)y[i])) { pt->bad = i0 + i; break; } \
+                hard = nsoft == 0;                                            \
             }                                                                 \
+            const int CHECK_IN_LOOP = CHECK && !PRESCAN;                      \
             T *g = NULL, *lo = NULL;                                          \
             if (WG) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf; \
             if (WL) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf; \
@@ -123,6 +129,9 @@
                 default: break;                                               \
                 }                                                             \
             }                                                                 \
+            if (CHECK && nbad)                                                \
+                for (fl_intp i = 0; i < m; i++)                               \
+                    if (!FL_OK_##NAME(CT, (CT)y[i])) { pt->bad = i0 + i; break; } \
             if (WG && g == gbuf) fl_scatter_##SUF(job->g, job->sg, i0, m, gbuf); \
             if (WL && lo == lbuf) fl_scatter_##SUF(job->lo, job->slo, i0, m, lbuf); \
         }                                                                     \
@@ -132,7 +141,8 @@
    compile-time specialisation of the loop */
 #define FL_CASE(LOOP, HARD, HW, WS, WL, WG)                                   \
     case HW | WS << 1 | WL << 2 | WG << 3:                                    \
-        LOOP(m, y, p, w, ax, lo, g, gs, o0, o1, pt, HW, WS, WL, WG, HARD);    \
+        LOOP(m, y, p, w, ax, lo, g, gs, o0, o1, pt, HW, WS, WL, WG, HARD,     \
+             CHECK_IN_LOOP, &nbad);                                           \
         break;
 #define FL_MODE_CASES(LOOP, HARD)                                             \
     FL_CASE(LOOP, HARD, 0, 1, 0, 0) FL_CASE(LOOP, HARD, 1, 1, 0, 0)           \
