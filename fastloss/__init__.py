@@ -10,7 +10,7 @@ import warnings
 
 from . import _api, _backend
 from ._backend import backend, use_backend
-from ._losses import BY_NAME, LOSSES, REDUCTIONS
+from ._losses import LOSSES, REDUCTIONS
 
 __version__ = "0.1.0"
 

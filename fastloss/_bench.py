@@ -60,7 +60,6 @@ def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=No
     ``targets`` ("labels" or "probs") fixes the kind a labels-or-probs loss gets."""
     dtype = np.dtype(dtype)
     shape = tuple(rows_shape) + ((k,) if loss.kind == "rows" else ())
-    n = int(np.prod(shape))
     if loss.pred_name == "y_prob":
         if loss.kind == "rows":
             p = rng.dirichlet(np.ones(k), size=int(np.prod(rows_shape))).reshape(shape)
@@ -215,7 +214,6 @@ def chart(rows, path):
     plt.close(fig)
 
 
-__all__ = ["Case", "cases", "make_data", "implementations", "measure", "main", "chart", "BY_NAME"]
 
 
 def threads_report(losses=None, n=10**7, repeats=5, file=None):
@@ -250,3 +248,7 @@ def threads_report(losses=None, n=10**7, repeats=5, file=None):
         a, b = float(np.median(t1)), float(np.median(t2))
         print(f"{loss.name:<34} {_fmt_t(a):>12} {_fmt_t(b):>12} {a / b:>8.2f}x "
               f"{float(np.median(seq)) / float(np.median(par)):>12.2f}x", file=file, flush=True)
+
+
+__all__ = ["Case", "cases", "sample", "make_data", "implementations", "measure", "main", "chart",
+           "threads_report"]

@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import fastloss
-from fastloss import reference
+
 
 LOSSES = list(fastloss.LOSSES)
 ELEMENTWISE = [loss for loss in LOSSES if loss.kind == "elementwise"]
@@ -20,11 +20,6 @@ def inputs(loss, rows=(3,), k=3, dtype="float64", seed=0):
 
 # tolerance of compiled vs reference, relative to the magnitude of the terms
 RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 2e-6}
-
-
-def fns(backend_module, loss, mode):
-    suffix = {"value": "", "grad": "_grad", "vg": "_value_and_grad"}[mode]
-    return getattr(backend_module, loss.name + suffix)
 
 
 def option_values(loss):
@@ -53,19 +48,6 @@ def invalid_option_values(option):
         "eps": [0.0, -1e-3, 0.5, 0.7, float("nan")],
         "any": [float("nan"), float("inf")],
     }[option.check]
-
-
-SPECIALS = [0.0, -0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, 1e150, -1e150, 1e-300, 5e-324,
-            -5e-324, 0.5]
-
-
-def values(n, rng, special_fraction=0.2, dtype=np.float64):
-    """n values: mostly normal, some special (NaN, inf, huge, tiny, subnormal)."""
-    x = rng.standard_normal(n) * rng.choice([1e-3, 1.0, 1e3], size=n)
-    mask = rng.random(n) < special_fraction
-    x[mask] = rng.choice(SPECIALS, size=int(mask.sum()))
-    with np.errstate(over="ignore", under="ignore"):
-        return x.astype(dtype)
 
 
 LAYOUTS = ["C", "F", "strided", "reversed", "readonly", "noncontig2d", "list"]
@@ -105,16 +87,6 @@ def make_layout(a, layout, rng=None):
     raise ValueError(layout)
 
 
-def scale_of(loss, y, p, w, opts):
-    """sum |w * loss| and sum |w| (float64, reference formulas): the magnitude
-    the tolerance of a reduced value is relative to."""
-    y64, p64 = np.asarray(y, np.float64), np.asarray(p, np.float64)
-    with np.errstate(all="ignore"):
-        ell = np.abs(loss.value(y64, p64, **opts))
-        ww = np.ones_like(ell) if w is None else np.abs(np.asarray(w, np.float64))
-        return float(np.sum(ww * ell)), float(np.sum(ww))
-
-
 def assert_same(c, r, rtol, atol=0.0):
     """Equal within tolerance; NaN where NaN, inf where inf (same sign)."""
     c = np.asarray(c, dtype=np.float64)
@@ -125,21 +97,6 @@ def assert_same(c, r, rtol, atol=0.0):
     np.testing.assert_array_equal(c[~fin & ~np.isnan(r)], r[~fin & ~np.isnan(r)])
     # finite reference values: close (an overflow to inf in one only is a failure)
     np.testing.assert_allclose(c[fin], r[fin], rtol=rtol, atol=atol)
-
-
-def call_both(fn_name, *args, **kwargs):
-    """Call fastloss.fn and reference.fn; return (compiled, reference) results
-    or the pair of exception types."""
-    out = []
-    for mod in (fastloss, reference):
-        kw = dict(kwargs)
-        if "out" in kw and kw["out"] is not None:
-            kw["out"] = kw["out"].copy()
-        try:
-            out.append(getattr(mod, fn_name)(*args, **kw))
-        except Exception as e:  # noqa: BLE001 - compared below
-            out.append(e)
-    return out
 
 
 def run_python(*args, env=None, check=False):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fastloss
-from helpers import ELEMENTWISE, LOSSES, inputs
+from helpers import LOSSES, inputs
 
 N = 3_000_017  # several million, not a multiple of the block
 
