@@ -1,8 +1,9 @@
 """Build of the fastloss extension: Cython entry + C kernels.
 
-Flags are portable: -O3 -fno-math-errno -fno-trapping-math, no -march=native
-and no -ffast-math (it would break NaN/inf and, at link time, switch the whole
-process to flush-to-zero).  Wider vectors come from target_clones in the C
+Flags are portable: -O3 -fno-math-errno -fno-trapping-math; no tuning for the
+build machine's CPU and no fast-math (it would break NaN/inf and, at link time,
+switch the whole process to flush-to-zero); -fno-fast-math, last on the compile
+and link lines, even undoes one that arrives through the environment's CFLAGS.  Wider vectors come from target_clones in the C
 kernels, chosen at run time.  OpenMP is used when the compiler supports it.
 
 Environment:
@@ -20,7 +21,9 @@ from setuptools import Extension, setup
 
 # -fno-fast-math first: it resets -fmath-errno, so -fno-math-errno must follow it
 COMPILE = ["-fno-fast-math", "-O3", "-fno-math-errno", "-fno-trapping-math"]
-LINK = []
+# last on the link line too: a -ffast-math from the environment would otherwise
+# link crtfastmath.o, which turns on flush-to-zero for the whole process
+LINK = ["-fno-fast-math"]
 
 
 def _compiler():
