@@ -435,13 +435,13 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
     f32 = p.dtype == np.float32
     nelem = yp.size
     nt = p.n_threads if p.n_threads is not None else _auto_threads(k, nelem)
-    lo = None
-    g = None
-    if red == RED_NONE and mode != MODE_GRAD:
-        lo = np.empty(p.rows_shape, p.dtype)
-    if mode != MODE_VALUE:
-        g = out if out is not None else np.empty(p.shape, p.dtype)
+    want_lo = red == RED_NONE and mode != MODE_GRAD
+    lo = g = None
     if k.kind == KIND_ROWS:
+        if want_lo:
+            lo = np.empty(p.rows_shape, p.dtype)
+        if mode != MODE_VALUE:
+            g = out if out is not None else np.empty(p.shape, p.dtype)
         kk = p.k
         p2 = _rows2d(yp, kk)
         rj.n = p.n
@@ -521,7 +521,7 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
         ej.opt[i] = p.opts[i]
     ej.lo = NULL
     ej.slo = 0
-    if lo is not None:
+    if want_lo:
         lo = np.empty(p.shape, p.dtype, order=order)
         lo_f = _flat(lo, order)
         ej.lo = cnp.PyArray_BYTES(<cnp.ndarray>lo_f)
@@ -529,9 +529,8 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
     ej.g = NULL
     ej.sg = 0
     g_flat = None
-    if g is not None:
-        if out is None:
-            g = np.empty(p.shape, p.dtype, order=order)
+    if mode != MODE_VALUE:
+        g = out if out is not None else np.empty(p.shape, p.dtype, order=order)
         if order == "F":
             g_flat = _writable_view(g.T, (g.size,))  # F order of g = C order of g.T
         else:
