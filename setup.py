@@ -8,6 +8,8 @@ kernels, chosen at run time.  OpenMP is used when the compiler supports it.
 
 Environment:
   FASTLOSS_NO_OPENMP=1   build without OpenMP (single-threaded kernels)
+  FASTLOSS_SANITIZE=1    build with AddressSanitizer and UndefinedBehaviorSanitizer
+                         (run Python with the runtimes preloaded: scripts/sanitize.sh)
 """
 import os
 import shutil
@@ -48,6 +50,12 @@ def _has_openmp():
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
+
+if os.environ.get("FASTLOSS_SANITIZE"):
+    SAN = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+           "-fno-omit-frame-pointer", "-g"]
+    COMPILE += SAN
+    LINK += SAN
 
 if _has_openmp():
     COMPILE.append("-fopenmp")
