@@ -23,7 +23,7 @@ from setuptools import Extension, setup
 
 # -fno-fast-math first: it resets -fmath-errno, so -fno-math-errno must follow it
 COMPILE = ["-fno-fast-math", "-O3", "-fno-math-errno", "-fno-trapping-math"]
-# last on the link line too: a -ffast-math from the environment would otherwise
+# last on the link line too: a fast-math flag from the environment would otherwise
 # link crtfastmath.o, which turns on flush-to-zero for the whole process
 LINK = ["-fno-fast-math"]
 
