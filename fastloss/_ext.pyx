@@ -14,6 +14,7 @@ cimport numpy as cnp
 from cpython.contextvars cimport get_value
 from libc.math cimport isfinite
 from libc.stdint cimport uint64_t
+from libc.string cimport memset
 
 from ._validate import prepare, target_error, zero_weight_error
 from . import _backend
@@ -422,124 +423,89 @@ def _writable_view(g, shape):
     return v
 
 
+cdef object _bind(object a, const char **ptr, fl_intp *s0, fl_intp *s1):
+    """Point ptr/s0(/s1) at array a (1-D, or 2-D when s1 is given); returns a,
+    which the caller keeps alive while the kernel runs."""
+    ptr[0] = cnp.PyArray_BYTES(<cnp.ndarray>a)
+    s0[0] = _stride(a, 0)
+    if s1 != NULL:
+        s1[0] = _stride(a, 1)
+    return a
+
+
 cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sample_weight,
                      object reduction, object n_threads, object out, tuple opts):
+    """Validate and normalise through _validate.prepare, then walk the arrays
+    with their strides: 1-D in y_pred's memory order for elementwise losses,
+    (rows, k) for row losses.  Outputs that no stride can walk (or that are
+    unaligned) are computed into a temporary and copied back."""
     cdef fl_ew_job ej
     cdef fl_rows_job rj
+    cdef void *job
     cdef int red, i, nt
     cdef const char *wp = NULL
     cdef fl_intp wst = 0
     p = prepare(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
     red = _red_code(p.reduction)
     yp = p.y_pred
-    f32 = p.dtype == np.float32
-    nelem = yp.size
-    nt = p.n_threads if p.n_threads is not None else _auto_threads(k, nelem)
-    want_lo = red == RED_NONE and mode != MODE_GRAD
-    lo = g = None
-    if k.kind == KIND_ROWS:
-        if want_lo:
-            lo = np.empty(p.rows_shape, p.dtype)
-        if mode != MODE_VALUE:
-            g = out if out is not None else np.empty(p.shape, p.dtype)
-        kk = p.k
-        p2 = _rows2d(yp, kk)
-        rj.n = p.n
-        rj.k = kk
-        rj.p = cnp.PyArray_BYTES(<cnp.ndarray>p2)
-        rj.sp0 = _stride(p2, 0)
-        rj.sp1 = _stride(p2, 1)
-        rj.lab = NULL
-        rj.slab = 0
-        rj.lab_kind = FL_LAB_NONE
-        rj.t = NULL
-        rj.st0 = rj.st1 = 0
+    nt = p.n_threads if p.n_threads is not None else _auto_threads(k, yp.size)
+    rows = k.kind == KIND_ROWS
+    # one stride per array in y_pred's memory order (rows: C order, (n, k))
+    order = "F" if (not rows and p.aux is None and yp.flags.f_contiguous
+                    and not yp.flags.c_contiguous) else "C"
+    lo = np.empty(p.rows_shape, p.dtype, order=order) if (
+        red == RED_NONE and mode != MODE_GRAD) else None
+    g = None if mode == MODE_VALUE else (
+        out if out is not None else np.empty(p.shape, p.dtype, order=order))
+    keep = []  # arrays the job points into
+    if p.weight is not None:
+        keep.append(_bind(_flat(p.weight, order), &wp, &wst, NULL))
+    memset(&ej, 0, sizeof(ej))
+    memset(&rj, 0, sizeof(rj))
+    if rows:
+        job = &rj
+        rj.n, rj.k = p.n, p.k
+        rj.w, rj.sw = wp, wst
+        keep.append(_bind(_rows2d(yp, p.k), &rj.p, &rj.sp0, &rj.sp1))
         if p.labels is not None:
             lab = _flat(p.labels, "C")
-            rj.lab = cnp.PyArray_BYTES(<cnp.ndarray>lab)
-            rj.slab = _stride(lab, 0)
-            rj.lab_kind = _label_kind(lab)
-            if rj.lab_kind == FL_LAB_NONE:  # e.g. a platform's 16-byte integer
+            if _label_kind(lab) == FL_LAB_NONE:  # e.g. a platform's 16-byte integer
                 lab = lab.astype(np.int64)
-                rj.lab = cnp.PyArray_BYTES(<cnp.ndarray>lab)
-                rj.slab = 8
-                rj.lab_kind = FL_LAB_I64
+            keep.append(_bind(lab, &rj.lab, &rj.slab, NULL))
+            rj.lab_kind = _label_kind(lab)
         else:
-            t2 = _rows2d(p.y_true, kk)
-            rj.t = cnp.PyArray_BYTES(<cnp.ndarray>t2)
-            rj.st0 = _stride(t2, 0)
-            rj.st1 = _stride(t2, 1)
-        if p.weight is not None:
-            w_f = _flat(p.weight, "C")
-            wp = cnp.PyArray_BYTES(<cnp.ndarray>w_f)
-            wst = _stride(w_f, 0)
-        rj.w = wp
-        rj.sw = wst
-        rj.lo = NULL
-        rj.slo = 0
+            keep.append(_bind(_rows2d(p.y_true, p.k), &rj.t, &rj.st0, &rj.st1))
         if lo is not None:
-            lo_f = _flat(lo, "C")
-            rj.lo = cnp.PyArray_BYTES(<cnp.ndarray>lo_f)
-            rj.slo = _stride(lo_f, 0)
-        rj.g = NULL
-        rj.sg0 = rj.sg1 = 0
+            keep.append(_bind(_flat(lo, "C"), <const char **>&rj.lo, &rj.slo, NULL))
         if g is not None:
-            g2 = _writable_view(g, (p.n, kk))
-            rj.g = cnp.PyArray_BYTES(<cnp.ndarray>g2)
-            rj.sg0 = _stride(g2, 0)
-            rj.sg1 = _stride(g2, 1)
-        rj.opt[0] = rj.opt[1] = 0.0
+            g_walk = _writable_view(g, (p.n, p.k))
+            _bind(g_walk, <const char **>&rj.g, &rj.sg0, &rj.sg1)
         for i in range(k.nopts):
             rj.opt[i] = p.opts[i]
-        res = _execute(k, mode, red, f32, &rj, wp, wst, p.n, nelem, nt, lo, g,
-                       (p.y_true, p.labels, kk))
-        if g is not None and g.size and not np.may_share_memory(g2, g):
-            g[...] = g2.reshape(p.shape)
-        return res
-    # elementwise: one stride per array, in the memory order of y_pred
-    order = "F" if (yp.flags.f_contiguous and not yp.flags.c_contiguous and p.aux is None) else "C"
-    yt_f, yp_f = _flat(p.y_true, order), _flat(yp, order)
-    ej.n = p.n
-    ej.y = cnp.PyArray_BYTES(<cnp.ndarray>yt_f)
-    ej.sy = _stride(yt_f, 0)
-    ej.p = cnp.PyArray_BYTES(<cnp.ndarray>yp_f)
-    ej.sp = _stride(yp_f, 0)
-    if p.weight is not None:
-        w_f = _flat(p.weight, order)
-        wp = cnp.PyArray_BYTES(<cnp.ndarray>w_f)
-        wst = _stride(w_f, 0)
-    ej.w = wp
-    ej.sw = wst
-    ej.aux = NULL
-    ej.aux_period = 1
-    if p.aux is not None:
-        aux = np.ascontiguousarray(p.aux)
-        ej.aux = cnp.PyArray_BYTES(<cnp.ndarray>aux)
-        ej.aux_period = aux.shape[0]
-    ej.opt[0] = ej.opt[1] = 0.0
-    for i in range(k.nopts):
-        ej.opt[i] = p.opts[i]
-    ej.lo = NULL
-    ej.slo = 0
-    if want_lo:
-        lo = np.empty(p.shape, p.dtype, order=order)
-        lo_f = _flat(lo, order)
-        ej.lo = cnp.PyArray_BYTES(<cnp.ndarray>lo_f)
-        ej.slo = _stride(lo_f, 0)
-    ej.g = NULL
-    ej.sg = 0
-    g_flat = None
-    if mode != MODE_VALUE:
-        g = out if out is not None else np.empty(p.shape, p.dtype, order=order)
-        if order == "F":
-            g_flat = _writable_view(g.T, (g.size,))  # F order of g = C order of g.T
-        else:
-            g_flat = _writable_view(g, (g.size,))
-        ej.g = cnp.PyArray_BYTES(<cnp.ndarray>g_flat)
-        ej.sg = _stride(g_flat, 0)
-    res = _execute(k, mode, red, f32, &ej, wp, wst, p.n, nelem, nt, lo, g, (p.y_true, None, 1))
-    if g is not None and g.size and not np.may_share_memory(g_flat, g):
-        g[...] = g_flat.reshape(p.shape, order=order)
+    else:
+        job = &ej
+        ej.n = p.n
+        ej.w, ej.sw = wp, wst
+        keep.append(_bind(_flat(p.y_true, order), &ej.y, &ej.sy, NULL))
+        keep.append(_bind(_flat(yp, order), &ej.p, &ej.sp, NULL))
+        ej.aux_period = 1
+        if p.aux is not None:
+            aux = np.ascontiguousarray(p.aux)
+            keep.append(aux)
+            ej.aux = cnp.PyArray_BYTES(<cnp.ndarray>aux)
+            ej.aux_period = aux.shape[0]
+        if lo is not None:
+            keep.append(_bind(_flat(lo, order), <const char **>&ej.lo, &ej.slo, NULL))
+        if g is not None:
+            # F order of g is C order of g.T
+            g_walk = _writable_view(g.T if order == "F" else g, (g.size,))
+            _bind(g_walk, <const char **>&ej.g, &ej.sg, NULL)
+        for i in range(k.nopts):
+            ej.opt[i] = p.opts[i]
+    res = _execute(k, mode, red, p.dtype == np.float32, job, wp, wst, p.n, yp.size, nt, lo, g,
+                   (p.y_true, p.labels, p.k))
+    if g is not None and g.size and not np.may_share_memory(g_walk, g):
+        g[...] = g_walk.reshape(p.shape, order=order)  # a temporary: copy back
     return res
 
 
