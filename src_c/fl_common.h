@@ -47,11 +47,16 @@ __attribute__((simd("notinbranch"))) float log1pf(float);
 #define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
 #define FL_EXP(x) _Generic((x), float: expf, default: exp)(x)
 #define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
-#define FL_ABS(x) ((x) < 0 ? -(x) : (x))
+/* |x| as one AND of the sign bit (a select would cost three vector ops and
+   give -0 for -0) */
+#define FL_ABS(x) _Generic((x), float: fabsf, default: fabs)(x)
 /* sign(r) with sign(0) = 0 and sign(NaN) = NaN */
 #define FL_SIGN(CT, r) ((r) > 0 ? (CT)1 : ((r) < 0 ? (CT)-1 : (r)))
 /* max(0, m) that keeps NaN */
-#define FL_POS(CT, m) ((m) <= 0 ? (CT)0 : (m))
+#define FL_POS(CT, m) ((CT)0 > (m) ? (CT)0 : (m))
+#define FL_COPYSIGN(x, s) _Generic((x), float: copysignf, default: copysign)(x, s)
+/* the largest finite value of CT */
+#define FL_HUGE(CT) (sizeof(CT) == 4 ? (CT)0x1.fffffep127f : (CT)0x1.fffffffffffffp1023)
 
 /* ---- fixed-order sums ---------------------------------------------------
    Values are summed in FL_LANES lanes (lane = index mod FL_LANES), then a

@@ -37,7 +37,7 @@
     {                                                                         \
         CT L, D;                                                              \
         const CT yy = (CT)y[k], pp = (CT)p[k];                                \
-        if (CHK) nb[j] += !FL_OK_##NAME(CT, yy);                              \
+        if (CHK) nb[j] += FL_OK_##NAME(CT, yy) ? (CT)0 : (CT)1;               \
         FL_EW_##NAME(CT, yy, pp, o0, o1, (AUX ? (CT)ax[k] : o0), L, D)        \
         const CT ww = HW ? (CT)w[k] : (CT)1;                                  \
         const CT wl = HW ? ww * L : L;                                        \
@@ -59,13 +59,14 @@
     {                                                                         \
         (void)o0; (void)o1; (void)ax; (void)HARD;                             \
         double a[FL_LANES] = {0}, aw[FL_LANES] = {0};                         \
-        int nb[FL_LANES] = {0};                                               \
+        CT nb[FL_LANES] = {0}; /* counts <= 32 a lane: exact in CT, and as \
+                                  wide as the data (no repacking) */   \
         fl_intp i = 0;                                                        \
         for (; i + FL_LANES <= m; i += FL_LANES)                              \
             for (int j = 0; j < FL_LANES; j++) FL_ELEM(NAME, T, CT, AUX, i + j, j) \
         for (int j = 0; i < m; i++, j++) FL_ELEM(NAME, T, CT, AUX, i, j)      \
         if (CHK)                                                              \
-            for (int j = 0; j < FL_LANES; j++) *nbad += nb[j];                \
+            for (int j = 0; j < FL_LANES; j++) *nbad += (int)nb[j];           \
         if (WS) {                                                             \
             pt->s = fl_lanetree(a);                                           \
             pt->sw = HW ? fl_lanetree(aw) : (double)m;                        \

@@ -45,12 +45,15 @@
     { const CT r = (p) - (y); L = FL_ABS(r); D = FL_SIGN(CT, r); }
 
 /* huber(delta = o0): r^2/2 for |r| <= delta, delta (|r| - delta/2) beyond;
-   d/dp = r inside, delta sign(r) beyond (NaN stays NaN) */
+   d/dp = r inside, delta sign(r) beyond.  Branch-free with m = min(|r|, delta):
+   L = m (|r| - m/2) is bitwise 0.5 r^2 inside (|r| - |r|/2 is exact) and the
+   linear part beyond; D = copysign(m, r).  A NaN r gives m = NaN, so L and D
+   are NaN; delta is kept finite so that |r| = inf gives inf, not inf - inf. */
 #define FL_EW_huber(CT, y, p, o0, o1, a, L, D)                       \
     { const CT r = (p) - (y); const CT ar = FL_ABS(r);                \
-      const int in = ar <= o0;                                        \
-      L = in ? (CT)0.5 * r * r : o0 * (ar - (CT)0.5 * o0);            \
-      D = in ? r : o0 * FL_SIGN(CT, r); }
+      const CT dl = o0 > FL_HUGE(CT) ? FL_HUGE(CT) : o0;              \
+      const CT m = ar > dl ? dl : ar;                                 \
+      L = m * (ar - (CT)0.5 * m); D = FL_COPYSIGN(m, r); }
 
 /* the smallest eps keeping 1 - eps below 1 in CT (2^-24 for float32) */
 #define FL_EPS_MIN(CT) (sizeof(CT) == 4 ? (CT)0x1p-24 : (CT)0x1p-53)
@@ -88,7 +91,7 @@
     { const CT ys = (y) * (p);                                              \
       L = FL_POS(CT, 1 - ys);                                               \
       D = ys >= 1 ? (CT)0 : (ys < 1 ? -(y) : ys); }
-#define FL_OK_hinge(CT, y) ((y) == 1 || (y) == -1)
+#define FL_OK_hinge(CT, y) (FL_ABS(y) == 1)
 
 /* squared_hinge: max(0, 1 - y s)^2; d/ds = -2 y max(0, 1 - y s) */
 #define FL_EW_squared_hinge(CT, y, p, o0, o1, a, L, D)                     \
