@@ -1,8 +1,8 @@
 """pytest-benchmark suite, generated from the loss table.
 
 Each group (loss, mode, dtype, n) holds fastloss, the NumPy reference twin, the
-memory floor and, when installed, torch (1 and 2 threads), scikit-learn and a
-fused numba loop, so ``pytest bench/ --benchmark-only --benchmark-group-by=group``
+memory floor (for value_and_grad also the gradient alone) and, when installed,
+torch (1 and 2 threads), scikit-learn and a fused numba loop, so ``pytest bench/ --benchmark-only --benchmark-group-by=group``
 shows them side by side.  Focus with -k, e.g.  -k 'softmax and 1e7 and value'.
 For a compact ratio table:  python -m fastloss bench [--compare] [--plot chart.png]
 """
@@ -12,7 +12,7 @@ from conftest import data
 from fastloss import _bench
 from fastloss._compare import competitors
 
-IMPLS = ("fastloss", "reference", "floor", "torch1", "torch2", "sklearn", "numba")
+IMPLS = ("fastloss", "reference", "floor", "grad", "torch1", "torch2", "sklearn", "numba")
 CASES = list(_bench.cases())
 
 

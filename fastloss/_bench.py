@@ -115,6 +115,9 @@ def implementations(case, data, n_threads=1):
         "reference": (lambda: ref(y, p, out=out)) if grad else (lambda: ref(y, p)),
         "floor": (lambda: floor(y, p, out)) if grad else (lambda: floor(y, p)),
     }
+    if case.mode == "vg":  # the gradient alone, to show what the value adds
+        g = getattr(fastloss, case.loss + _SUFFIX["grad"])
+        impls["grad"] = lambda: g(y, p, out=out, n_threads=n_threads)
     return impls
 
 
@@ -162,10 +165,11 @@ def main(sizes=(10, 10**3, 10**5, 10**7), losses=None, dtypes=("float64", "float
     print(f"fastloss {info['version']} bench: SIMD {info.get('simd')}, OpenMP {info.get('openmp')}, "
           f"n_threads={n_threads}; median of interleaved samples", file=file)
     print("x/fast = how many times longer x takes than fastloss (speed-up); fast/floor = fastloss "
-          "time over the memory floor (1.00 = at the memory limit)", file=file)
+          "time over the memory floor (1.00 = at the memory limit); vg/grad = value_and_grad time "
+          "over the gradient alone", file=file)
     cols = COMPARE_COLUMNS if compare else ()
     hdr = (f"{'loss':<34} {'mode':<5} {'dtype':<7} {'n':>6} {'fastloss':>10} {'ref/fast':>8} "
-           + "".join(f"{c + '/fast':>13}" for c in cols) + f" {'fast/floor':>10}")
+           + "".join(f"{c + '/fast':>13}" for c in cols) + f" {'fast/floor':>10} {'vg/grad':>8}")
     print(hdr, file=file)
     print("-" * len(hdr), file=file)
     rows = []
@@ -174,7 +178,8 @@ def main(sizes=(10, 10**3, 10**5, 10**7), losses=None, dtypes=("float64", "float
         rows.append((case, m))
         ratios = "".join(f"{(m[c] / m['fastloss']):>12.1f}x" if c in m else f"{'-':>13}" for c in cols)
         print(f"{case.loss:<34} {case.mode:<5} {case.dtype:<7} {case.n:>6.0e} {_fmt_t(m['fastloss']):>10} "
-              f"{m['reference'] / m['fastloss']:>7.1f}x{ratios} {m['fastloss'] / m['floor']:>9.2f}x",
+              f"{m['reference'] / m['fastloss']:>7.1f}x{ratios} {m['fastloss'] / m['floor']:>9.2f}x"
+              + (f" {m['fastloss'] / m['grad']:>7.2f}x" if "grad" in m else f" {'-':>8}"),
               file=file, flush=True)
     if plot:
         chart(rows, plot)
@@ -216,16 +221,20 @@ def chart(rows, path):
 
 
 
-def threads_report(losses=None, n=10**7, repeats=5, file=None):
+def threads_report(losses=None, n=10**7, repeats=9, file=None):
     """Thread scaling at n elements (float64, value): n_threads=2 against 1, and
     two Python threads each scoring their own arrays (4 calls each) against one
-    thread doing all 8 calls: the throughput ratio."""
+    thread doing all 8 calls: the throughput ratio.  The samples are taken in
+    adjacent pairs (1 thread, then 2), and each speed-up is the median of the
+    per-pair ratios: on a shared machine, load from other tenants drifts on a
+    scale of seconds, and pairing cancels most of it (the spread of the paired
+    ratios, quartiles, is printed too)."""
     import threading
 
     print(f"thread scaling, n = {n:.0e}, float64, value; OpenMP max threads "
           f"{fastloss.info().get('omp_max_threads')}", file=file)
     print(f"{'loss':<34} {'n_threads=1':>12} {'n_threads=2':>12} {'speed-up':>9} "
-          f"{'2 Py threads':>13}", file=file)
+          f"{'(quartiles)':>13} {'2 Py threads':>13} {'(quartiles)':>13}", file=file)
     for loss in LOSSES:
         if losses and loss.name not in losses:
             continue
@@ -252,9 +261,12 @@ def threads_report(losses=None, n=10**7, repeats=5, file=None):
             score(y1, p1)
             th.join()
             par.append(time.perf_counter() - t0)
-        a, b = float(np.median(t1)), float(np.median(t2))
-        print(f"{loss.name:<34} {_fmt_t(a):>12} {_fmt_t(b):>12} {a / b:>8.2f}x "
-              f"{float(np.median(seq)) / float(np.median(par)):>12.2f}x", file=file, flush=True)
+        r_omp = np.array(t1) / np.array(t2)
+        r_py = np.array(seq) / np.array(par)
+        q = lambda r: "{:.2f}-{:.2f}".format(*np.percentile(r, [25, 75]))
+        print(f"{loss.name:<34} {_fmt_t(float(np.median(t1))):>12} "
+              f"{_fmt_t(float(np.median(t2))):>12} {float(np.median(r_omp)):>8.2f}x {q(r_omp):>13} "
+              f"{float(np.median(r_py)):>12.2f}x {q(r_py):>13}", file=file, flush=True)
 
 
 __all__ = ["Case", "cases", "sample", "make_data", "implementations", "measure", "main", "chart",
