@@ -2,8 +2,8 @@
 
 Each group (loss, mode, dtype, n) holds fastloss, the NumPy reference twin, the
 memory floor (for value_and_grad also the gradient alone) and, when installed,
-torch (1 and 2 threads), scikit-learn and a fused numba loop, so ``pytest bench/ --benchmark-only --benchmark-group-by=group``
-shows them side by side.  Focus with -k, e.g.  -k 'softmax and 1e7 and value'.
+torch (1 and 2 threads), scikit-learn and a fused numba loop, so
+``pytest bench/ --benchmark-only --benchmark-group-by=group`` shows them side by side.  Focus with -k, e.g.  -k 'softmax and 1e7 and value'.
 For a compact ratio table:  python -m fastloss bench [--compare] [--plot chart.png]
 """
 import pytest
