@@ -47,7 +47,7 @@ def cases(losses=None, modes=MODES, dtypes=("float64", "float32"), sizes=(10, 10
 
 _SPECIAL_PREDS = {
     "y_prob": [0.0, 1.0, np.nan, 1e-300, 1 - 1e-16, 0.5, 5e-324],
-    "logits": [1e4, -1e4, 1e300, -1e300, 0.0, -0.0, np.nan, 88.0, -88.0],
+    "logits": [1e4, -1e4, 1e300, -1e300, 0.0, -0.0, np.nan, 88.0, -88.0, np.inf, -np.inf, 5e-324],
     "scores": [0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, 1e150, -1e150, 1e-300],
     "y_pred": [0.0, -0.0, 1.0, np.nan, np.inf, -np.inf, 1e150, -1e150, 1e-300, 5e-324],
 }
@@ -85,8 +85,11 @@ def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=No
         hard = targets == "labels" or (targets is None and rng.random() < 0.7)
         y = rng.choice([0.0, 1.0], size=shape) if hard else rng.random(shape)
     else:
-        y = (p.astype(np.float64) if not special else rng.standard_normal(shape)) \
-            + rng.standard_normal(shape)
+        y = np.array((p.astype(np.float64) if not special else rng.standard_normal(shape))
+                     + rng.standard_normal(shape))
+        if special:  # regression targets get the edge values too
+            mask = rng.random(shape) < special
+            y[mask] = rng.choice(_SPECIAL_PREDS["y_pred"], size=int(mask.sum()))
     with np.errstate(over="ignore", invalid="ignore"):
         return np.asarray(y).astype(dtype), p
 

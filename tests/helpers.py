@@ -50,7 +50,29 @@ def invalid_option_values(option):
     }[option.check]
 
 
-LAYOUTS = ["C", "F", "strided", "reversed", "readonly", "noncontig2d", "list"]
+LAYOUTS = ["C", "F", "strided", "reversed", "readonly", "noncontig2d", "list", "memmap"]
+_MEMMAP_DIR = []
+
+
+def _memmap(a):
+    """A read-only np.memmap of a's bytes (its file is unlinked at once: the
+    mapping stays valid).  Empty and 0-d arrays cannot be mapped: copies."""
+    import os
+    import tempfile
+
+    if a.size == 0 or a.ndim == 0:
+        return a.copy()
+    if not _MEMMAP_DIR:
+        _MEMMAP_DIR.append(tempfile.mkdtemp(prefix="fastloss-memmap-"))
+    fd, path = tempfile.mkstemp(dir=_MEMMAP_DIR[0], suffix=".dat")
+    os.close(fd)
+    m = np.memmap(path, dtype=a.dtype, mode="w+", shape=a.shape)
+    m[...] = a
+    m.flush()
+    del m
+    r = np.memmap(path, dtype=a.dtype, mode="r", shape=a.shape)
+    os.unlink(path)
+    return r
 
 
 def make_layout(a, layout, rng=None):
@@ -82,6 +104,8 @@ def make_layout(a, layout, rng=None):
         big = np.zeros(a.shape[:-1] + (a.shape[-1] * 2 + 1,), a.dtype)
         big[..., 1::2] = a
         return big[..., 1::2]
+    if layout == "memmap":
+        return _memmap(a)
     if layout == "list":  # a list cannot hold the shape of an empty N-d array
         return a.tolist() if (a.size or a.ndim == 1) else a.copy()
     raise ValueError(layout)
@@ -109,3 +133,93 @@ def run_python(*args, env=None, check=False):
     e = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=e,
                           cwd=os.path.dirname(os.path.abspath(__file__)), check=check)
+
+
+# ---- hostile inputs --------------------------------------------------------
+# One table of bad calls for every loss x function x backend: the issue-5 list
+# (mismatched shapes in every argument, non-numeric and object input, bad
+# targets and labels, bad out=, bad weights, bad options and n_threads).  Each
+# entry: (id, fn, args, kwargs, exception type, regex that names the culprit).
+# tests/test_hostile.py checks every entry; tests/test_leaks.py loops over the
+# compiled ones to show that no error path leaks.
+def hostile_cases(mod):
+    cases = []
+    for loss in LOSSES:
+        y, p = inputs(loss, rows=(6,), k=4)
+        pn, rows = loss.pred_name, loss.kind == "rows"
+        wshape = p.shape[:-1] if rows else p.shape
+        for suffix in ("", "_grad", "_value_and_grad"):
+            fn = getattr(mod, loss.name + suffix)
+
+            def add(tag, exc, match, yy=y, pp=p, **kw):
+                cases.append((f"{loss.name}{suffix}:{tag}", fn, (yy, pp), kw, exc, match))
+
+            add("y_pred longer", ValueError, "shape", pp=np.concatenate([p, p[:1]]))
+            add("y_true shorter", ValueError, "y_true", yy=y[:-1])
+            add("y_pred 0-d vs y_true 1-d", ValueError, f"y_true|{pn}", pp=p.reshape(-1)[0])
+            add("y_true extra axis", ValueError, "y_true", yy=y[..., None])
+            add("sample_weight short", ValueError, "sample_weight", sample_weight=np.ones(5))
+            add("sample_weight extra axis", ValueError, "sample_weight",
+                sample_weight=np.ones(wshape + (2,)))
+            add("sample_weight strings", TypeError, "sample_weight", sample_weight=["a"] * 6)
+            add("sample_weight all zero", ValueError, "sample_weight", sample_weight=np.zeros(wshape))
+            add("sample_weight sums to zero", ValueError, "sample_weight",
+                sample_weight=np.array([1.0, -1.0] * 3))
+            add("y_pred object array", TypeError, pn, pp=p.astype(object))
+            add("y_true object array", TypeError, "y_true", yy=np.asarray(y).astype(object))
+            add("y_pred strings", TypeError, pn, pp=np.full(p.shape, "x"))
+            add("y_true strings", TypeError, "y_true", yy=["a"] * 6)
+            add("y_pred complex", TypeError, pn, pp=p + 1j)
+            add("y_pred None", TypeError, pn, pp=None)
+            add("y_pred ragged", ValueError, pn, pp=[[0.1, 0.2], [0.3]])
+            add("empty mean", ValueError, "empty", yy=y[:0], pp=p[:0])
+            add("reduction", ValueError, "reduction", reduction="avg")
+            add("unknown keyword", TypeError, "unexpected|keyword", dlta=1.0)
+            for bad in (0, -1):
+                add(f"n_threads={bad}", ValueError, "n_threads", n_threads=bad)
+            add("n_threads str", TypeError, "n_threads", n_threads="2")
+            add("n_threads float", TypeError, "n_threads", n_threads=1.5)
+            for o in loss.options:
+                for bad in invalid_option_values(o):
+                    add(f"{o.name}={bad}", ValueError, o.name, **{o.name: bad})
+                add(f"{o.name} str", TypeError, o.name, **{o.name: "1"})
+            if suffix:
+                ro = np.empty(p.shape)
+                ro.flags.writeable = False
+                p_alias = p.copy()
+                add("out shape", ValueError, "out", out=np.empty(p.shape + (1,)))
+                add("out dtype", ValueError, "out", out=np.empty(p.shape, np.float32))
+                add("out read-only", ValueError, "out", out=ro)
+                add("out list", TypeError, "out", out=p.tolist())
+                add("out aliases y_pred", ValueError, "overlap", pp=p_alias, out=p_alias)
+                w_alias = np.ones(p.shape)
+                add("out aliases sample_weight", ValueError, "overlap",
+                    sample_weight=w_alias[..., 0] if rows else w_alias, out=w_alias)
+            else:
+                add("out on a value", TypeError, "out", out=np.empty(p.shape))
+            # targets
+            if loss.kind == "elementwise" and loss.valid is not None:
+                bad_y = np.asarray(y, np.float64).copy()
+                bad_y[-1] = 0.5 if loss.valid_rule == "-1 or +1" else 2.0
+                add("y_true invalid", ValueError, r"y_true\[5\]", yy=bad_y)
+                nan_y = bad_y.copy()
+                nan_y[-1] = np.nan
+                add("y_true NaN", ValueError, r"y_true\[5\] = nan", yy=nan_y)
+            if rows and loss.targets != "probs":
+                k = p.shape[-1]
+                for bad in (-1, k, 2**63 - 1):
+                    lab = np.zeros(6, np.int64)
+                    lab[-1] = bad
+                    add(f"label {bad}", ValueError, rf"y_true\[5\] = {bad}", yy=lab)
+                lab = np.zeros(6, np.uint64)
+                lab[-1] = 2**64 - 1
+                add("label 2**64-1", ValueError, r"y_true\[5\]", yy=lab)
+                if loss.targets == "labels":
+                    add("labels NaN float", TypeError, "y_true",
+                        yy=np.array([0, 1, 2, 0, 1, np.nan]))
+            if rows and loss.targets == "probs":  # (softmax CE does not check its
+                # probabilities, as torch: a NaN there gives NaN, see test_parity)
+                t = np.full(p.shape, 1.0 / p.shape[-1])
+                t[-1, -1] = np.nan
+                add("probabilities NaN", ValueError, r"y_true\[\(5, 3\)\] = nan", yy=t)
+    return cases

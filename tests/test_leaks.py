@@ -1,5 +1,7 @@
 """The resident set stays flat over many calls mixing successes and every
-kind of error (references and buffers are released on exception paths)."""
+kind of error (references and buffers are released on exception paths): the
+error calls are the hostile-input table of helpers.py, over every loss and
+function, plus errors raised inside the kernels."""
 import gc
 import os
 
@@ -7,6 +9,7 @@ import numpy as np
 import pytest
 
 import fastloss
+from helpers import hostile_cases
 
 
 def _rss_mib():
@@ -41,6 +44,9 @@ def test_rss_flat_over_200000_calls_with_error_paths():
         lambda: fastloss.mse(y, p, sample_weight=np.zeros(100)),
         lambda: fastloss.mse(y, ["a"] * 100),
     ]
+    n_ok = 7
+    # and every hostile call of the table (each loss x function x error kind)
+    calls += [(lambda f=fn, a=args, k=kw: f(*a, **k)) for _, fn, args, kw, _, _ in hostile_cases(fastloss)]
 
     def run(n):
         errors = 0
@@ -57,5 +63,6 @@ def test_rss_flat_over_200000_calls_with_error_paths():
     errors = run(200_000)
     gc.collect()
     after = _rss_mib()
-    assert errors >= 200_000 * 9 // len(calls) - 1
+    assert errors == 200_000 - n_ok * (200_000 // len(calls)) - sum(
+        i < n_ok for i in range(200_000 % len(calls)))
     assert after - before < 2.0, f"RSS grew {after - before:.2f} MiB over 200,000 calls"

@@ -188,3 +188,72 @@ def test_automatic_threads_respect_omp_num_threads():
             "k = fastloss._ext.Kernel(fastloss._losses.BY_NAME['softmax_cross_entropy']);"
             "print(fastloss._ext.auto_threads(k, 10**8))")
     assert run_python("-c", code, env={"OMP_NUM_THREADS": "1"}).stdout.strip() == "1"
+
+
+def _stress_calls():
+    """Every public function of every loss, over shared read-only inputs large
+    enough for the kernels to release the GIL, in a few reductions/weights."""
+    calls = []
+    for loss in LOSSES:
+        rows = (60_000,) if loss.kind == "elementwise" else (6_000,)
+        y, p = inputs(loss, rows=rows, k=10, seed=21)
+        w = np.random.default_rng(22).random(rows)
+        for a in (y, p, w):
+            a.flags.writeable = False
+        for suffix in ("", "_grad", "_value_and_grad"):
+            for kw in ({}, {"reduction": "none"}, {"sample_weight": w, "reduction": "sum"}):
+                calls.append((loss.name + suffix, y, p, kw))
+    return calls
+
+
+def _identical(a, b):
+    if isinstance(a, tuple):
+        return all(_identical(x, z) for x, z in zip(a, b))
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and np.array_equal(a, b)
+    return type(a) is type(b) and a == b
+
+
+def test_16_python_threads_mixing_backends_match_single_threaded_bitwise():
+    calls = _stress_calls()
+    expect = {}
+    for backend in ("compiled", "numpy"):
+        with fastloss.use_backend(backend):
+            for i, (name, y, p, kw) in enumerate(calls):
+                expect[backend, i] = getattr(fastloss, name)(y, p, **kw)
+    n_threads, rounds = 16, 4
+    done, bad, errors = [0] * n_threads, [], []
+    start = threading.Barrier(n_threads)
+
+    def worker(t):
+        rng = np.random.default_rng(t)
+        try:
+            start.wait()
+            for r in range(rounds):
+                for i in rng.permutation(len(calls)):
+                    name, y, p, kw = calls[i]
+                    # threads 0-3: the NumPy twin throughout; 4-7: switch per call;
+                    # the rest: compiled, with 1, 2 or 3 kernel threads
+                    numpy = t < 4 or (t < 8 and (i + r) % 2 == 0)
+                    if numpy:
+                        with fastloss.use_backend("numpy"):
+                            got = getattr(fastloss, name)(y, p, **kw)
+                    else:
+                        got = getattr(fastloss, name)(y, p, n_threads=1 + (t + i) % 3, **kw)
+                    if fastloss.backend() != "compiled":
+                        bad.append((t, "backend leaked out of use_backend"))
+                    if not _identical(got, expect["numpy" if numpy else "compiled", i]):
+                        bad.append((t, name, kw.keys()))
+                    done[t] += 1
+        except Exception as e:  # noqa: BLE001
+            errors.append((t, repr(e)))
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(n_threads)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=600)
+    assert not any(th.is_alive() for th in threads), "a thread hung"
+    assert not errors, errors[:5]
+    assert not bad, bad[:5]
+    assert sum(done) == n_threads * rounds * len(calls)
