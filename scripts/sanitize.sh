@@ -20,4 +20,5 @@ LD_PRELOAD="$asan:$ubsan" \
 ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
 PYTHONMALLOC=malloc \
+FASTLOSS_UNDER_SANITIZER=1 \
     python -P -m pytest -q -p no:cacheprovider "$@"

@@ -226,22 +226,34 @@ FL_DEFINE_ROWRED(float, f32)
    A NaN anywhere in the row makes the row's loss and gradient NaN. */
 #define FL_ROWCHUNK_multiclass_hinge(T, CT, SUF)                                \
     {                                                                           \
+        /* per row: the two largest scores m1 >= m2 (m2 = m1 when the maximum \
+           repeats) and a NaN flag, worked column by column across the rows   \
+           of the chunk (independent rows side by side: vector lanes) */      \
+        CT m1[FL_ROWBLOCK], m2[FL_ROWBLOCK], nf[FL_ROWBLOCK];                   \
+        for (fl_intp r = 0; r < R; r++) m1[r] = m2[r] = -INFINITY, nf[r] = 0;   \
+        for (fl_intp j = 0; j < k; j++)                                         \
+            for (fl_intp r = 0; r < R; r++) {                                   \
+                const CT v = (CT)z[r * k + j];                                  \
+                nf[r] = v != v ? (CT)1 : nf[r];                                 \
+                const CT lo = v < m1[r] ? v : m1[r];                            \
+                m2[r] = lo > m2[r] ? lo : m2[r];                                \
+                m1[r] = v > m1[r] ? v : m1[r];                                  \
+            }                                                                   \
         for (fl_intp r = 0; r < R; r++) {                                       \
             const fl_intp y = fl_label_checked(job, c0 + r, &bad);              \
-            CT best = -INFINITY;                                                \
-            fl_intp rival = y == 0 ? 1 : 0;                                     \
-            int nan = 0;                                                        \
-            for (fl_intp j = 0; j < k; j++) {                                   \
-                const CT v = (CT)z[r * k + j];                                  \
-                nan |= v != v;                                                  \
-                if (j != y && v > best) { best = v; rival = j; }                \
-            }                                                                   \
-            const CT margin = 1 - ((CT)z[r * k + y] - best);                    \
+            const T *zr = z + r * k;                                            \
+            const int nan = nf[r] != 0;                                         \
+            /* the best rival: m1, unless the label holds it */                 \
+            const CT zy = (CT)zr[y];                                            \
+            const CT best = zy == m1[r] ? m2[r] : m1[r];                        \
+            const CT margin = 1 - (zy - best);                                  \
             rl[r] = nan ? (double)NAN : (double)FL_POS(CT, margin);             \
             if (gc) {                                                           \
                 for (fl_intp j = 0; j < k; j++) gc[r * k + j] = nan ? (T)NAN : (T)0; \
                 if (!nan && margin > 0) {                                       \
-                    gc[r * k + rival] = (T)f[r];                                \
+                    fl_intp rival = 0; /* the first rival holding best */       \
+                    while (rival < k && (rival == y || (CT)zr[rival] != best)) rival++; \
+                    if (rival < k) gc[r * k + rival] = (T)f[r];                 \
                     gc[r * k + y] = (T)(-f[r]);                                 \
                 }                                                               \
             }                                                                   \

@@ -1,0 +1,633 @@
+"""Drop-in replacements for scikit-learn's metric functions, on fastloss's kernels.
+
+``from fastloss.metrics import log_loss`` instead of ``from sklearn.metrics import
+log_loss``: the same signature and semantics as current scikit-learn (1.9) —
+sample weights, ``multioutput``, label handling, clipping, warnings and the
+exception types of its errors — and the same number (to ~1e-12 relative; the
+sums here are accumulated in float64 in a fixed order), computed in one
+compiled pass instead of NumPy temporaries.  scikit-learn is not needed.
+
+Each function validates like scikit-learn (finite inputs, consistent lengths,
+1-D or 2-D), then calls one public fastloss loss:
+
+=========================  =================================================
+``mean_squared_error``     :func:`fastloss.mse`
+``root_mean_squared_error``  square root of the per-output :func:`fastloss.mse`
+``mean_absolute_error``    :func:`fastloss.mae`
+``log_loss``               :func:`fastloss.binary_cross_entropy` (1-D
+                           probabilities) or
+                           :func:`fastloss.sparse_categorical_cross_entropy`,
+                           with ``eps`` the dtype's machine epsilon
+``hinge_loss``             :func:`fastloss.hinge` (binary) or
+                           :func:`fastloss.multiclass_hinge` (Crammer-Singer)
+=========================  =================================================
+"""
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+import fastloss as _fl
+
+__all__ = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error", "log_loss",
+           "hinge_loss"]
+
+_MULTIOUTPUT = ("raw_values", "uniform_average")
+
+
+# ---- validation shared by the metrics (scikit-learn's rules) ---------------
+
+def _is_arraylike(x):
+    return hasattr(x, "__len__") or hasattr(x, "shape") or hasattr(x, "__array__")
+
+
+def _num_samples(x, name):
+    if not _is_arraylike(x) or isinstance(x, str):
+        raise TypeError(f"Expected sequence or array-like for {name}, got {type(x)}")
+    shape = np.shape(x)
+    if len(shape) == 0:
+        raise TypeError(f"Singleton array {np.asarray(x)!r} cannot be considered a valid "
+                        f"collection ({name}).")
+    return shape[0]
+
+
+def _check_consistent_length(**arrays):
+    lengths = {k: _num_samples(v, k) for k, v in arrays.items() if v is not None}
+    if len(set(lengths.values())) > 1:
+        raise ValueError("Found input variables with inconsistent numbers of samples: "
+                         f"{[int(v) for v in lengths.values()]} ({', '.join(lengths)})")
+
+
+def _float_dtype(*arrays):
+    """scikit-learn's choice: the result type of the floating inputs, float64
+    if there are none (float16 is computed as float32 by the kernels)."""
+    floats = [a.dtype for a in arrays if a is not None and a.dtype.kind == "f"]
+    dt = np.result_type(*floats) if floats else np.dtype(np.float64)
+    return np.dtype(np.float32) if dt.itemsize < 4 else dt
+
+
+def _as_numeric(x, name, dtype=None):
+    try:
+        a = np.asarray(x) if dtype is None else np.asarray(x, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{name} could not be converted to a numeric array: {e}") from None
+    if a.dtype.kind not in "biuf":
+        if a.dtype.kind == "c":
+            raise ValueError(f"Complex data not supported ({name})")
+        try:
+            a = a.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be numeric; got dtype {a.dtype}") from None
+    return a
+
+
+def _check_2d_at_most(a, name):
+    if a.ndim > 2:
+        raise ValueError(f"Found array with dim {a.ndim} ({name}). Expected <= 2.")
+    if a.ndim == 0:
+        raise TypeError(f"Singleton array {a!r} cannot be considered a valid collection ({name}).")
+    if a.shape[0] == 0:
+        raise ValueError(f"Found array with 0 sample(s) (shape={a.shape}) while a minimum of 1 "
+                         f"is required ({name}).")
+
+
+def _finite_error(a, name):
+    """The ValueError scikit-learn raises for a non-finite input, or None."""
+    if a.dtype.kind != "f":
+        return None
+    s = np.sum(a, dtype=np.float64)  # one pass; NaN or inf anywhere makes it non-finite
+    if np.isfinite(s):
+        return None
+    if np.isnan(a).any():
+        return ValueError(f"Input {name} contains NaN.")
+    if np.isinf(a).any():
+        return ValueError(f"Input {name} contains infinity or a value too large for {a.dtype!r}.")
+    return None  # finite values whose sum overflowed
+
+
+def _raise_if_not_finite(*named):
+    for a, name in named:
+        if a is not None:
+            err = _finite_error(a, name)
+            if err is not None:
+                raise err
+
+
+def _check_sample_weight(sample_weight, n, dtype):
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number):
+        w = np.full(n, sample_weight, dtype=dtype)
+    else:
+        w = _as_numeric(sample_weight, "sample_weight", dtype=None)
+        if w.ndim != 1:
+            raise ValueError(f"Sample weights must be 1D array or scalar; got shape {w.shape}")
+        if w.shape[0] != n:
+            raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n,)}!")
+        w = np.asarray(w, dtype=dtype)
+    return w
+
+
+def _check_reg_targets(y_true, y_pred, sample_weight, multioutput, weights_checked=True):
+    """(y_true, y_pred) as 2-D float arrays of one dtype, the weights, the
+    validated multioutput (a string or an array of weights)."""
+    _check_consistent_length(y_true=y_true, y_pred=y_pred, sample_weight=sample_weight)
+    yt = _as_numeric(y_true, "y_true")
+    yp = _as_numeric(y_pred, "y_pred")
+    w0 = None if sample_weight is None or isinstance(sample_weight, numbers.Number) \
+        else _as_numeric(sample_weight, "sample_weight")
+    dtype = _float_dtype(yt, yp, w0)
+    yt, yp = np.asarray(yt, dtype), np.asarray(yp, dtype)
+    for a, name in ((yt, "y_true"), (yp, "y_pred")):
+        _check_2d_at_most(a, name)
+    w = _check_sample_weight(sample_weight, yt.shape[0], dtype)
+    if yt.ndim == 1:
+        yt = yt.reshape(-1, 1)
+    if yp.ndim == 1:
+        yp = yp.reshape(-1, 1)
+    if yt.shape[1] != yp.shape[1]:
+        raise ValueError(f"y_true and y_pred have different number of output "
+                         f"({yt.shape[1]}!={yp.shape[1]})")
+    n_outputs = yt.shape[1]
+    if isinstance(multioutput, str):
+        if multioutput not in _MULTIOUTPUT:
+            raise ValueError("The 'multioutput' parameter must be a str among "
+                             f"{set(_MULTIOUTPUT)} or an array-like. Got {multioutput!r} instead.")
+    elif multioutput is None or not _is_arraylike(multioutput):
+        raise ValueError("The 'multioutput' parameter must be a str among "
+                         f"{set(_MULTIOUTPUT)} or an array-like. Got {multioutput!r} instead.")
+    elif not weights_checked:  # (root_mean_squared_error: numpy.average's rules)
+        multioutput = np.asarray(multioutput)
+    else:
+        multioutput = _as_numeric(multioutput, "multioutput").astype(np.float64)
+        _raise_if_not_finite((multioutput, "multioutput"))
+        if multioutput.ndim != 1:
+            raise ValueError(f"multioutput must be 1-D; got shape {multioutput.shape}")
+        if n_outputs == 1:
+            raise ValueError("Custom weights are useful only in multi-output cases.")
+        if n_outputs != multioutput.shape[0]:
+            raise ValueError(f"There must be equally many custom weights "
+                             f"({multioutput.shape[0]}) as outputs ({n_outputs}).")
+    if w is not None and not np.any(w):
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return yt, yp, w, multioutput
+
+
+def _weighted_mean(loss, yt, yp, w, raise_finite):
+    """Σ w·loss / Σ w of one output column (or of all, with w broadcast)."""
+    v = loss(yt, yp, sample_weight=w)
+    if not np.isfinite(v):
+        raise_finite()
+    return v
+
+
+def _regression(loss, y_true, y_pred, sample_weight, multioutput, root=False):
+    yt, yp, w, multioutput = _check_reg_targets(y_true, y_pred, sample_weight, multioutput,
+                                                weights_checked=not root)
+
+    def raise_finite():  # only when a result is not finite: find the culprit
+        _raise_if_not_finite((yt, "y_true"), (yp, "y_pred"), (w, "sample_weight"))
+
+    n, m = yt.shape
+    if w is not None and float(np.sum(w, dtype=np.float64)) == 0.0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    named = multioutput if isinstance(multioutput, str) else None
+    if m == 1 or (named == "uniform_average" and not root):
+        # the mean over all outputs of the per-output means is one weighted mean
+        # over every element (each row's weight repeated along the outputs)
+        wb = None if w is None else (w if m == 1 else np.broadcast_to(w[:, None], (n, m)))
+        a, b = (yt[:, 0], yp[:, 0]) if m == 1 else (yt, yp)
+        v = _weighted_mean(loss, a, b, wb, raise_finite)
+        errors = np.array([np.sqrt(v) if root else v])
+        if m > 1:
+            return float(errors[0])
+        if named is None:
+            return float(np.average(errors, weights=multioutput))
+        return errors if named == "raw_values" else float(errors[0])
+    errors = np.array([_weighted_mean(loss, yt[:, j], yp[:, j], w, raise_finite) for j in range(m)])
+    if root:
+        errors = np.sqrt(errors)
+    if named == "raw_values":
+        return errors
+    if named == "uniform_average":
+        return float(np.mean(errors))
+    return float(np.average(errors, weights=multioutput))
+
+
+def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+    """Mean squared error regression loss (as ``sklearn.metrics.mean_squared_error``).
+
+    Parameters
+    ----------
+    y_true : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth (correct) target values.
+    y_pred : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+    multioutput : {"raw_values", "uniform_average"} or array_like of shape (n_outputs,)
+        How to aggregate the outputs: all of them, their mean, or their average
+        with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of floats
+        Σᵢ wᵢ (yᵢ − ŷᵢ)² / Σᵢ wᵢ per output, aggregated by ``multioutput``.
+
+    Raises
+    ------
+    ValueError
+        Inconsistent lengths or outputs, non-finite input, empty input, more
+        than 2 dimensions, all-zero weights, bad ``multioutput``.
+    ZeroDivisionError
+        Weights summing to zero (as scikit-learn, through ``numpy.average``).
+
+    Examples
+    --------
+    >>> from fastloss.metrics import mean_squared_error
+    >>> mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    0.375
+    >>> mean_squared_error([[0.5, 1], [-1, 1], [7, -6]], [[0, 2], [-1, 2], [8, -5]],
+    ...                    multioutput="raw_values")
+    array([0.41666667, 1.        ])
+    """
+    return _regression(_fl.mse, y_true, y_pred, sample_weight, multioutput)
+
+
+def root_mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+    """Root mean squared error (as ``sklearn.metrics.root_mean_squared_error``):
+    the square root of each output's mean squared error, then aggregated.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth and estimated target values.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+    multioutput : {"raw_values", "uniform_average"} or array_like of shape (n_outputs,)
+        How to aggregate the outputs.
+
+    Returns
+    -------
+    loss : float or ndarray of floats
+
+    Raises
+    ------
+    ValueError, ZeroDivisionError
+        As :func:`mean_squared_error`.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import root_mean_squared_error
+    >>> root_mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    0.6123724356957945
+    """
+    return _regression(_fl.mse, y_true, y_pred, sample_weight, multioutput, root=True)
+
+
+def mean_absolute_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+    """Mean absolute error regression loss (as ``sklearn.metrics.mean_absolute_error``).
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth and estimated target values.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+    multioutput : {"raw_values", "uniform_average"} or array_like of shape (n_outputs,)
+        How to aggregate the outputs.
+
+    Returns
+    -------
+    loss : float or ndarray of floats
+        Σᵢ wᵢ |yᵢ − ŷᵢ| / Σᵢ wᵢ per output, aggregated by ``multioutput``.
+
+    Raises
+    ------
+    ValueError, ZeroDivisionError
+        As :func:`mean_squared_error`.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import mean_absolute_error
+    >>> mean_absolute_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    0.5
+    """
+    return _regression(_fl.mae, y_true, y_pred, sample_weight, multioutput)
+
+
+# ---- labels ----------------------------------------------------------------
+
+def _unique_sorted(y):
+    """np.unique(y) for 1-D y, with an O(n) path for integer-valued labels
+    (the common case) instead of a sort."""
+    if y.dtype.kind in "biu" or (y.dtype.kind == "f" and y.size):
+        if y.dtype.kind == "f":
+            lo, hi = np.min(y), np.max(y)
+            if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo > 1 << 20:
+                return np.unique(y)
+            yi = y.astype(np.int64)
+            if not np.array_equal(yi, y):
+                return np.unique(y)
+            lo_i = int(lo)
+            present = np.flatnonzero(np.bincount(yi - lo_i, minlength=int(hi) - lo_i + 1))
+            return (present + lo_i).astype(y.dtype)
+        if y.size == 0:
+            return np.unique(y)
+        lo, hi = int(np.min(y)), int(np.max(y))
+        if hi - lo > 1 << 20:
+            return np.unique(y)
+        yi = y.astype(np.intp, copy=False)
+        present = np.flatnonzero(np.bincount(yi - lo if lo else yi, minlength=hi - lo + 1))
+        return (present + lo).astype(y.dtype)
+    return np.unique(y)
+
+
+def _encode(y, classes):
+    """Index of each y in the sorted classes; y must be among them."""
+    if classes.dtype.kind in "biu" and y.dtype.kind in "biu" and classes.size:
+        lo = int(classes[0])
+        span = int(classes[-1]) - lo + 1
+        if span <= 1 << 20:
+            lut = np.full(span, -1, dtype=np.int64)
+            lut[classes.astype(np.int64) - lo] = np.arange(classes.size)
+            yi = y.astype(np.intp, copy=False)
+            return lut[yi - lo] if lo else lut[yi]
+    return np.searchsorted(classes, y)
+
+
+def _isin(y, classes):
+    """Whether each y is among the sorted classes (np.isin, without its
+    table path that fails on bool arrays)."""
+    if classes.size == 0:
+        return np.zeros(y.shape, bool)
+    i = np.minimum(np.searchsorted(classes, y), classes.size - 1)
+    return classes[i] == y
+
+
+def _check_label_type(y):
+    """LabelBinarizer's rule: float labels must be integer-valued."""
+    if y.dtype.kind == "f" and y.size:
+        with np.errstate(invalid="ignore"):
+            if not np.array_equal(y, np.round(y)):
+                raise ValueError(f"Unknown label type: {y!r}")
+
+
+def _labels_1d(y_true, name="y_true"):
+    y = np.asarray(y_true)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"{name} should be a 1d array, got an array of shape {y.shape} instead.")
+    return y
+
+
+def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels=None,
+             y_pred="deprecated"):
+    """Log loss, aka logistic or cross-entropy loss (as ``sklearn.metrics.log_loss``).
+
+    −Σᵢ wᵢ log pᵢ,yᵢ (divided by Σᵢ wᵢ when ``normalize``), with p clipped to
+    [eps, 1 − eps], eps the machine epsilon of p's dtype.
+
+    Parameters
+    ----------
+    y_true : array_like of shape (n_samples,)
+        Labels of any kind (numbers, strings, bools); the classes are the sorted
+        unique labels (of ``labels`` if given).
+    y_proba : array_like of shape (n_samples, n_classes) or (n_samples,)
+        Predicted probabilities, columns in the sorted order of the classes; a
+        1-D array is the probability of the positive (larger) class.
+    normalize : bool, default True
+        Mean per sample (weighted) if True, else the (weighted) sum.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+    labels : array_like, optional
+        All the class labels, when ``y_true`` may not show them all.
+    y_pred : array_like, deprecated
+        The former name of ``y_proba`` (scikit-learn 1.9 renamed it; a
+        FutureWarning).
+
+    Returns
+    -------
+    loss : float
+
+    Raises
+    ------
+    ValueError
+        Probabilities outside [0, 1] or not finite, inconsistent lengths, a
+        single class without ``labels``, a class count that differs from the
+        columns of ``y_proba``, labels of ``y_true`` missing from ``labels``,
+        all-zero weights.
+    ZeroDivisionError
+        Weights summing to zero with ``normalize``.
+
+    Warns
+    -----
+    UserWarning
+        Rows of ``y_proba`` not summing to one (within sqrt(eps)), or
+        ``labels`` not in sorted order.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import log_loss
+    >>> log_loss(["spam", "ham", "ham", "spam"], [[.1, .9], [.9, .1], [.8, .2], [.35, .65]])
+    0.21616187468057912
+    """
+    if not (isinstance(y_pred, str) and y_pred == "deprecated"):
+        if y_proba is not None:
+            raise ValueError("Cannot use both `y_pred` and `y_proba`. `y_pred` is deprecated, "
+                             "use `y_proba` instead.")
+        warnings.warn("`y_pred` was renamed to `y_proba` in version 1.9 and will be removed in "
+                      "1.11. Use `y_proba` instead.", FutureWarning, stacklevel=2)
+        y_proba = y_pred
+    if y_proba is None:
+        raise TypeError("log_loss() missing the predicted probabilities y_proba")
+    p = _as_numeric(y_proba, "y_proba")
+    if p.dtype.kind != "f" or p.dtype.itemsize < 4:
+        p = p.astype(np.float64 if p.dtype.kind != "f" else np.float32)
+    _check_2d_at_most(p, "y_proba")
+    hi, lo = np.max(p), np.min(p)
+    if np.isnan(hi) or np.isnan(lo):
+        raise ValueError("Input y_proba contains NaN.")
+    if np.isinf(hi) or np.isinf(lo):
+        raise ValueError(f"Input y_proba contains infinity or a value too large for {p.dtype!r}.")
+    if hi > 1:
+        raise ValueError(f"y_prob contains values greater than 1: {hi}")
+    if lo < 0:
+        raise ValueError(f"y_prob contains values lower than 0: {lo}")
+    _check_consistent_length(y_proba=p, y_true=y_true, sample_weight=sample_weight)
+    n = p.shape[0]
+    w = _check_sample_weight(sample_weight, n, np.float64)
+    if w is not None:
+        _raise_if_not_finite((w, "sample_weight"))
+        if not np.any(w):
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+    y = np.asarray(y_true)
+    if y.ndim == 2 and y.shape[1] > 1:  # a label-indicator matrix, as LabelBinarizer takes it
+        return _log_loss_indicator(y, p, w, eps=float(np.finfo(p.dtype).eps),
+                                   reduction="mean" if normalize else "sum")
+    y = _labels_1d(y_true)
+    _check_label_type(y)
+    if labels is not None:
+        lab = np.asarray(labels)
+        _check_label_type(lab)
+        classes = np.unique(lab)
+        if classes.shape != lab.reshape(-1).shape or not np.all(classes == lab.reshape(-1)):
+            warnings.warn(
+                f"Labels passed were {labels}. But this function assumes labels are ordered "
+                f"lexicographically. Pass the ordered labels={classes.tolist()} and ensure that "
+                "the columns of y_prob correspond to this ordering.", UserWarning, stacklevel=2)
+        if not np.all(_isin(y, classes)):
+            undeclared = set(y.tolist()) - set(lab.reshape(-1).tolist())
+            raise ValueError(f"y_true contains values {undeclared} not belonging to the passed "
+                             f"labels {labels}.")
+    else:
+        classes = _unique_sorted(y)
+    if classes.shape[0] == 1:
+        if labels is None:
+            raise ValueError(f"y_true contains only one label ({classes[0]}). Please provide the "
+                             "list of all expected class labels explicitly through the labels "
+                             "argument.")
+        raise ValueError(f"The labels array needs to contain at least two labels for log_loss, "
+                         f"got {classes}.")
+    k = 2 if p.ndim == 1 or p.shape[1] == 1 else p.shape[1]
+    if classes.shape[0] != k:
+        if labels is None:
+            raise ValueError(f"y_true and y_prob contain different number of classes: "
+                             f"{classes.shape[0]} vs {k}. Please provide the true labels "
+                             f"explicitly through the labels argument. Classes found in y_true: "
+                             f"{classes}")
+        raise ValueError(f"The number of classes in labels is different from that in y_prob. "
+                         f"Classes found in labels: {classes}")
+    eps = float(np.finfo(p.dtype).eps)
+    idx = _encode(y, classes)
+    if w is not None and normalize and float(np.sum(w)) == 0.0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    reduction = "mean" if normalize else "sum"
+    if p.ndim == 1 or p.shape[1] == 1:
+        target = idx.astype(p.dtype)
+        return _fl.binary_cross_entropy(target, p.reshape(-1), eps=eps, sample_weight=w,
+                                        reduction=reduction)
+    row_sums = p @ np.ones(k, dtype=p.dtype)
+    if not np.allclose(row_sums, 1, rtol=np.sqrt(eps)):
+        warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.",
+                      UserWarning, stacklevel=2)
+    return _fl.sparse_categorical_cross_entropy(idx, p, eps=eps, sample_weight=w,
+                                                reduction=reduction)
+
+
+def _log_loss_indicator(y, p, w, eps, reduction):
+    if y.dtype.kind not in "biuf" or not np.all((y == 0) | (y == 1)):
+        raise ValueError("Multioutput target data is not supported with label binarization")
+    k = y.shape[1]
+    if p.ndim == 1 or p.shape[1] == 1:
+        raise ValueError(f"y_true and y_prob contain different number of classes: {k} vs 2. "
+                         "Please provide the true labels explicitly through the labels argument. "
+                         f"Classes found in y_true: {np.arange(k)}")
+    if p.shape[1] != k:
+        raise ValueError(f"y_true and y_prob contain different number of classes: {k} vs "
+                         f"{p.shape[1]}. Please provide the true labels explicitly through the "
+                         f"labels argument. Classes found in y_true: {np.arange(k)}")
+    if w is not None and reduction == "mean" and float(np.sum(w)) == 0.0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    if not np.allclose(p @ np.ones(k, dtype=p.dtype), 1, rtol=np.sqrt(eps)):
+        warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.",
+                      UserWarning, stacklevel=3)
+    return _fl.categorical_cross_entropy(y.astype(p.dtype), p, eps=eps, sample_weight=w,
+                                         reduction=reduction)
+
+
+def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
+    """Average hinge loss (as ``sklearn.metrics.hinge_loss``).
+
+    Binary (at most two classes among ``labels``, or in ``y_true``): the labels
+    are mapped to −1 and +1 (the larger to +1) and the loss is
+    mean(max(0, 1 − y·s)).  Multi-class: the Crammer–Singer form
+    mean(max(0, 1 − (s_y − max_{j≠y} s_j))), ``pred_decision`` of shape
+    (n_samples, n_classes) in the sorted order of the labels.
+
+    Parameters
+    ----------
+    y_true : array_like of shape (n_samples,)
+        True labels (any kind).
+    pred_decision : array_like of shape (n_samples,) or (n_samples, n_classes)
+        Decision function values.
+    labels : array_like, optional
+        All the labels of a multi-class problem.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+
+    Returns
+    -------
+    loss : float
+
+    Raises
+    ------
+    ValueError
+        Inconsistent lengths or shapes, non-finite decisions, labels of
+        ``y_true`` unknown to ``labels``.
+    ZeroDivisionError
+        Weights summing to zero.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import hinge_loss
+    >>> hinge_loss([-1, 1, 1], [-2.18, 2.36, 0.09])
+    0.30333333333333334
+    """
+    _check_consistent_length(y_true=y_true, pred_decision=pred_decision,
+                             sample_weight=sample_weight)
+    s = _as_numeric(pred_decision, "pred_decision")
+    if s.dtype.kind != "f":
+        s = s.astype(np.float64)
+    elif s.dtype.itemsize < 4:
+        s = s.astype(np.float32)
+    _check_2d_at_most(s, "pred_decision")
+    _raise_if_not_finite((s, "pred_decision"))
+    y = _labels_1d(y_true)
+    w = None
+    if sample_weight is not None:
+        w = np.asarray(_as_numeric(sample_weight, "sample_weight"), np.float64)
+        if w.shape != (y.shape[0],):
+            raise ValueError(f"sample_weight has shape {w.shape}, expected {(y.shape[0],)}")
+
+    def zero_sum():  # numpy.average's error, raised where scikit-learn reaches it
+        if w is not None and float(np.sum(w)) == 0.0:
+            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    classes = np.unique(np.asarray(labels)) if labels is not None else _unique_sorted(y)
+    if classes.size > 2:
+        k = classes.size
+        if s.ndim <= 1:
+            raise ValueError(f"The shape of pred_decision cannot be 1d arraywith a multiclass "
+                             f"target. pred_decision shape must be (n_samples, n_classes), that "
+                             f"is ({y.shape[0]}, {k}). Got: {s.shape}")
+        if k != s.shape[1]:
+            if labels is None:
+                raise ValueError("Please include all labels in y_true or pass labels as third "
+                                 "argument")
+            raise ValueError(f"The shape of pred_decision is not consistent with the number of "
+                             f"classes. With a multiclass target, pred_decision shape must be "
+                             f"(n_samples, n_classes), that is ({y.shape[0]}, {k}). Got: "
+                             f"{s.shape}")
+        if not np.all(_isin(y, classes)):
+            unseen = np.setdiff1d(np.unique(y), classes)
+            raise ValueError(f"y contains previously unseen labels: {unseen.tolist()}")
+        idx = _encode(y, classes)
+        zero_sum()
+        return _fl.multiclass_hinge(idx, s, sample_weight=w)
+    if s.ndim == 2:
+        if s.shape[1] != 1:
+            raise ValueError(f"y should be a 1d array, got an array of shape {s.shape} instead.")
+        s = s[:, 0]
+    _check_label_type(y)
+    own = _unique_sorted(y)  # the binary mapping uses y_true's own classes
+    if own.size > 2:
+        raise ValueError("Multioutput target data is not supported with label binarization")
+    if own.size == 2:
+        ypm = (y == own[1]).astype(s.dtype) * 2 - 1
+    else:  # one class: scikit-learn maps every label to the negative one
+        ypm = np.full(y.shape, -1, dtype=s.dtype)
+    zero_sum()
+    return _fl.hinge(ypm, s, sample_weight=w)

@@ -1,0 +1,233 @@
+"""fastloss.metrics against scikit-learn over generated inputs: the same
+number (1e-12 relative in float64), the same warnings, the same exception types."""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fastloss import metrics as fm
+
+skm = pytest.importorskip("sklearn.metrics")
+
+
+def _run(fn, *args, **kw):
+    """('ok', value, warning categories) or ('err', exception type)."""
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        try:
+            v = fn(*args, **kw)
+        except Exception as e:  # noqa: BLE001
+            return ("err", type(e), str(e))
+    cats = sorted({w.category.__name__ for w in rec if not issubclass(w.category, RuntimeWarning)})
+    return ("ok", v, cats)
+
+
+def _exc_compatible(ours, theirs):
+    # scikit-learn's InvalidParameterError is both a ValueError and a TypeError
+    return issubclass(theirs, ours) or issubclass(ours, theirs) or (
+        theirs.__name__ == "InvalidParameterError" and ours in (ValueError, TypeError))
+
+
+def _same(name, args, kw, rtol):
+    got = _run(getattr(fm, name), *args, **kw)
+    exp = _run(getattr(skm, name), *args, **kw)
+    assert got[0] == exp[0], (got, exp)
+    if exp[0] == "err":
+        assert _exc_compatible(got[1], exp[1]), (got, exp)
+        return exp
+    g, e = got[1], exp[1]
+    assert type(g) is type(e) or (isinstance(e, float) and type(g) is float), (g, e)
+    np.testing.assert_allclose(np.asarray(g, np.float64), np.asarray(e, np.float64),
+                               rtol=rtol, atol=0)
+    assert got[2] == exp[2], (got[2], exp[2])
+    return exp
+
+
+@st.composite
+def regression_case(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.sampled_from([1, 2, 7, 100, 1025, 5000]))
+    m = draw(st.sampled_from([None, 1, 2, 3]))
+    shape = (n,) if m is None else (n, m)
+    dtype = draw(st.sampled_from(["float64", "float64", "float32", "int64"]))
+    yt = rng.standard_normal(shape) * 10
+    yp = yt + rng.standard_normal(shape)
+    if dtype == "int64":
+        yt, yp = yt.round().astype(np.int64), yp.round().astype(np.int64)
+    else:
+        yt, yp = yt.astype(dtype), yp.astype(dtype)
+    kw = {}
+    wk = draw(st.sampled_from([None, "pos", "zeros", "neg", "allzero", "short"]))
+    if wk == "pos":
+        kw["sample_weight"] = rng.random(n)
+    elif wk == "zeros":
+        kw["sample_weight"] = rng.choice([0.0, 1.0, 2.5], n)
+    elif wk == "neg":
+        kw["sample_weight"] = rng.choice([-1.0, 1.0, 2.0], n)
+    elif wk == "allzero":
+        kw["sample_weight"] = np.zeros(n)
+    elif wk == "short":
+        kw["sample_weight"] = np.ones(n + 1)
+    mo = draw(st.sampled_from(["uniform_average", "raw_values", "weights", "badweights", "bad"]))
+    if mo == "weights":
+        kw["multioutput"] = rng.random(m or 1) + 0.1
+    elif mo == "badweights":
+        kw["multioutput"] = rng.random((m or 1) + 1)
+    elif mo == "bad":
+        kw["multioutput"] = "variance_weighted"
+    else:
+        kw["multioutput"] = mo
+    bad = draw(st.sampled_from([None] * 6 + ["nan_pred", "inf_true", "mismatch", "3d"]))
+    if bad == "nan_pred" and yp.dtype.kind == "f":
+        yp = yp.copy()
+        yp.reshape(-1)[-1] = np.nan
+    elif bad == "inf_true" and yt.dtype.kind == "f":
+        yt = yt.copy()
+        yt.reshape(-1)[0] = np.inf
+    elif bad == "mismatch":
+        yp = yp[:-1] if n > 1 else np.concatenate([yp, yp])
+    elif bad == "3d":
+        yt, yp = yt.reshape(shape + (1,)), yp.reshape(shape + (1,))
+    return yt, yp, kw
+
+
+@pytest.mark.parametrize("name", ["mean_squared_error", "root_mean_squared_error",
+                                  "mean_absolute_error"])
+@given(case=regression_case())
+def test_regression_metrics_match_sklearn(name, case):
+    yt, yp, kw = case
+    rtol = 1e-12 if np.result_type(yt, yp) == np.float64 or yt.dtype.kind == "i" else 2e-6
+    _same(name, (yt, yp), kw, rtol)
+
+
+@st.composite
+def classification_case(draw, multiclass_ok=True):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.sampled_from([1, 2, 5, 100, 2000]))
+    k = draw(st.sampled_from([2, 2, 3, 5] if multiclass_ok else [2]))
+    kind = draw(st.sampled_from(["int", "str", "float", "bool", "neg"]))
+    pool = {"int": np.arange(k) * 3 + 1, "str": np.array([f"c{j}" for j in range(k)]),
+            "float": np.arange(k) * 2.0, "bool": np.array([False, True]),
+            "neg": np.arange(k) - k}[kind]
+    k = len(pool)
+    y = pool[rng.integers(0, k, n)]
+    return rng, n, k, pool, y
+
+
+@given(case=classification_case(), data=st.data())
+def test_log_loss_matches_sklearn(case, data):
+    rng, n, k, pool, y = case
+    form = data.draw(st.sampled_from(["2d", "1d", "unnormalized", "onehot", "labels",
+                                      "labels_unsorted", "missing_label", "oneclass", "bad"]))
+    dtype = data.draw(st.sampled_from(["float64", "float64", "float32"]))
+    p = rng.dirichlet(np.ones(k), n).astype(dtype)
+    p[rng.random(n) < 0.1] = np.eye(k, dtype=dtype)[0]  # exact 0 and 1 probabilities
+    kw = {}
+    args = (y, p)
+    if form == "1d" and k == 2:
+        args = (y, p[:, 1].copy())
+    elif form == "unnormalized":
+        args = (y, p * 1.5 if data.draw(st.booleans()) else p / 1.5)
+    elif form == "onehot":
+        args = (np.eye(k)[rng.integers(0, k, n)].astype(int), p)
+    elif form == "labels":
+        kw["labels"] = pool
+    elif form == "labels_unsorted":
+        kw["labels"] = pool[::-1]
+    elif form == "missing_label":
+        kw["labels"] = pool[:-1]
+    elif form == "oneclass":
+        args = (np.full(n, pool[0]), p[:, :2] if k > 2 else p)
+    elif form == "bad":
+        q = p.copy()
+        q.reshape(-1)[0] = data.draw(st.sampled_from([np.nan, 1.5, -0.1, np.inf]))
+        args = (y, q)
+    kw["normalize"] = data.draw(st.booleans())
+    wk = data.draw(st.sampled_from([None, "pos", "zeros", "neg", "allzero"]))
+    if wk == "pos":
+        kw["sample_weight"] = rng.random(n)
+    elif wk == "zeros":
+        kw["sample_weight"] = rng.choice([0.0, 1.0, 3.0], n)
+    elif wk == "neg":
+        kw["sample_weight"] = rng.choice([-1.0, 1.0, 2.0], n)
+    elif wk == "allzero":
+        kw["sample_weight"] = np.zeros(n)
+    _same("log_loss", args, kw, rtol=1e-12 if dtype == "float64" else 1e-5)
+
+
+@given(case=classification_case(), data=st.data())
+def test_hinge_loss_matches_sklearn(case, data):
+    rng, n, k, pool, y = case
+    form = data.draw(st.sampled_from(["natural", "labels", "labels_more", "1d_multiclass",
+                                      "col", "unseen", "nan"]))
+    if k == 2 and form != "labels_more":
+        s = rng.standard_normal(n) * 2
+        if form == "col":
+            s = s[:, None]
+    else:
+        s = rng.standard_normal((n, k)) * 2
+    kw = {}
+    if form == "labels":
+        kw["labels"] = pool
+    elif form == "labels_more":
+        extra = np.array(["zz"]) if pool.dtype.kind == "U" else np.array([pool.max() + 7], pool.dtype)
+        kw["labels"] = np.concatenate([pool, extra])
+        s = rng.standard_normal((n, k + 1))
+    elif form == "1d_multiclass" and k > 2:
+        s = rng.standard_normal(n)
+    elif form == "unseen" and k > 2:
+        kw["labels"] = pool[:-1]
+        s = rng.standard_normal((n, k - 1))
+    elif form == "nan":
+        s = np.array(s, dtype=np.float64)
+        s.reshape(-1)[0] = np.nan
+    wk = data.draw(st.sampled_from([None, "pos", "neg", "allzero"]))
+    if wk == "pos":
+        kw["sample_weight"] = rng.random(n)
+    elif wk == "neg":
+        kw["sample_weight"] = rng.choice([-1.0, 1.0, 2.0], n)
+    elif wk == "allzero":
+        kw["sample_weight"] = np.zeros(n)
+    _same("hinge_loss", (y, s), kw, rtol=1e-12)
+
+
+def test_one_class_hinge_maps_to_the_negative_label_as_sklearn():
+    y, s = [1, 1, 1], [0.2, 0.7, 2.0]
+    assert fm.hinge_loss(y, s) == pytest.approx(skm.hinge_loss(y, s), rel=1e-15)
+
+
+def test_deprecated_y_pred_keyword_warns_like_sklearn():
+    y, p = [0, 1, 1], [0.2, 0.7, 0.9]
+    with pytest.warns(FutureWarning):
+        v = fm.log_loss(y, y_pred=p)
+    assert v == pytest.approx(skm.log_loss(y, p), rel=1e-13)
+    with pytest.raises(ValueError):
+        fm.log_loss(y, p, y_pred=p)
+
+
+def test_float32_clips_at_float32_epsilon():
+    y = np.array([0, 1, 1, 0])
+    p = np.array([0.0, 1.0, 0.0, 1.0], np.float32)
+    assert fm.log_loss(y, p) == pytest.approx(skm.log_loss(y, p), rel=1e-6)
+    assert np.isfinite(fm.log_loss(y, p))
+
+
+def test_signatures_match_sklearn():
+    import inspect
+
+    for name in fm.__all__:
+        ours = inspect.signature(getattr(fm, name))
+        theirs = inspect.signature(getattr(skm, name))
+        assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == \
+            [(p.name, p.kind, p.default) for p in theirs.parameters.values()], name
+
+
+def test_non_integer_float_labels_are_rejected_as_sklearn():
+    y, p = np.array([0.0, 0.5, 0.5]), np.array([0.2, 0.7, 0.9])
+    for mod in (fm, skm):
+        with pytest.raises(ValueError, match="Unknown label type"):
+            mod.log_loss(y, p)
+        with pytest.raises(ValueError, match="Unknown label type"):
+            mod.hinge_loss(y, p)

@@ -1,0 +1,33 @@
+"""The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+(scripts/sanitize.sh: its own build in a fresh virtual environment).  About five
+minutes, so it runs in CI (CI=true) or when FASTLOSS_RUN_SANITIZERS=1."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "sanitize.sh")
+
+
+def _have_sanitizers():
+    cc = os.environ.get("CC", "gcc")
+    if not shutil.which(cc):
+        return False
+    libs = [subprocess.run([cc, f"-print-file-name={lib}"], capture_output=True, text=True).stdout.strip()
+            for lib in ("libasan.so", "libubsan.so")]
+    return all(os.path.isabs(p) and os.path.exists(p) for p in libs)
+
+
+@pytest.mark.skipif(not (os.environ.get("CI") or os.environ.get("FASTLOSS_RUN_SANITIZERS")),
+                    reason="about five minutes: runs in CI or with FASTLOSS_RUN_SANITIZERS=1")
+@pytest.mark.skipif(bool(os.environ.get("FASTLOSS_UNDER_SANITIZER")), reason="this is that run")
+@pytest.mark.skipif(not os.path.exists(SCRIPT), reason="needs the source checkout")
+def test_whole_suite_passes_under_asan_and_ubsan():
+    if not _have_sanitizers():
+        pytest.skip("the compiler has no AddressSanitizer/UndefinedBehaviorSanitizer runtime")
+    r = subprocess.run(["bash", SCRIPT], capture_output=True, text=True, timeout=3000)
+    log = r.stdout[-4000:] + "\n" + r.stderr[-4000:]
+    assert r.returncode == 0, log
+    assert "AddressSanitizer" not in r.stderr and "runtime error:" not in r.stderr, log
+    assert " passed" in r.stdout, log
