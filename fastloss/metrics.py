@@ -31,6 +31,19 @@ import numpy as np
 
 import fastloss as _fl
 
+
+def _stats(a, tol):
+    """(min, max, number of NaN, rows whose sum is off one by more than tol)."""
+    if _fl._ext is not None and _fl.backend() == "compiled" and a.dtype in (np.float32, np.float64):
+        return _fl._ext._stats(a, tol)
+    with np.errstate(invalid="ignore"):
+        n_nan = int(np.isnan(a).sum())
+        lo, hi = (np.nanmin(a), np.nanmax(a)) if n_nan < a.size else (np.inf, -np.inf)
+        off = 0
+        if tol >= 0:
+            off = int(np.sum(~(np.abs(np.sum(a, axis=-1, dtype=np.float64) - 1) <= tol)))
+    return float(lo), float(hi), n_nan, off
+
 __all__ = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error", "log_loss",
            "hinge_loss"]
 
@@ -170,14 +183,22 @@ def _check_reg_targets(y_true, y_pred, sample_weight, multioutput, weights_check
         if n_outputs != multioutput.shape[0]:
             raise ValueError(f"There must be equally many custom weights "
                              f"({multioutput.shape[0]}) as outputs ({n_outputs}).")
-    if w is not None and not np.any(w):
-        raise ValueError("Sample weights must contain at least one non-zero number.")
     return yt, yp, w, multioutput
 
 
 def _weighted_mean(loss, yt, yp, w, raise_finite):
-    """Σ w·loss / Σ w of one output column (or of all, with w broadcast)."""
-    v = loss(yt, yp, sample_weight=w)
+    """Σ w·loss / Σ w of one output column (or of all outputs): the kernel
+    sums w itself; scikit-learn's errors for weights summing to zero (and its
+    earlier NaN check) are reconstructed only on that error path."""
+    try:
+        v = loss(yt, yp, sample_weight=w)
+    except ValueError as e:
+        if w is None or "summing to zero" not in str(e):
+            raise
+        raise_finite()
+        if not np.any(w):
+            raise ValueError("Sample weights must contain at least one non-zero number.") from None
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized") from None
     if not np.isfinite(v):
         raise_finite()
     return v
@@ -191,15 +212,11 @@ def _regression(loss, y_true, y_pred, sample_weight, multioutput, root=False):
         _raise_if_not_finite((yt, "y_true"), (yp, "y_pred"), (w, "sample_weight"))
 
     n, m = yt.shape
-    if w is not None and float(np.sum(w, dtype=np.float64)) == 0.0:
-        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     named = multioutput if isinstance(multioutput, str) else None
-    if m == 1 or (named == "uniform_average" and not root):
-        # the mean over all outputs of the per-output means is one weighted mean
-        # over every element (each row's weight repeated along the outputs)
-        wb = None if w is None else (w if m == 1 else np.broadcast_to(w[:, None], (n, m)))
-        a, b = (yt[:, 0], yp[:, 0]) if m == 1 else (yt, yp)
-        v = _weighted_mean(loss, a, b, wb, raise_finite)
+    if m == 1 or (named == "uniform_average" and w is None and not root):
+        # one output, or the unweighted mean of the per-output means: one call
+        v = _weighted_mean(loss, yt[:, 0] if m == 1 else yt, yp[:, 0] if m == 1 else yp, w,
+                           raise_finite)
         errors = np.array([np.sqrt(v) if root else v])
         if m > 1:
             return float(errors[0])
@@ -320,51 +337,50 @@ def mean_absolute_error(y_true, y_pred, *, sample_weight=None, multioutput="unif
 
 # ---- labels ----------------------------------------------------------------
 
-def _unique_sorted(y):
-    """np.unique(y) for 1-D y, with an O(n) path for integer-valued labels
-    (the common case) instead of a sort."""
-    if y.dtype.kind in "biu" or (y.dtype.kind == "f" and y.size):
-        if y.dtype.kind == "f":
-            lo, hi = np.min(y), np.max(y)
-            if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo > 1 << 20:
-                return np.unique(y)
-            yi = y.astype(np.int64)
-            if not np.array_equal(yi, y):
-                return np.unique(y)
-            lo_i = int(lo)
-            present = np.flatnonzero(np.bincount(yi - lo_i, minlength=int(hi) - lo_i + 1))
-            return (present + lo_i).astype(y.dtype)
-        if y.size == 0:
-            return np.unique(y)
-        lo, hi = int(np.min(y)), int(np.max(y))
-        if hi - lo > 1 << 20:
-            return np.unique(y)
-        yi = y.astype(np.intp, copy=False)
-        present = np.flatnonzero(np.bincount(yi - lo if lo else yi, minlength=hi - lo + 1))
-        return (present + lo).astype(y.dtype)
-    return np.unique(y)
+_SPAN = 1 << 20  # integer labels spanning at most this many values are counted, not sorted
 
 
-def _encode(y, classes):
-    """Index of each y in the sorted classes; y must be among them."""
-    if classes.dtype.kind in "biu" and y.dtype.kind in "biu" and classes.size:
-        lo = int(classes[0])
-        span = int(classes[-1]) - lo + 1
-        if span <= 1 << 20:
-            lut = np.full(span, -1, dtype=np.int64)
-            lut[classes.astype(np.int64) - lo] = np.arange(classes.size)
-            yi = y.astype(np.intp, copy=False)
-            return lut[yi - lo] if lo else lut[yi]
-    return np.searchsorted(classes, y)
+def _int_range(y):
+    """(lo, hi) when y holds integer values of a small span, else None."""
+    if y.size == 0 or y.dtype.kind not in "biuf":
+        return None
+    lo, hi = np.min(y), np.max(y)
+    if y.dtype.kind == "f":
+        if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo > _SPAN:
+            return None
+        if not np.array_equal(y, y.astype(np.int64)):
+            return None
+    lo, hi = int(lo), int(hi)
+    return (lo, hi) if hi - lo <= _SPAN else None
 
 
-def _isin(y, classes):
-    """Whether each y is among the sorted classes (np.isin, without its
-    table path that fails on bool arrays)."""
+def _factorize(y, labels=None):
+    """(sorted classes, index of each y among them, -1 where y is not one):
+    np.unique's classes, the sorted unique labels (or ``labels``'), with an
+    O(n) counting path for integer-valued labels instead of a sort."""
+    classes = None if labels is None else np.unique(np.asarray(labels).reshape(-1))
+    span = _int_range(y)
+    if span is not None and (classes is None or classes.dtype.kind in "biuf"):
+        lo, hi = span
+        yi = y.astype(np.int64) - lo if (lo or y.dtype.kind not in "iu") else y
+        lut = np.full(hi - lo + 1, -1, dtype=np.int64)
+        if classes is None:
+            present = np.flatnonzero(np.bincount(yi, minlength=hi - lo + 1))
+            lut[present] = np.arange(present.size)
+            classes = (present + lo).astype(y.dtype)
+        else:
+            with np.errstate(invalid="ignore"):
+                c = classes.astype(np.float64)
+                hit = (c >= lo) & (c <= hi) & (c == np.round(c))
+            lut[c[hit].astype(np.int64) - lo] = np.flatnonzero(hit)
+        return classes, lut[yi]
+    if classes is None:
+        classes, idx = np.unique(y, return_inverse=True)
+        return classes, idx.reshape(-1)
     if classes.size == 0:
-        return np.zeros(y.shape, bool)
-    i = np.minimum(np.searchsorted(classes, y), classes.size - 1)
-    return classes[i] == y
+        return classes, np.full(y.shape, -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(classes, y), classes.size - 1)
+    return classes, np.where(classes[pos] == y, pos, -1)
 
 
 def _check_label_type(y):
@@ -448,8 +464,11 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
     if p.dtype.kind != "f" or p.dtype.itemsize < 4:
         p = p.astype(np.float64 if p.dtype.kind != "f" else np.float32)
     _check_2d_at_most(p, "y_proba")
-    hi, lo = np.max(p), np.min(p)
-    if np.isnan(hi) or np.isnan(lo):
+    eps = float(np.finfo(p.dtype).eps)
+    # one pass: min, max, NaN and the rows not summing to one (np.allclose's rule)
+    multi = p.ndim == 2 and p.shape[1] > 1
+    lo, hi, n_nan, rows_off = _stats(p, 1e-8 + np.sqrt(eps) if multi else -1.0)
+    if n_nan:
         raise ValueError("Input y_proba contains NaN.")
     if np.isinf(hi) or np.isinf(lo):
         raise ValueError(f"Input y_proba contains infinity or a value too large for {p.dtype!r}.")
@@ -466,25 +485,22 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
             raise ValueError("Sample weights must contain at least one non-zero number.")
     y = np.asarray(y_true)
     if y.ndim == 2 and y.shape[1] > 1:  # a label-indicator matrix, as LabelBinarizer takes it
-        return _log_loss_indicator(y, p, w, eps=float(np.finfo(p.dtype).eps),
-                                   reduction="mean" if normalize else "sum")
+        return _log_loss_indicator(y, p, w, eps, rows_off, "mean" if normalize else "sum")
     y = _labels_1d(y_true)
     _check_label_type(y)
+    classes, idx = _factorize(y, labels)
     if labels is not None:
         lab = np.asarray(labels)
         _check_label_type(lab)
-        classes = np.unique(lab)
         if classes.shape != lab.reshape(-1).shape or not np.all(classes == lab.reshape(-1)):
             warnings.warn(
                 f"Labels passed were {labels}. But this function assumes labels are ordered "
                 f"lexicographically. Pass the ordered labels={classes.tolist()} and ensure that "
                 "the columns of y_prob correspond to this ordering.", UserWarning, stacklevel=2)
-        if not np.all(_isin(y, classes)):
+        if idx.size and idx.min() < 0:
             undeclared = set(y.tolist()) - set(lab.reshape(-1).tolist())
             raise ValueError(f"y_true contains values {undeclared} not belonging to the passed "
                              f"labels {labels}.")
-    else:
-        classes = _unique_sorted(y)
     if classes.shape[0] == 1:
         if labels is None:
             raise ValueError(f"y_true contains only one label ({classes[0]}). Please provide the "
@@ -492,7 +508,10 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
                              "argument.")
         raise ValueError(f"The labels array needs to contain at least two labels for log_loss, "
                          f"got {classes}.")
-    k = 2 if p.ndim == 1 or p.shape[1] == 1 else p.shape[1]
+    k = p.shape[1] if multi else 2
+    if multi and rows_off:
+        warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.",
+                      UserWarning, stacklevel=2)
     if classes.shape[0] != k:
         if labels is None:
             raise ValueError(f"y_true and y_prob contain different number of classes: "
@@ -501,8 +520,6 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
                              f"{classes}")
         raise ValueError(f"The number of classes in labels is different from that in y_prob. "
                          f"Classes found in labels: {classes}")
-    eps = float(np.finfo(p.dtype).eps)
-    idx = _encode(y, classes)
     if w is not None and normalize and float(np.sum(w)) == 0.0:
         raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     reduction = "mean" if normalize else "sum"
@@ -510,15 +527,11 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
         target = idx.astype(p.dtype)
         return _fl.binary_cross_entropy(target, p.reshape(-1), eps=eps, sample_weight=w,
                                         reduction=reduction)
-    row_sums = p @ np.ones(k, dtype=p.dtype)
-    if not np.allclose(row_sums, 1, rtol=np.sqrt(eps)):
-        warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.",
-                      UserWarning, stacklevel=2)
     return _fl.sparse_categorical_cross_entropy(idx, p, eps=eps, sample_weight=w,
                                                 reduction=reduction)
 
 
-def _log_loss_indicator(y, p, w, eps, reduction):
+def _log_loss_indicator(y, p, w, eps, rows_off, reduction):
     if y.dtype.kind not in "biuf" or not np.all((y == 0) | (y == 1)):
         raise ValueError("Multioutput target data is not supported with label binarization")
     k = y.shape[1]
@@ -532,7 +545,7 @@ def _log_loss_indicator(y, p, w, eps, reduction):
                          f"labels argument. Classes found in y_true: {np.arange(k)}")
     if w is not None and reduction == "mean" and float(np.sum(w)) == 0.0:
         raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-    if not np.allclose(p @ np.ones(k, dtype=p.dtype), 1, rtol=np.sqrt(eps)):
+    if rows_off:
         warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.",
                       UserWarning, stacklevel=3)
     return _fl.categorical_cross_entropy(y.astype(p.dtype), p, eps=eps, sample_weight=w,
@@ -585,7 +598,12 @@ def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
     elif s.dtype.itemsize < 4:
         s = s.astype(np.float32)
     _check_2d_at_most(s, "pred_decision")
-    _raise_if_not_finite((s, "pred_decision"))
+    lo, hi, n_nan, _ = _stats(s, -1.0)
+    if n_nan:
+        raise ValueError("Input pred_decision contains NaN.")
+    if np.isinf(lo) or np.isinf(hi):
+        raise ValueError("Input pred_decision contains infinity or a value too large for "
+                         f"{s.dtype!r}.")
     y = _labels_1d(y_true)
     w = None
     if sample_weight is not None:
@@ -596,7 +614,7 @@ def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
     def zero_sum():  # numpy.average's error, raised where scikit-learn reaches it
         if w is not None and float(np.sum(w)) == 0.0:
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-    classes = np.unique(np.asarray(labels)) if labels is not None else _unique_sorted(y)
+    classes, idx = _factorize(y, labels)
     if classes.size > 2:
         k = classes.size
         if s.ndim <= 1:
@@ -611,10 +629,9 @@ def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
                              f"classes. With a multiclass target, pred_decision shape must be "
                              f"(n_samples, n_classes), that is ({y.shape[0]}, {k}). Got: "
                              f"{s.shape}")
-        if not np.all(_isin(y, classes)):
+        if idx.size and idx.min() < 0:
             unseen = np.setdiff1d(np.unique(y), classes)
             raise ValueError(f"y contains previously unseen labels: {unseen.tolist()}")
-        idx = _encode(y, classes)
         zero_sum()
         return _fl.multiclass_hinge(idx, s, sample_weight=w)
     if s.ndim == 2:
@@ -622,11 +639,12 @@ def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
             raise ValueError(f"y should be a 1d array, got an array of shape {s.shape} instead.")
         s = s[:, 0]
     _check_label_type(y)
-    own = _unique_sorted(y)  # the binary mapping uses y_true's own classes
-    if own.size > 2:
+    if labels is not None:  # the binary mapping uses y_true's own classes
+        classes, idx = _factorize(y)
+    if classes.size > 2:
         raise ValueError("Multioutput target data is not supported with label binarization")
-    if own.size == 2:
-        ypm = (y == own[1]).astype(s.dtype) * 2 - 1
+    if classes.size == 2:
+        ypm = idx.astype(s.dtype) * 2 - 1
     else:  # one class: scikit-learn maps every label to the negative one
         ypm = np.full(y.shape, -1, dtype=s.dtype)
     zero_sum()

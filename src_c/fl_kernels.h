@@ -72,6 +72,16 @@ int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block,
 uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb);
 void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out, fl_intp nb);
 
+/* One pass over n_rows x k contiguous values: min and max (NaN skipped), the
+   number of NaN, and (when tol >= 0) the number of rows whose float64 sum is
+   not within tol of 1.  For the input checks of fastloss.metrics. */
+typedef struct {
+    double min, max;
+    fl_intp n_nan, rows_off;
+} fl_stats;
+void fl_stats_f64(const double *x, fl_intp n_rows, fl_intp k, double tol, fl_stats *st);
+void fl_stats_f32(const float *x, fl_intp n_rows, fl_intp k, double tol, fl_stats *st);
+
 /* exp (fn 0), log (1) or log1p (2) of n values, vectorized as in the kernels */
 void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n);
 void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n);
