@@ -11,6 +11,7 @@ import warnings
 from . import _api, _backend
 from ._backend import backend, use_backend
 from ._losses import LOSSES, REDUCTIONS
+from ._stream import Mean
 
 __version__ = "0.1.0"
 
@@ -43,4 +44,5 @@ def info():
     return facts
 
 
-__all__ = ["reference", "backend", "use_backend", "info", "LOSSES", "REDUCTIONS", *_api.public_names()]
+__all__ = ["reference", "backend", "use_backend", "info", "LOSSES", "REDUCTIONS", "Mean",
+           *_api.public_names()]

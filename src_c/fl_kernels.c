@@ -33,17 +33,17 @@
    then whichever of the weighted sum, the per-element loss and the gradient
    this specialisation wants.  Lane j of a[] gets elements j, j+32, j+64, ...
    in order: the same order as fl_sumlanes, so every path sums identically. */
-#define FL_ELEM(NAME, T, CT, AUX, k, j)                                       \
+#define FL_ELEM(NAME, T, CT, AUX, k, j, V)                                    \
     {                                                                         \
         CT L, D;                                                              \
         const CT yy = (CT)y[k], pp = (CT)p[k];                                \
-        if (CHK) nb[j] += FL_OK_##NAME(CT, yy) ? (CT)0 : (CT)1;               \
+        if (CHK) nb[j] += (V) && !FL_OK_##NAME(CT, yy) ? (CT)1 : (CT)0;       \
         FL_EW_##NAME(CT, yy, pp, o0, o1, (AUX ? (CT)ax[k] : o0), L, D)        \
         const CT ww = HW ? (CT)w[k] : (CT)1;                                  \
         const CT wl = HW ? ww * L : L;                                        \
         if (WS) {                                                             \
-            a[j] += (double)wl;                                               \
-            if (HW) aw[j] += (double)ww;                                      \
+            a[j] += (V) ? (double)wl : 0.0;                                   \
+            if (HW) aw[j] += (V) ? (double)ww : 0.0;                          \
         }                                                                     \
         if (WL) lo[k] = (T)wl;                                                \
         if (WG) g[k] = (T)(HW ? gs * (ww * D) : gs * D);                      \
@@ -63,8 +63,31 @@
                                   wide as the data (no repacking) */   \
         fl_intp i = 0;                                                        \
         for (; i + FL_LANES <= m; i += FL_LANES)                              \
-            for (int j = 0; j < FL_LANES; j++) FL_ELEM(NAME, T, CT, AUX, i + j, j) \
-        for (int j = 0; i < m; i++, j++) FL_ELEM(NAME, T, CT, AUX, i, j)      \
+            for (int j = 0; j < FL_LANES; j++) FL_ELEM(NAME, T, CT, AUX, i + j, j, 1) \
+        if (i < m) {                                                          \
+            /* the tail runs through the same 32-lane code on padded copies   \
+               (pad lanes masked out), so that an element's value never       \
+               depends on where a block or a batch boundary falls */          \
+            const int r = (int)(m - i);                                       \
+            T ty[FL_LANES], tp[FL_LANES], tw[FL_LANES], ta[FL_LANES];         \
+            T tl[FL_LANES], tg[FL_LANES];                                     \
+            for (int j = 0; j < r; j++) {                                     \
+                ty[j] = y[i + j], tp[j] = p[i + j];                           \
+                tw[j] = HW ? w[i + j] : (T)0;                                 \
+                ta[j] = AUX ? ax[i + j] : (T)1;                               \
+            }                                                                 \
+            for (int j = r; j < FL_LANES; j++)                                \
+                ty[j] = (T)1, tp[j] = (T)0.5, tw[j] = (T)0, ta[j] = (T)1;     \
+            {                                                                 \
+                const T *y = ty, *p = tp, *w = tw, *ax = ta;                  \
+                T *lo = tl, *g = tg;                                          \
+                (void)w; (void)ax; (void)lo; (void)g;                         \
+                for (int j = 0; j < FL_LANES; j++)                            \
+                    FL_ELEM(NAME, T, CT, AUX, j, j, j < r)                    \
+            }                                                                 \
+            if (WL) for (int j = 0; j < r; j++) lo[i + j] = tl[j];            \
+            if (WG) for (int j = 0; j < r; j++) g[i + j] = tg[j];             \
+        }                                                                     \
         if (CHK)                                                              \
             for (int j = 0; j < FL_LANES; j++) *nbad += (int)nb[j];           \
         if (WS) {                                                             \

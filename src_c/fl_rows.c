@@ -114,6 +114,19 @@ FL_DEFINE_ROWRED(float, f32)
 #define FL_ROWSUM(x, k) _Generic((x), const float *: fl_rowsum_f32, float *: fl_rowsum_f32, \
                                  default: fl_rowsum_f64)(x, k)
 
+/* buf[i] = F(buf[i]) for i < n, in whole groups of FL_LANES (buf padded with
+   pad up to the group; buffers have FL_LANES of slack): every element goes
+   through the same vector code, wherever a chunk boundary falls, so a value
+   never depends on how the input was split into blocks or batches. */
+#define FL_VMAP(buf, n, pad, F)                                                 \
+    {                                                                           \
+        const fl_intp n_ = (n), nl_ = (n_ + FL_LANES - 1) / FL_LANES * FL_LANES; \
+        for (fl_intp i_ = n_; i_ < nl_; i_++) (buf)[i_] = (pad);                \
+        for (fl_intp i0_ = 0; i0_ < nl_; i0_ += FL_LANES)                       \
+            for (int j_ = 0; j_ < FL_LANES; j_++)                               \
+                (buf)[i0_ + j_] = F((buf)[i0_ + j_]);                           \
+    }
+
 /* ---- per-loss chunk stages ---------------------------------------------
    In scope: job, T, CT, SUF, k, R (rows in chunk), c0 (first row), z (chunk
    of predictions), tb/zb/eb buffers, f[] (row gradient factors), gc (chunk
@@ -130,9 +143,11 @@ FL_DEFINE_ROWRED(float, f32)
             const CT tt = (CT)t[i], pp = (CT)z[i];                              \
             const CT q = pp < e ? e : (pp > 1 - e ? 1 - e : pp);                \
             nbad += !(tt >= 0 && tt <= 1);                                      \
-            eb[i] = tt * FL_LOG(q);                                             \
+            eb[i] = q;                                                          \
             if (gc) zb[i] = -tt / q;                                            \
         }                                                                       \
+        FL_VMAP(eb, nk, (CT)1, FL_LOG)                                          \
+        for (fl_intp i = 0; i < nk; i++) eb[i] *= (CT)t[i];                     \
         for (fl_intp r = 0; r < R; r++) {                                       \
             rl[r] = -FL_ROWSUM(eb + r * k, k); /* float64 whatever the storage */ \
             if (gc)                                                             \
@@ -153,7 +168,9 @@ FL_DEFINE_ROWRED(float, f32)
             const CT pp = (CT)z[r * k + lab[r]];                                \
             eb[r] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);                     \
         }                                                                       \
-        for (fl_intp r = 0; r < R; r++) rl[r] = -(double)FL_LOG(eb[r]);         \
+        for (fl_intp r = 0; r < R; r++) zb[r] = eb[r];                          \
+        FL_VMAP(zb, R, (CT)1, FL_LOG)                                           \
+        for (fl_intp r = 0; r < R; r++) rl[r] = -(double)zb[r];                 \
         if (gc)                                                                 \
             for (fl_intp r = 0; r < R; r++) {                                   \
                 for (fl_intp j = 0; j < k; j++) gc[r * k + j] = 0;              \
@@ -175,13 +192,11 @@ FL_DEFINE_ROWRED(float, f32)
             for (fl_intp j = 0; j < k; j++) eb[r * k + j] = (CT)z[r * k + j] - m; \
         }                                                                       \
         const fl_intp nk = R * k;                                               \
-        for (fl_intp i = 0; i < nk; i++) eb[i] = FL_EXP(eb[i]);                 \
+        FL_VMAP(eb, nk, (CT)0, FL_EXP)                                          \
         /* row sums in float64 whatever the storage */                          \
         for (fl_intp r = 0; r < R; r++) sm[r] = (CT)FL_ROWSUM(eb + r * k, k);   \
-        for (fl_intp r = 0; r < R; r++) {  /* vectorized across rows */         \
-            si[r] = 1 / sm[r];                                                  \
-            sm[r] = FL_LOG(sm[r]);                                              \
-        }                                                                       \
+        for (fl_intp r = 0; r < R; r++) si[r] = 1 / sm[r];                      \
+        FL_VMAP(sm, R, (CT)1, FL_LOG)                                           \
         for (fl_intp r = 0; r < R; r++) {                                       \
             /* with d_j = z_j - max (<= 0): loss = log(sum exp d) sum_j t'_j    \
                - sum_j t'_j d_j, free of cancellation for huge logits */        \
@@ -271,18 +286,19 @@ FL_DEFINE_ROWRED(float, f32)
         (void)o0; (void)o1;                                                     \
         const fl_intp cap = k > FL_CHUNK ? k : FL_CHUNK;                        \
         T stz[FL_CHUNK], stt[FL_CHUNK], stg[FL_CHUNK];                          \
-        CT ste[FL_CHUNK], stzb[FL_CHUNK];                                       \
+        CT ste[FL_CHUNK + FL_LANES], stzb[FL_CHUNK + FL_LANES];                 \
         T *zbuf = stz, *tb = stt, *gbuf = stg;                                  \
         CT *eb = ste, *zb = stzb;                                               \
         char *heap = NULL;                                                      \
         if (cap > FL_CHUNK) { /* a row longer than the stack buffers */         \
-            heap = (char *)malloc((size_t)cap * (3 * sizeof(T) + 2 * sizeof(CT))); \
+            heap = (char *)malloc((size_t)cap * 3 * sizeof(T)                   \
+                                  + (size_t)(cap + FL_LANES) * 2 * sizeof(CT)); \
             if (!heap) {                                                        \
                 for (fl_intp b = b0; b < b1; b++) part[b].bad = -2;             \
                 return;                                                         \
             }                                                                   \
             zbuf = (T *)heap; tb = zbuf + cap; gbuf = tb + cap;                 \
-            eb = (CT *)(gbuf + cap); zb = eb + cap;                             \
+            eb = (CT *)(gbuf + cap); zb = eb + cap + FL_LANES;                  \
         }                                                                       \
         (void)tb; (void)zb;                                                     \
         const fl_intp RC = cap / k < FL_ROWBLOCK ? cap / k : FL_ROWBLOCK;       \
