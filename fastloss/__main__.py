@@ -1,4 +1,4 @@
-"""Command line: ``python -m fastloss {demo,info,bench}``."""
+"""Command line: ``fastloss {score,demo,info,bench}`` (also ``python -m fastloss``)."""
 from __future__ import annotations
 
 import argparse
@@ -6,9 +6,30 @@ import json
 import sys
 
 
+class _Parser(argparse.ArgumentParser):
+    """Errors as one line on stderr and exit status 2 (no usage dump)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _loss_list():
+    from ._losses import LOSSES
+
+    width = max(len(loss.name) for loss in LOSSES)
+    lines = [f"  {loss.name:<{width}}  {loss.summary.split('; ')[0].split(' (')[0].rstrip('.')}"
+             for loss in LOSSES]
+    return "losses:\n" + "\n".join(lines)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m fastloss", description=__doc__)
-    sub = parser.add_subparsers(dest="cmd", required=True)
+    from . import _cli
+
+    parser = _Parser(prog="fastloss", description="Machine-learning losses and their gradients, "
+                     "compiled.", epilog=_loss_list(),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True, metavar="{score,demo,info,bench}")
+    _cli.add_parser(sub)
     sub.add_parser("demo", help="the seed's worked examples computed by fastloss")
     sub.add_parser("info", help="backend, SIMD path and OpenMP of this build")
     b = sub.add_parser("bench", help="speed-up table: fastloss vs reference vs memory floor")
@@ -23,6 +44,15 @@ def main(argv=None):
     b.add_argument("--threads", action="store_true",
                    help="thread scaling at 1e7 (n_threads=2 and two Python threads) instead")
     args = parser.parse_args(argv)
+    if args.cmd == "score":
+        try:
+            return _cli.score(args)
+        except _cli.CLIError as e:
+            print(f"fastloss score: error: {e}", file=sys.stderr)
+            return 2
+        except OSError as e:
+            print(f"fastloss score: error: {e}", file=sys.stderr)
+            return 2
     if args.cmd == "demo":
         from .demo import main as demo
 
