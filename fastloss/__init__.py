@@ -37,7 +37,22 @@ else:
 
 
 def info():
-    """Facts about this build: backend, SIMD path, OpenMP."""
+    """Facts about this build and process.
+
+    Returns
+    -------
+    dict
+        ``version``, ``backend`` (in force in this thread), ``compiled_available``
+        and, with the extension: ``simd`` (the runtime-dispatched path),
+        ``openmp``, ``libmvec``, ``omp_max_threads``, the block sizes and the
+        compiled ``kernels``.
+
+    Examples
+    --------
+    >>> import fastloss
+    >>> sorted(k for k in fastloss.info() if k in ("backend", "version"))
+    ['backend', 'version']
+    """
     facts = {"version": __version__, "backend": backend(), "compiled_available": _ext is not None}
     if _ext is not None:
         facts.update(_ext.info())

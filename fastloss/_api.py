@@ -59,6 +59,10 @@ TypeError
 Notes
 -----
 NaN in {pred} or y_true propagates to a NaN result.
+
+Examples
+--------
+{examples}
 """
 
 
@@ -78,6 +82,34 @@ _PRED = {
 }
 
 
+def example_inputs(loss):
+    """Literal (y_true, prediction) of the docstring example of a loss."""
+    if loss.kind == "rows":
+        pred = {"y_prob": "[[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]",
+                "logits": "[[2.0, 1.0, 0.1], [0.5, 0.2, 1.5]]",
+                "scores": "[[2.0, 1.5, 0.1], [0.5, 0.2, 1.2]]"}[loss.pred_name]
+        return ("[[1, 0, 0], [0, 0, 1]]" if loss.targets == "probs" else "[0, 2]"), pred
+    return {"y_pred": ("[1.0, 2.0, 3.0]", "[1.5, 2.0, 2.0]"),
+            "y_prob": ("[0, 1, 1]", "[0.1, 0.8, 0.6]"),
+            "logits": ("[0, 1, 1]", "[-2.0, 1.5, 0.3]"),
+            "scores": ("[-1, 1, 1]", "[-2.0, 0.5, 1.5]")}[loss.pred_name]
+
+
+def _examples(loss, suffix):
+    y, p = example_inputs(loss)
+    value, grad = loss.example
+    call = f"fastloss.{loss.name}{suffix}({y}, {p})"
+    lines = [">>> import fastloss"]
+    if suffix == "":
+        lines += [f">>> round({call}, 6)", value]
+    elif suffix == "_grad":
+        lines += [f">>> {call}.round(6)", grad]
+    else:
+        lines += [f">>> value, grad = {call}", ">>> round(value, 6), grad.round(6)",
+                  f"({value}, {grad})"]
+    return "\n".join(lines)
+
+
 def _doc(loss, suffix):
     pred = loss.pred_name
     rows = loss.kind == "rows"
@@ -90,14 +122,17 @@ def _doc(loss, suffix):
         out_doc = ("\nout : ndarray, optional\n    Where to write the gradient (shape of "
                    f"{pred}, computation dtype, writeable, not overlapping an input).")
     if suffix == "":
-        what = "Returns the reduced loss."
+        what = (f"Returns the reduced loss (its gradient with respect to {pred}, "
+                f"``{loss.gradient}``, is ``{loss.name}_grad``).")
         returns = "float, or ndarray for reduction=\"none\""
     elif suffix == "_grad":
         what = (f"Returns the gradient of the reduced loss with respect to {pred}: "
                 f"``{loss.gradient}``, times w (and / sum(w) for \"mean\").")
         returns = f"ndarray of the shape of {pred}"
     else:
-        what = "Returns the loss and its gradient, computed in one pass."
+        what = ("Returns the loss and its gradient, computed in one pass; the gradient is that of "
+                f"the reduced loss with respect to {pred}: ``{loss.gradient}``, times w (and / "
+                "sum(w) for \"mean\").")
         returns = "(float or ndarray, ndarray)"
     common = _COMMON_PARAMS.format(
         pred=pred, unit="row" if rows else "element",
@@ -109,7 +144,8 @@ def _doc(loss, suffix):
     labels_type = ", float or bool labels" if loss.targets in ("labels", "labels_or_probs") else ""
     return _DOC.format(summary=loss.summary, formula=loss.formula, what=what, pred=pred,
                        targets=targets, pred_doc=pred_doc, opt_doc=opt_doc, common=common,
-                       out_doc=out_doc, returns=returns, invalid=invalid, labels_type=labels_type)
+                       out_doc=out_doc, returns=returns, invalid=invalid, labels_type=labels_type,
+                       examples=_examples(loss, suffix))
 
 
 def public_names():

@@ -33,15 +33,49 @@ def _init(ext):
 
 
 def backend():
-    """The backend in force in this thread/context: ``"compiled"`` or ``"numpy"``."""
+    """The backend in force in this thread/context.
+
+    Returns
+    -------
+    str
+        ``"compiled"`` or ``"numpy"`` (the reference twin).
+
+    Examples
+    --------
+    >>> import fastloss
+    >>> fastloss.backend() in ("compiled", "numpy")
+    True
+    """
     return BACKEND_VAR.get(DEFAULT)
 
 
 @contextlib.contextmanager
 def use_backend(name):
-    """Run the enclosed block on backend ``name`` ("compiled" or "numpy").
+    """Run the enclosed block on backend ``name``.
 
     Thread-local (a context variable): other threads keep their own backend.
+
+    Parameters
+    ----------
+    name : {"compiled", "numpy"}
+        The compiled kernels or the NumPy reference twin.
+
+    Yields
+    ------
+    None
+        (a context manager)
+
+    Raises
+    ------
+    ValueError
+        An unknown backend name.
+
+    Examples
+    --------
+    >>> import fastloss
+    >>> with fastloss.use_backend("numpy"):
+    ...     fastloss.backend(), round(fastloss.mse([1.0, 2.0], [1.5, 2.0]), 6)
+    ('numpy', 0.125)
     """
     if name not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {name!r}")

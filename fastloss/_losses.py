@@ -89,6 +89,9 @@ class Loss:
     min_classes: int = 1
     # bench / auto-threading hint: "memory" bound or "compute" bound
     bound: str = "memory"
+    # the docstring example's results, rounded to 6 digits (value, gradient) on
+    # the inputs _api.example_inputs gives this kind of loss
+    example: tuple = ()
 
     @property
     def option_names(self):
@@ -260,10 +263,12 @@ LOSSES = (
     Loss(
         "mse", "elementwise", "Mean squared error, for regression.",
         "(y_pred - y_true)**2", "2 (y_pred - y_true)", _mse, _mse_d,
+        example=('0.416667', 'array([ 0.333333,  0.      , -0.666667])')
     ),
     Loss(
         "mae", "elementwise", "Mean absolute error, for regression (robust to outliers).",
         "|y_pred - y_true|", "sign(y_pred - y_true), 0 where they are equal", _mae, _mae_d,
+        example=('0.5', 'array([ 0.333333,  0.      , -0.333333])')
     ),
     Loss(
         "huber", "elementwise",
@@ -271,6 +276,7 @@ LOSSES = (
         "r**2/2 if |r| <= delta else delta (|r| - delta/2), r = y_pred - y_true",
         "r if |r| <= delta else delta sign(r)", _huber, _huber_d,
         options=(Option("delta", 1.0, "positive", "Threshold between the quadratic and linear parts (> 0)."),),
+        example=('0.208333', 'array([ 0.166667,  0.      , -0.333333])')
     ),
     Loss(
         "binary_cross_entropy", "elementwise",
@@ -280,6 +286,7 @@ LOSSES = (
         "differentiated, so saturated predictions keep a learning signal)",
         _bce, _bce_d, options=(_EPS,), pred_name="y_prob",
         valid=_in_unit_interval, valid_rule="in [0, 1]", bound="compute",
+        example=('0.279777', 'array([ 0.37037 , -0.416667, -0.555556])')
     ),
     Loss(
         "binary_cross_entropy_with_logits", "elementwise",
@@ -293,17 +300,20 @@ LOSSES = (
                         "positive weight per column of a 2-D input (multi-label). None means 1.",
                         none=1.0, columns=True),),
         pred_name="logits", bound="compute",
+        example=('0.294232', 'array([ 0.039734, -0.060809, -0.141852])')
     ),
     Loss(
         "hinge", "elementwise", "Hinge loss of SVMs; labels are -1 or +1.",
         "max(0, 1 - y s)", "-y where y s < 1, else 0 (the seed's subgradient)",
         _hinge, _hinge_d, pred_name="scores", valid=_plus_minus_one, valid_rule="-1 or +1",
+        example=('0.166667', 'array([ 0.      , -0.333333,  0.      ])')
     ),
     Loss(
         "squared_hinge", "elementwise", "Squared hinge loss; labels are -1 or +1.",
         "max(0, 1 - y s)**2", "-2 y max(0, 1 - y s)",
         _squared_hinge, _squared_hinge_d, pred_name="scores", valid=_plus_minus_one,
         valid_rule="-1 or +1",
+        example=('0.083333', 'array([ 0.      , -0.333333, -0.      ])')
     ),
     Loss(
         "categorical_cross_entropy", "rows",
@@ -312,6 +322,7 @@ LOSSES = (
         "-sum_j y_j log(clip(p_j, eps, 1 - eps)) per row",
         "-y / p at the clipped p", _cce, _cce_d, options=(_EPS,), pred_name="y_prob",
         targets="probs", valid=_in_unit_interval, valid_rule="in [0, 1]", bound="compute",
+        example=('0.43375', 'array([[-0.714286, -0.      , -0.      ],\n       [-0.      , -0.      , -0.833333]])')
     ),
     Loss(
         "sparse_categorical_cross_entropy", "rows",
@@ -319,6 +330,7 @@ LOSSES = (
         "-log(clip(p[label], eps, 1 - eps)) per row",
         "-1 / p[label] at the label (clipped p), 0 elsewhere", _scce, _scce_d,
         options=(_EPS,), pred_name="y_prob", targets="labels", bound="compute",
+        example=('0.43375', 'array([[-0.714286,  0.      ,  0.      ],\n       [ 0.      ,  0.      , -0.833333]])')
     ),
     Loss(
         "softmax_cross_entropy", "rows",
@@ -329,6 +341,7 @@ LOSSES = (
         options=(Option("label_smoothing", 0.0, "unit_interval",
                         "Mix the target with the uniform distribution (0 <= ls <= 1), as torch."),),
         pred_name="logits", targets="labels_or_probs", bound="compute",
+        example=('0.455988', 'array([[-0.170499,  0.121216,  0.049283],\n       [ 0.11213 ,  0.083068, -0.195198]])')
     ),
     Loss(
         "multiclass_hinge", "rows",
@@ -337,6 +350,7 @@ LOSSES = (
         "+1 at the first arg-max rival, -1 at the label, where the margin is violated",
         _multiclass_hinge, _multiclass_hinge_d, pred_name="scores", targets="labels",
         min_classes=2,
+        example=('0.4', 'array([[-0.5,  0.5,  0. ],\n       [ 0.5,  0. , -0.5]])'),
     ),
 )
 

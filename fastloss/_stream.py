@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._losses import BY_NAME
 from ._validate import compute_dtype
@@ -67,7 +69,7 @@ class Mean:
     True
     """
 
-    def __init__(self, loss, **options):
+    def __init__(self, loss: str, **options: Any) -> None:
         if not isinstance(loss, str) or loss not in BY_NAME:
             raise ValueError(f"unknown loss {loss!r}; one of {', '.join(BY_NAME)}")
         spec = BY_NAME[loss]
@@ -89,13 +91,14 @@ class Mean:
 
         return getattr(fastloss, self.loss)
 
-    def reset(self):
+    def reset(self) -> "Mean":
         """Forget every batch."""
         with self._lock:
             self._s, self._w, self._count = _Sum(), _Sum(), 0
         return self
 
-    def update(self, y_true, y_pred, sample_weight=None, *, n_threads=None):
+    def update(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None,
+               *, n_threads: int | None = None) -> "Mean":
         """Add a batch (the arguments of the loss function itself).  Returns self."""
         s = self._fn()(y_true, y_pred, sample_weight=sample_weight, reduction="sum",
                        n_threads=n_threads, **self.options)
@@ -114,7 +117,7 @@ class Mean:
             self._count += count
         return self
 
-    def result(self):
+    def result(self) -> float:
         """Σ w·ℓ / Σ w over every batch so far (ValueError when Σ w is 0)."""
         with self._lock:
             s, w = self._s.value, self._w.value
@@ -124,21 +127,21 @@ class Mean:
         return s / w
 
     @property
-    def sum(self):
+    def sum(self) -> float:
         """Σ w·ℓ so far."""
         return self._s.value
 
     @property
-    def sum_weight(self):
+    def sum_weight(self) -> float:
         """Σ w so far (the number of samples without weights)."""
         return self._w.value
 
     @property
-    def count(self):
+    def count(self) -> int:
         """The number of samples (elements, or rows of the row losses) so far."""
         return self._count
 
-    def merge(self, other):
+    def merge(self, other: "Mean") -> "Mean":
         """Add another accumulator's batches (same loss and options).  Returns self."""
         if not isinstance(other, Mean):
             raise TypeError(f"can only merge a Mean, not {type(other).__name__}")

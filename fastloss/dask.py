@@ -131,10 +131,46 @@ def _make(loss):
                 o.validate(options[o.name])
         return _reduce(loss.name, y_true, y_pred, sample_weight, reduction, split_every, options)
 
+    from ._api import example_inputs
+
+    y, p = example_inputs(loss)
+    opt_doc = "".join(f"{o.name} : float, default {o.default}\n    {o.doc}\n" for o in loss.options)
     fn.__name__ = fn.__qualname__ = loss.name
-    fn.__doc__ = (f"{loss.summary}\n\nLazy reduced ``fastloss.{loss.name}`` over dask arrays "
-                  f"(see the module docstring); options: {', '.join(opt_names) or 'none'}.\n"
-                  f"Returns a ``dask.delayed`` float: call ``.compute()``.")
+    fn.__doc__ = f"""{loss.summary}
+
+Lazy ``fastloss.{loss.name}(..., reduction=reduction)`` over dask arrays:
+``{loss.formula}``, reduced over every chunk by a tree of compiled partials.
+
+Parameters
+----------
+y_true, {loss.pred_name} : dask.array.Array or array_like
+    As for ``fastloss.{loss.name}``; rechunked to match ``{loss.pred_name}``.
+{opt_doc}sample_weight : dask.array.Array or array_like, optional
+    Weights, one per {'row' if loss.kind == 'rows' else 'element'}.
+reduction : {{"mean", "sum"}}, default "mean"
+split_every : int, default 8
+    Fan-in of the tree that adds the chunk partials.
+
+Returns
+-------
+dask.delayed.Delayed
+    ``.compute()`` gives the float ``fastloss.{loss.name}`` gives in memory.
+
+Raises
+------
+ValueError
+    Shapes that do not match, a bad option or reduction (at once); the
+    errors of ``fastloss.{loss.name}`` (invalid targets, weights summing to
+    zero) when computed.
+TypeError
+    An unknown keyword argument.
+
+Examples
+--------
+>>> import dask.array as da, fastloss.dask
+>>> round(fastloss.dask.{loss.name}(da.asarray({y}), da.asarray({p})).compute(), 6)
+{loss.example[0]}
+"""
     return fn
 
 

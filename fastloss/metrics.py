@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 import fastloss as _fl
 
@@ -233,7 +235,9 @@ def _regression(loss, y_true, y_pred, sample_weight, multioutput, root=False):
     return float(np.average(errors, weights=multioutput))
 
 
-def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike, *,
+                       sample_weight: ArrayLike | None = None,
+                       multioutput: str | ArrayLike = "uniform_average") -> float | np.ndarray:
     """Mean squared error regression loss (as ``sklearn.metrics.mean_squared_error``).
 
     Parameters
@@ -273,7 +277,9 @@ def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="unifo
     return _regression(_fl.mse, y_true, y_pred, sample_weight, multioutput)
 
 
-def root_mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+def root_mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike, *,
+                            sample_weight: ArrayLike | None = None,
+                            multioutput: str | ArrayLike = "uniform_average") -> float | np.ndarray:
     """Root mean squared error (as ``sklearn.metrics.root_mean_squared_error``):
     the square root of each output's mean squared error, then aggregated.
 
@@ -304,7 +310,9 @@ def root_mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="
     return _regression(_fl.mse, y_true, y_pred, sample_weight, multioutput, root=True)
 
 
-def mean_absolute_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike, *,
+                        sample_weight: ArrayLike | None = None,
+                        multioutput: str | ArrayLike = "uniform_average") -> float | np.ndarray:
     """Mean absolute error regression loss (as ``sklearn.metrics.mean_absolute_error``).
 
     Parameters
@@ -400,8 +408,9 @@ def _labels_1d(y_true, name="y_true"):
     return y
 
 
-def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels=None,
-             y_pred="deprecated"):
+def log_loss(y_true: ArrayLike, y_proba: ArrayLike | None = None, *, normalize: bool = True,
+             sample_weight: ArrayLike | None = None, labels: ArrayLike | None = None,
+             y_pred: ArrayLike | str = "deprecated") -> float:
     """Log loss, aka logistic or cross-entropy loss (as ``sklearn.metrics.log_loss``).
 
     −Σᵢ wᵢ log pᵢ,yᵢ (divided by Σᵢ wᵢ when ``normalize``), with p clipped to
@@ -485,7 +494,7 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
             raise ValueError("Sample weights must contain at least one non-zero number.")
     y = np.asarray(y_true)
     if y.ndim == 2 and y.shape[1] > 1:  # a label-indicator matrix, as LabelBinarizer takes it
-        return _log_loss_indicator(y, p, w, eps, rows_off, "mean" if normalize else "sum")
+        return float(_log_loss_indicator(y, p, w, eps, rows_off, "mean" if normalize else "sum"))
     y = _labels_1d(y_true)
     _check_label_type(y)
     classes, idx = _factorize(y, labels)
@@ -522,13 +531,13 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
                          f"Classes found in labels: {classes}")
     if w is not None and normalize and float(np.sum(w)) == 0.0:
         raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-    reduction = "mean" if normalize else "sum"
+    reduction: Literal["mean", "sum"] = "mean" if normalize else "sum"
     if p.ndim == 1 or p.shape[1] == 1:
         target = idx.astype(p.dtype)
-        return _fl.binary_cross_entropy(target, p.reshape(-1), eps=eps, sample_weight=w,
-                                        reduction=reduction)
-    return _fl.sparse_categorical_cross_entropy(idx, p, eps=eps, sample_weight=w,
-                                                reduction=reduction)
+        return float(_fl.binary_cross_entropy(target, p.reshape(-1), eps=eps, sample_weight=w,
+                                              reduction=reduction))
+    return float(_fl.sparse_categorical_cross_entropy(idx, p, eps=eps, sample_weight=w,
+                                                      reduction=reduction))
 
 
 def _log_loss_indicator(y, p, w, eps, rows_off, reduction):
@@ -552,7 +561,8 @@ def _log_loss_indicator(y, p, w, eps, rows_off, reduction):
                                          reduction=reduction)
 
 
-def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
+def hinge_loss(y_true: ArrayLike, pred_decision: ArrayLike, *, labels: ArrayLike | None = None,
+               sample_weight: ArrayLike | None = None) -> float:
     """Average hinge loss (as ``sklearn.metrics.hinge_loss``).
 
     Binary (at most two classes among ``labels``, or in ``y_true``): the labels
@@ -633,7 +643,7 @@ def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
             unseen = np.setdiff1d(np.unique(y), classes)
             raise ValueError(f"y contains previously unseen labels: {unseen.tolist()}")
         zero_sum()
-        return _fl.multiclass_hinge(idx, s, sample_weight=w)
+        return float(_fl.multiclass_hinge(idx, s, sample_weight=w))
     if s.ndim == 2:
         if s.shape[1] != 1:
             raise ValueError(f"y should be a 1d array, got an array of shape {s.shape} instead.")
@@ -648,4 +658,4 @@ def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
     else:  # one class: scikit-learn maps every label to the negative one
         ypm = np.full(y.shape, -1, dtype=s.dtype)
     zero_sum()
-    return _fl.hinge(ypm, s, sample_weight=w)
+    return float(_fl.hinge(ypm, s, sample_weight=w))

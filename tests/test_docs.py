@@ -1,0 +1,52 @@
+"""Every public function has a numpydoc docstring whose example runs."""
+import doctest
+import inspect
+
+import pytest
+
+import fastloss
+from fastloss import metrics
+
+PUBLIC = [getattr(fastloss, n) for n in fastloss.__all__ if callable(getattr(fastloss, n))
+          and not inspect.isclass(getattr(fastloss, n))]
+PUBLIC += [getattr(metrics, n) for n in metrics.__all__]
+PUBLIC += [fastloss.Mean]
+try:
+    import fastloss.dask as fdask
+
+    PUBLIC += [getattr(fdask, n) for n in fdask.__all__]
+except ImportError:  # (the dask extra is not installed)
+    pass
+
+
+@pytest.mark.parametrize("obj", PUBLIC, ids=lambda o: f"{o.__module__}.{o.__name__}")
+def test_numpydoc_sections_and_example_runs(obj):
+    doc = inspect.getdoc(obj)
+    assert doc, obj
+    sections = ["Examples"] + (["Parameters", "Returns"] if inspect.signature(obj).parameters
+                               and not inspect.isclass(obj) else [])
+    for section in sections:
+        alt = "Yields" if section == "Returns" else section  # (a context manager)
+        assert f"{section}\n--" in doc or f"{alt}\n--" in doc, (obj.__name__, section)
+    finder = doctest.DocTestFinder(recurse=False)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    tests = finder.find(obj, obj.__name__, globs={})
+    assert sum(len(t.examples) for t in tests) > 0
+    for t in tests:
+        runner.run(t)
+    assert runner.failures == 0, f"{obj.__name__}: {runner.failures} failing example(s)"
+
+
+def test_the_readme_python_example_runs():
+    import pathlib
+    import re
+
+    readme = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+    if not readme.exists():
+        pytest.skip("no source checkout")
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
+    assert blocks
+    for code in blocks:
+        if "dask" in code and not PUBLIC[-1].__module__.endswith("dask"):
+            continue
+        exec(compile(code, "README.md", "exec"), {})
