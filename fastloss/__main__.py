@@ -43,6 +43,8 @@ def main(argv=None):
     b.add_argument("--plot", metavar="PNG", help="write a throughput chart (needs matplotlib)")
     b.add_argument("--threads", action="store_true",
                    help="thread scaling at 1e7 (n_threads=2 and two Python threads) instead")
+    b.add_argument("--metrics", action="store_true",
+                   help="fastloss.metrics against scikit-learn at 1e6 rows instead")
     args = parser.parse_args(argv)
     if args.cmd == "score":
         try:
@@ -66,6 +68,11 @@ def main(argv=None):
 
         if args.threads:
             threads_report(losses=args.losses.split(",") if args.losses else None)
+            return 0
+        if args.metrics:
+            from ._bench import metrics_report
+
+            metrics_report()
             return 0
         bench(sizes=[int(float(s)) for s in args.sizes.split(",")],
               losses=args.losses.split(",") if args.losses else None,

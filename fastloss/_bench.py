@@ -273,4 +273,58 @@ def threads_report(losses=None, n=10**7, repeats=9, file=None):
 
 
 __all__ = ["Case", "cases", "sample", "make_data", "implementations", "measure", "main", "chart",
-           "threads_report"]
+           "threads_report", "metrics_cases", "metrics_report"]
+
+
+def metrics_cases(n=10**6, seed=0):
+    """(label, fastloss.metrics function name, args, kwargs): typical calls of
+    every drop-in metric at n rows, for the comparison with scikit-learn."""
+    rng = np.random.default_rng(seed)
+    y = rng.standard_normal(n)
+    p = y + rng.standard_normal(n)
+    y3 = rng.standard_normal((n, 3))
+    p3 = y3 + rng.standard_normal((n, 3))
+    w = rng.random(n)
+    yb, pb = rng.integers(0, 2, n), rng.random(n)
+    yc, pc = rng.integers(0, 5, n), rng.dirichlet(np.ones(5), n)
+    ys = np.array(["cat", "dog", "emu", "fox", "gnu"])[yc]
+    sb, sc = rng.standard_normal(n), rng.standard_normal((n, 5))
+    return [
+        ("mean_squared_error", "mean_squared_error", (y, p), {}),
+        ("mean_squared_error, weights", "mean_squared_error", (y, p), {"sample_weight": w}),
+        ("mean_squared_error, 3 outputs raw", "mean_squared_error", (y3, p3),
+         {"multioutput": "raw_values"}),
+        ("root_mean_squared_error", "root_mean_squared_error", (y, p), {}),
+        ("mean_absolute_error", "mean_absolute_error", (y, p), {}),
+        ("mean_absolute_error, 3 outputs", "mean_absolute_error", (y3, p3), {}),
+        ("log_loss, binary 1-D", "log_loss", (yb, pb), {}),
+        ("log_loss, 5 classes", "log_loss", (yc, pc), {}),
+        ("log_loss, 5 classes, weights", "log_loss", (yc, pc), {"sample_weight": w}),
+        ("log_loss, 5 string classes", "log_loss", (ys, pc), {}),
+        ("hinge_loss, binary {0,1}", "hinge_loss", (yb, sb), {}),
+        ("hinge_loss, 5 classes", "hinge_loss", (yc, sc), {}),
+    ]
+
+
+def metrics_report(n=10**6, repeats=7, file=None):
+    """fastloss.metrics against sklearn.metrics: best-of-repeats times,
+    interleaved, and the speed-up (scikit-learn needed)."""
+    import warnings
+
+    from sklearn import metrics as skm
+
+    from . import metrics as fm
+
+    print(f"fastloss.metrics vs scikit-learn, n = {n:.0e} rows; best of {repeats} interleaved "
+          "calls", file=file)
+    print(f"{'call':<36} {'fastloss':>10} {'sklearn':>10} {'speed-up':>9}", file=file)
+    for label, name, args, kw in metrics_cases(n):
+        f, s = getattr(fm, name), getattr(skm, name)
+        tf, ts = [], []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(repeats):
+                tf.append(_time(lambda: f(*args, **kw), 0.0))
+                ts.append(_time(lambda: s(*args, **kw), 0.0))
+        a, b = min(tf), min(ts)
+        print(f"{label:<36} {_fmt_t(a):>10} {_fmt_t(b):>10} {b / a:>8.1f}x", file=file, flush=True)
