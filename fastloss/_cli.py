@@ -64,10 +64,8 @@ class _Csv:
             else:
                 raise CLIError(f"{what}: {path} has no column {c!r} (columns: {', '.join(header)})")
         self.nbytes = os.path.getsize(path)
-        with open(path, "rb") as f:
-            n = sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 24), b""))
-        if first and not first.endswith("\n"):
-            n += 1
+        with open(path, "rb") as f:  # the rows that hold data (loadtxt skips blank lines)
+            n = sum(1 for line in f if line.strip())
         n -= int(self.has_header)
         self.shape = (n,) if len(self.cols) == 1 else (n, len(self.cols))
 

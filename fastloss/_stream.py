@@ -23,6 +23,9 @@ class _Sum:
     def add(self, x):
         x = float(x)
         t = self.hi + x
+        if t - t != 0:  # inf or NaN: IEEE arithmetic, no compensation (inf - inf)
+            self.hi, self.lo = t, 0.0
+            return
         if abs(self.hi) >= abs(x):
             self.lo += (self.hi - t) + x
         else:

@@ -10,7 +10,9 @@ root divides.  It runs on dask's threaded scheduler (the GIL-free kernels use
 every core) and on ``dask.distributed`` clusters alike.
 
 ``y_true`` and ``sample_weight`` are rechunked to match ``y_pred`` (for row
-losses: its row chunks; the class axis of ``y_pred`` is made one chunk).
+losses: its row chunks; the class axis of ``y_pred`` is made one chunk, as are
+the columns when ``pos_weight`` is given per column).  An invalid target is
+reported with its position within its chunk.
 NumPy arrays (e.g. ``np.load(path, mmap_mode="r")``) are accepted and wrapped
 with ``dask.array.from_array``.  Needs the ``dask`` extra
 (``pip install "fastloss[dask]"``).
@@ -73,6 +75,13 @@ def _reduce(name, y_true, y_pred, sample_weight, reduction, split_every, opts):
     if not isinstance(split_every, int) or isinstance(split_every, bool) or split_every < 2:
         raise ValueError(f"split_every must be an integer >= 2; got {split_every!r}")
     p = _as_dask(y_pred)
+    arrays = [k for k, v in opts.items() if np.ndim(v) > 0]
+    if arrays:  # a per-column option: every chunk needs whole rows
+        if p.ndim != 2 or any(np.shape(opts[k]) != (p.shape[1],) for k in arrays):
+            raise ValueError(f"{arrays[0]} as an array must have one entry per column of a 2-D "
+                             f"{loss.pred_name}; got shape {np.shape(opts[arrays[0]])} for "
+                             f"{loss.pred_name} of shape {p.shape}")
+        p = p.rechunk({1: -1})
     if loss.kind == "rows":
         if p.ndim < 1:
             raise ValueError(f"{loss.pred_name} must have the classes on its last axis")

@@ -166,6 +166,9 @@ def _check_reg_targets(y_true, y_pred, sample_weight, multioutput, weights_check
         raise ValueError(f"y_true and y_pred have different number of output "
                          f"({yt.shape[1]}!={yp.shape[1]})")
     n_outputs = yt.shape[1]
+    if n_outputs == 0:
+        raise ValueError(f"Found array with 0 feature(s) (shape={yt.shape}) while a minimum of 1 "
+                         "is required.")
     if isinstance(multioutput, str):
         if multioutput not in _MULTIOUTPUT:
             raise ValueError("The 'multioutput' parameter must be a str among "
@@ -359,6 +362,8 @@ def _int_range(y):
         if not np.array_equal(y, y.astype(np.int64)):
             return None
     lo, hi = int(lo), int(hi)
+    if hi > np.iinfo(np.int64).max or lo < np.iinfo(np.int64).min:
+        return None
     return (lo, hi) if hi - lo <= _SPAN else None
 
 
@@ -376,6 +381,10 @@ def _factorize(y, labels=None):
             present = np.flatnonzero(np.bincount(yi, minlength=hi - lo + 1))
             lut[present] = np.arange(present.size)
             classes = (present + lo).astype(y.dtype)
+        elif classes.dtype.kind in "biu":  # exact integer comparisons
+            c = classes.astype(object) if classes.dtype == np.uint64 else classes.astype(np.int64)
+            hit = np.array([lo <= int(v) <= hi for v in c], dtype=bool)
+            lut[np.array([int(v) - lo for v in c[hit]], dtype=np.int64)] = np.flatnonzero(hit)
         else:
             with np.errstate(invalid="ignore"):
                 c = classes.astype(np.float64)
@@ -388,7 +397,10 @@ def _factorize(y, labels=None):
     if classes.size == 0:
         return classes, np.full(y.shape, -1, dtype=np.int64)
     pos = np.minimum(np.searchsorted(classes, y), classes.size - 1)
-    return classes, np.where(classes[pos] == y, pos, -1)
+    same = classes[pos] == y
+    if classes.dtype.kind == "f" and y.dtype.kind == "f":  # NaN is a label too
+        same |= np.isnan(classes[pos]) & np.isnan(y)
+    return classes, np.where(same, pos, -1)
 
 
 def _check_label_type(y):
@@ -470,10 +482,12 @@ def log_loss(y_true: ArrayLike, y_proba: ArrayLike | None = None, *, normalize: 
     if y_proba is None:
         raise TypeError("log_loss() missing the predicted probabilities y_proba")
     p = _as_numeric(y_proba, "y_proba")
-    if p.dtype.kind != "f" or p.dtype.itemsize < 4:
-        p = p.astype(np.float64 if p.dtype.kind != "f" else np.float32)
+    if p.dtype.kind != "f":
+        p = p.astype(np.float64)
+    eps = float(np.finfo(p.dtype).eps)  # of the given dtype (float16 is computed as float32)
+    if p.dtype.itemsize < 4:
+        p = p.astype(np.float32)
     _check_2d_at_most(p, "y_proba")
-    eps = float(np.finfo(p.dtype).eps)
     # one pass: min, max, NaN and the rows not summing to one (np.allclose's rule)
     multi = p.ndim == 2 and p.shape[1] > 1
     lo, hi, n_nan, rows_off = _stats(p, 1e-8 + np.sqrt(eps) if multi else -1.0)
@@ -545,9 +559,12 @@ def _log_loss_indicator(y, p, w, eps, rows_off, reduction):
         raise ValueError("Multioutput target data is not supported with label binarization")
     k = y.shape[1]
     if p.ndim == 1 or p.shape[1] == 1:
-        raise ValueError(f"y_true and y_prob contain different number of classes: {k} vs 2. "
-                         "Please provide the true labels explicitly through the labels argument. "
-                         f"Classes found in y_true: {np.arange(k)}")
+        if k != 2:
+            raise ValueError(f"y_true and y_prob contain different number of classes: {k} vs 2. "
+                             "Please provide the true labels explicitly through the labels "
+                             f"argument. Classes found in y_true: {np.arange(k)}")
+        q = p.reshape(-1)
+        p = np.column_stack([1 - q, q])  # as scikit-learn reads a 1-D y_prob
     if p.shape[1] != k:
         raise ValueError(f"y_true and y_prob contain different number of classes: {k} vs "
                          f"{p.shape[1]}. Please provide the true labels explicitly through the "

@@ -5,12 +5,29 @@
 # Usage: scripts/sanitize.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv="${TMPDIR:-/tmp}/fastloss-asan-venv"
-python3 -m venv "$venv"
+venv="${TMPDIR:-/tmp}/fastloss-asan-venv-$$"
+trap 'rm -rf "$venv"' EXIT
+# The interpreter that runs this script ($FASTLOSS_PYTHON, else python): when it already has the test
+# dependencies (as in CI, where the suite itself starts this script), the new
+# environment sees its packages through a .pth file and only the sanitized
+# fastloss is built; otherwise the test extra is installed too.
+outer="${FASTLOSS_PYTHON:-$(command -v python || command -v python3)}"
+if "$outer" -c "import pytest, hypothesis, numpy" 2>/dev/null; then
+    reuse="$("$outer" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+else
+    reuse=""
+fi
+"$outer" -m venv "$venv"
 # shellcheck disable=SC1091
 . "$venv/bin/activate"
 python -m pip install -q --upgrade pip
-FASTLOSS_SANITIZE=1 pip install -q --no-cache-dir --force-reinstall ".[test]"
+if [ -n "$reuse" ]; then
+    echo "$reuse" > "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/outer-env.pth"
+    FASTLOSS_SANITIZE=1 pip install -q --no-cache-dir --no-deps .
+else
+    FASTLOSS_SANITIZE=1 pip install -q --no-cache-dir ".[test]"
+fi
+(cd / && python -c "import fastloss, sys; sys.exit(0 if fastloss.__file__.startswith('$venv') else 'the sanitized build is not the one imported: ' + fastloss.__file__)")
 CC="${CC:-gcc}"
 asan="$($CC -print-file-name=libasan.so)"
 ubsan="$($CC -print-file-name=libubsan.so)"

@@ -127,3 +127,13 @@ def test_console_script_is_installed():
         pytest.skip("not installed as a console script in this environment")
     r = run_python("-c", f"import subprocess; print(subprocess.run([{exe!r}, 'info'], capture_output=True, text=True).stdout)")
     assert '"backend"' in r.stdout
+
+
+def test_csv_without_final_newline_or_with_blank_lines(tmp_path):
+    (tmp_path / "yt.csv").write_text("y\n1\n2\n3")            # no final newline
+    (tmp_path / "yp.csv").write_text("p\n1\n2\n10\n\n")       # a trailing blank line
+    r = cli("score", "mse", "--y-true", f"{tmp_path}/yt.csv:y", "--y-pred", f"{tmp_path}/yp.csv:p",
+            "--json")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["count"] == 3 and rec["value"] == pytest.approx(49 / 3)

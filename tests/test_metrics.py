@@ -235,3 +235,24 @@ def test_non_integer_float_labels_are_rejected_as_sklearn():
             mod.log_loss(y, p)
         with pytest.raises(ValueError, match="Unknown label type"):
             mod.hinge_loss(y, p)
+
+
+@pytest.mark.parametrize("case", [
+    "indicator_1d", "big_int_labels", "uint64_top", "nan_labels", "zero_outputs", "float16"])
+def test_label_and_shape_edge_cases_match_sklearn(case):
+    rng = np.random.default_rng(7)
+    P2 = rng.dirichlet(np.ones(2), 6)
+    if case == "indicator_1d":
+        _same("log_loss", (np.eye(2)[[0, 1, 1, 0, 1, 0]], P2[:, 1].copy()), {}, 1e-12)
+    elif case == "big_int_labels":
+        y = np.array([2**60, 2**60 + 1] * 3)
+        _same("log_loss", (y, P2), {"labels": [2**60, 2**60 + 1]}, 1e-12)
+    elif case == "uint64_top":
+        _same("log_loss", (np.array([2**63, 2**63 + 1] * 3, np.uint64), P2), {}, 1e-12)
+    elif case == "nan_labels":
+        _same("hinge_loss", (np.array([0, 1, np.nan] * 2), rng.standard_normal((6, 3))),
+              {"labels": [0, 1, np.nan]}, 1e-12)
+    elif case == "zero_outputs":
+        _same("mean_squared_error", (np.zeros((4, 0)), np.zeros((4, 0))), {}, 1e-12)
+    else:  # eps of float16, computed in float32 (scikit-learn computes in float16)
+        _same("log_loss", ([0, 1, 1], np.array([0.0, 1.0, 0.5], np.float16)), {}, 1e-3)

@@ -26,7 +26,10 @@ def _have_sanitizers():
 def test_whole_suite_passes_under_asan_and_ubsan():
     if not _have_sanitizers():
         pytest.skip("the compiler has no AddressSanitizer/UndefinedBehaviorSanitizer runtime")
-    r = subprocess.run(["bash", SCRIPT], capture_output=True, text=True, timeout=3000)
+    import sys
+
+    env = dict(os.environ, FASTLOSS_PYTHON=sys.executable)
+    r = subprocess.run(["bash", SCRIPT], capture_output=True, text=True, timeout=3000, env=env)
     log = r.stdout[-4000:] + "\n" + r.stderr[-4000:]
     assert r.returncode == 0, log
     assert "AddressSanitizer" not in r.stderr and "runtime error:" not in r.stderr, log

@@ -139,3 +139,10 @@ def test_values_do_not_depend_on_batch_boundaries(loss, dtype):
         part = getattr(fastloss, loss.name + "_value_and_grad")(y[a:b], p[a:b], reduction="none")
         np.testing.assert_array_equal(part[0], full[0][a:b])
         np.testing.assert_array_equal(part[1], full[1][a:b])
+
+
+def test_infinite_and_nan_losses_accumulate_as_ieee_says():
+    m = fastloss.Mean("mae").update([0.0, 1.0], [np.inf, 1.0]).update([1.0], [2.0])
+    assert m.result() == np.inf == fastloss.mae([0.0, 1.0, 1.0], [np.inf, 1.0, 2.0])
+    m = fastloss.Mean("mse").update([0.0], [np.nan]).update([1.0], [2.0])
+    assert np.isnan(m.result())
