@@ -27,7 +27,8 @@ if [ -n "$reuse" ]; then
 else
     FASTLOSS_SANITIZE=1 pip install -q --no-cache-dir ".[test]"
 fi
-(cd / && python -c "import fastloss, sys; sys.exit(0 if fastloss.__file__.startswith('$venv') else 'the sanitized build is not the one imported: ' + fastloss.__file__)")
+# (found, not imported: the sanitized extension needs the runtimes preloaded)
+(cd / && python -c "import importlib.util as u, sys; o = u.find_spec('fastloss').origin; sys.exit(0 if o.startswith('$venv') else 'the sanitized build is not the one found: ' + o)")
 CC="${CC:-gcc}"
 asan="$($CC -print-file-name=libasan.so)"
 ubsan="$($CC -print-file-name=libubsan.so)"
