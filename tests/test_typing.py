@@ -14,6 +14,7 @@ import fastloss
 
 PKG = pathlib.Path(fastloss.__file__).resolve().parent
 ROOT = PKG.parent
+CHECKOUT = pathlib.Path(__file__).resolve().parent.parent  # (the tests' own checkout)
 
 
 def test_py_typed_and_stubs_are_installed():
@@ -21,15 +22,16 @@ def test_py_typed_and_stubs_are_installed():
     assert (PKG / "__init__.pyi").exists() and (PKG / "dask.pyi").exists()
 
 
-@pytest.mark.skipif(not (ROOT / "scripts" / "gen_stubs.py").exists(), reason="needs the checkout")
+@pytest.mark.skipif(not (CHECKOUT / "scripts" / "gen_stubs.py").exists(), reason="needs the checkout")
 def test_stubs_are_what_the_generator_writes():
-    sys.path.insert(0, str(ROOT / "scripts"))
+    sys.path.insert(0, str(CHECKOUT / "scripts"))
     try:
         import gen_stubs
     finally:
         sys.path.pop(0)
     for path, text in gen_stubs.render().items():
         assert path.read_text() == text, f"{path.name} is stale: run python scripts/gen_stubs.py"
+        assert (PKG / path.name).read_text() == text, f"the installed {path.name} differs"
 
 
 def _stub_functions(name):
