@@ -97,6 +97,17 @@ class Loss:
     def option_names(self):
         return tuple(o.name for o in self.options)
 
+    def check_options(self, options):
+        """Validate keyword options given by name (TypeError for an unknown one,
+        ValueError for a bad value), for the callers that take **options."""
+        unknown = set(options) - set(self.option_names)
+        if unknown:
+            raise TypeError(f"{self.name} has no option {', '.join(sorted(unknown))} "
+                            f"(its options: {', '.join(self.option_names) or 'none'})")
+        for o in self.options:
+            if o.name in options:
+                o.validate(options[o.name])
+
 
 # ---- reference formulas: written the way the textbook reads ----------------
 

@@ -75,15 +75,7 @@ class Mean:
     def __init__(self, loss: str, **options: Any) -> None:
         if not isinstance(loss, str) or loss not in BY_NAME:
             raise ValueError(f"unknown loss {loss!r}; one of {', '.join(BY_NAME)}")
-        spec = BY_NAME[loss]
-        names = [o.name for o in spec.options]
-        unknown = set(options) - set(names)
-        if unknown:
-            raise TypeError(f"{loss} has no option {', '.join(sorted(unknown))} "
-                            f"(its options: {', '.join(names) or 'none'})")
-        for o in spec.options:
-            if o.name in options:
-                o.validate(options[o.name])
+        BY_NAME[loss].check_options(options)
         self.loss = loss
         self.options = dict(options)
         self._lock = threading.Lock()

@@ -33,18 +33,11 @@ __all__ = [loss.name for loss in LOSSES]
 
 
 def _partial(name, opts, y, p, w):
-    """(Σ w·ℓ, Σ w) of one chunk, by the compiled kernel."""
-    import fastloss
+    """(Σ w·ℓ, Σ w) of one chunk: one batch of a fastloss.Mean (compiled kernel)."""
+    from ._stream import Mean
 
-    fn = getattr(fastloss, name)
-    s = fn(y, p, sample_weight=w, reduction="sum", n_threads=1, **opts)
-    loss = BY_NAME[name]
-    if w is None:
-        sw = float(np.prod(p.shape[:-1] if loss.kind == "rows" else p.shape))
-    else:
-        ct = np.float32 if (p.dtype.kind == "f" and p.dtype.itemsize <= 4) else np.float64
-        sw = float(np.sum(np.asarray(w).astype(ct, copy=False), dtype=np.float64))
-    return np.array([s, sw])
+    m = Mean(name, **opts).update(y, p, w, n_threads=1)
+    return np.array([m.sum, m.sum_weight])
 
 
 def _combine(*parts):
@@ -128,16 +121,10 @@ def _reduce(name, y_true, y_pred, sample_weight, reduction, split_every, opts):
 
 
 def _make(loss):
-    opt_names = [o.name for o in loss.options]
+    opt_names = loss.option_names
 
     def fn(y_true, y_pred, *, sample_weight=None, reduction="mean", split_every=8, **options):
-        unknown = set(options) - set(opt_names)
-        if unknown:
-            raise TypeError(f"{loss.name}() got an unexpected keyword argument "
-                            f"{sorted(unknown)[0]!r}")
-        for o in loss.options:
-            if o.name in options:
-                o.validate(options[o.name])
+        loss.check_options(options)
         return _reduce(loss.name, y_true, y_pred, sample_weight, reduction, split_every, options)
 
     from ._api import example_inputs
