@@ -15,8 +15,9 @@ from cpython.contextvars cimport get_value
 from libc.math cimport isfinite
 from libc.stdint cimport uint64_t
 from libc.string cimport memset
+from cpython.mem cimport PyMem_Malloc, PyMem_Free
 
-from ._validate import prepare, target_error, zero_weight_error
+from ._validate import check_n_threads, prepare, target_error, zero_weight_error
 from . import _backend
 
 cnp.import_array()
@@ -74,6 +75,8 @@ cdef extern from "fl_kernels.h" nogil:
     int fl_loss_count()
     const char *fl_loss_name(int i)
     int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result *res)
+    int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_intp cy,
+                       fl_intp cp, int n_threads, fl_result *res)
     int fl_rows_run(int loss, int f32, const fl_rows_job *job, int n_threads, fl_result *res)
     int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block,
                     int n_threads, double *sum_w)
@@ -536,6 +539,93 @@ def call(Kernel k, int mode, y_true, y_pred, sample_weight, reduction, n_threads
             if res is not None:
                 return res
     return _general(k, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
+
+
+_KERNELS = {}
+
+
+def column_sums(loss, y_true, y_pred, sample_weight=None, n_threads=None, **options):
+    """Per-column (Σ w·ℓ, Σ w) of an elementwise loss over 2-D (n, m) inputs, in
+    one pass: two float64 arrays of shape (m,).  Column j's pair is bitwise the
+    kernel's result for ``y_pred[:, j]`` alone (the value of the 1-D call with
+    reduction="sum" and, divided, "mean").  For fastloss.metrics' per-output
+    errors.
+
+    y_true and y_pred: 2-D arrays of one float dtype (float32/float64, native
+    byte order, aligned, any strides); sample_weight: None or a 1-D array of
+    that dtype, one weight per row; options: scalars."""
+    cdef Kernel k
+    cdef cnp.ndarray yt, yp, w = None
+    cdef fl_ew_job ej
+    cdef fl_intp m, n
+    cdef int nt, i, tn, rc = 0
+    cdef cnp.ndarray sums, sws
+    from ._losses import BY_NAME
+    if loss not in BY_NAME or BY_NAME[loss].kind == "rows":
+        raise ValueError(f"column_sums: loss must name an elementwise loss, got {loss!r}")
+    if loss not in _KERNELS:
+        _KERNELS[loss] = Kernel(BY_NAME[loss])
+    k = _KERNELS[loss]
+    k.loss.check_options(options)
+    if not isinstance(y_true, np.ndarray) or not isinstance(y_pred, np.ndarray):
+        raise TypeError("column_sums: y_true and y_pred must be numpy arrays")
+    yt, yp = y_true, y_pred
+    tn = cnp.PyArray_TYPE(yp)
+    if tn != cnp.NPY_DOUBLE and tn != cnp.NPY_FLOAT:
+        raise TypeError(f"column_sums: y_pred must be float32 or float64, not {yp.dtype}")
+    if yp.ndim != 2 or yt.ndim != 2 or yt.shape[0] != yp.shape[0] or yt.shape[1] != yp.shape[1]:
+        raise ValueError(f"column_sums: y_true and y_pred must be 2-D of one shape; got "
+                         f"{np.shape(y_true)} and {np.shape(y_pred)}")
+    if cnp.PyArray_TYPE(yt) != tn:
+        raise TypeError(f"column_sums: y_true has dtype {yt.dtype}, y_pred {yp.dtype}")
+    for a, name in ((yt, "y_true"), (yp, "y_pred")):
+        if not a.flags.aligned or not a.dtype.isnative:
+            raise ValueError(f"column_sums: {name} must be aligned, in native byte order")
+    n, m = yp.shape[0], yp.shape[1]
+    if m == 0:
+        return np.zeros(0), np.zeros(0)
+    memset(&ej, 0, sizeof(ej))
+    if sample_weight is not None:
+        if (not isinstance(sample_weight, np.ndarray) or sample_weight.ndim != 1
+                or sample_weight.shape[0] != n):
+            raise ValueError(f"column_sums: sample_weight must be a 1-D array of {n} weights")
+        w = sample_weight
+        if cnp.PyArray_TYPE(w) != tn or not w.flags.aligned or not w.dtype.isnative:
+            raise TypeError(f"column_sums: sample_weight must be aligned {yp.dtype}")
+        ej.w = cnp.PyArray_BYTES(w)
+        ej.sw = cnp.PyArray_STRIDE(w, 0)
+    for i, o in enumerate(k.loss.options):
+        v = o.validate(options.get(o.name, o.default))
+        if isinstance(v, np.ndarray):
+            raise TypeError(f"column_sums: {o.name} must be a scalar")
+        ej.opt[i] = v
+    ej.n = n
+    ej.y, ej.sy = cnp.PyArray_BYTES(yt), cnp.PyArray_STRIDE(yt, 0)
+    ej.p, ej.sp = cnp.PyArray_BYTES(yp), cnp.PyArray_STRIDE(yp, 0)
+    ej.aux_period = 1
+    ej.want_sum = 1
+    nt = check_n_threads(n_threads) if n_threads is not None else _auto_threads(k, n * m)
+    sums = np.empty(m, np.float64)
+    sws = np.empty(m, np.float64)
+    cdef fl_result *res = <fl_result *>PyMem_Malloc(max(m, 1) * sizeof(fl_result))
+    if res == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            rc = fl_ew_run_cols(k.kid, tn == cnp.NPY_FLOAT, &ej, m, cnp.PyArray_STRIDE(yt, 1),
+                                cnp.PyArray_STRIDE(yp, 1), nt, res)
+        if rc:
+            raise MemoryError("fastloss: out of memory for block sums")
+        for i in range(m):
+            if res[i].bad >= 0:
+                err = target_error(k.loss, yt[:, i], None, 1)
+                raise err if err is not None else ValueError(
+                    f"{loss}: invalid target in column {i}, row {res[i].bad}")
+            sums[i] = res[i].sum
+            sws[i] = res[i].sum_w
+    finally:
+        PyMem_Free(res)
+    return sums, sws
 
 
 def _floor(a, b, out=None):

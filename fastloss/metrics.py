@@ -209,6 +209,22 @@ def _weighted_mean(loss, yt, yp, w, raise_finite):
     return v
 
 
+def _column_means(loss, yt, yp, w, raise_finite):
+    """Each output's Σ w·loss / Σ w: one compiled pass over all the columns
+    (bitwise each column's own call), or a call per column on NumPy."""
+    if (_fl._ext is None or _fl.backend() != "compiled" or yt.dtype not in (np.float32, np.float64)
+            or not all(a.flags.aligned for a in (yt, yp, w) if a is not None)):
+        return np.array([_weighted_mean(loss, yt[:, j], yp[:, j], w, raise_finite)
+                         for j in range(yt.shape[1])])
+    sums, sws = _fl._ext.column_sums(loss.__name__, yt, yp, w)
+    if sws[0] == 0:  # Σ w is the same for every column
+        _weighted_mean(loss, yt[:, 0], yp[:, 0], w, raise_finite)  # raises scikit-learn's error
+    errors = sums / sws
+    if not np.isfinite(errors).all():
+        raise_finite()
+    return errors
+
+
 def _regression(loss, y_true, y_pred, sample_weight, multioutput, root=False):
     yt, yp, w, multioutput = _check_reg_targets(y_true, y_pred, sample_weight, multioutput,
                                                 weights_checked=not root)
@@ -228,7 +244,7 @@ def _regression(loss, y_true, y_pred, sample_weight, multioutput, root=False):
         if named is None:
             return float(np.average(errors, weights=multioutput))
         return errors if named == "raw_values" else float(errors[0])
-    errors = np.array([_weighted_mean(loss, yt[:, j], yp[:, j], w, raise_finite) for j in range(m)])
+    errors = _column_means(loss, yt, yp, w, raise_finite)
     if root:
         errors = np.sqrt(errors)
     if named == "raw_values":

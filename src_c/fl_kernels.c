@@ -259,6 +259,124 @@ int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result 
                          n_threads, job->want_sum, res);
 }
 
+/* Column sums of an (n, n_cols) elementwise job.  Column c is the job with
+   y and p moved by c*cy and c*cp bytes (the weights are shared by the
+   columns).  Row block b is taken for every column while those rows are in
+   cache, so each array is read from memory once: the block's rows are split
+   into contiguous column buffers (one sweep, specialised for narrow rows so
+   that it vectorizes), then each column runs through the loss's block
+   function as a 1-D job of that block.  Each column's block sums are
+   combined in block order as fl_run_blocks combines them, so res[c] is
+   bitwise the fl_ew_run result of that column alone, for any thread count. */
+#define FL_COLGROUP 64 /* columns split at a time: buffers <= 2 x 512 KiB */
+#define FL_DEFINE_SPLIT(T, SUF)                                                     \
+    FL_CLONES void fl_split_##SUF(const char *base, fl_intp sr, fl_intp sc,  \
+                                         fl_intp nr, fl_intp nc, T *restrict out)   \
+    {                                                                               \
+        if (sc == (fl_intp)sizeof(T) && sr == nc * (fl_intp)sizeof(T)) {            \
+            const T *restrict x = (const T *)base;                                  \
+            switch (nc) {                                                           \
+            case 2: FL_SPLIT_ROWS(2) break;                                         \
+            case 3: FL_SPLIT_ROWS(3) break;                                         \
+            case 4: FL_SPLIT_ROWS(4) break;                                         \
+            case 5: FL_SPLIT_ROWS(5) break;                                         \
+            case 6: FL_SPLIT_ROWS(6) break;                                         \
+            case 8: FL_SPLIT_ROWS(8) break;                                         \
+            default: FL_SPLIT_ROWS(nc) break;                                       \
+            }                                                                       \
+            return;                                                                 \
+        }                                                                           \
+        for (fl_intp r = 0; r < nr; r++)                                            \
+            for (fl_intp c = 0; c < nc; c++)                                        \
+                out[c * FL_BLOCK + r] = *(const T *)(base + r * sr + c * sc);       \
+    }
+#define FL_SPLIT_ROWS(M)                                                            \
+    for (fl_intp r = 0; r < nr; r++)                                                \
+        for (fl_intp c = 0; c < (M); c++) out[c * FL_BLOCK + r] = x[r * (M) + c];
+FL_DEFINE_SPLIT(double, f64)
+FL_DEFINE_SPLIT(float, f32)
+
+int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_intp cy,
+                   fl_intp cp, int n_threads, fl_result *res)
+{
+    if (loss < 0 || loss >= FL_NEW || n_cols < 1) return -2;
+    const fl_blocks_fn fn = fl_ew_table[loss][f32 ? 1 : 0];
+    const fl_intp isz = f32 ? (fl_intp)sizeof(float) : (fl_intp)sizeof(double);
+    const fl_intp nblocks = (job->n + FL_BLOCK - 1) / FL_BLOCK;
+    fl_part *part = (fl_part *)malloc((size_t)(nblocks > 0 ? nblocks : 1) * (size_t)n_cols
+                                      * sizeof(fl_part));
+    if (!part) return -1;
+    /* columns already contiguous (F order) are read in place; others split */
+    const int split_y = job->sy != isz, split_p = job->sp != isz;
+    const fl_intp group = n_cols < FL_COLGROUP ? n_cols : FL_COLGROUP;
+    int nt = n_threads < 1 ? 1 : n_threads, oom = 0;
+    if ((fl_intp)nt > nblocks) nt = (int)(nblocks > 0 ? nblocks : 1);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1) reduction(| : oom)
+#endif
+    {
+#ifdef _OPENMP
+        const fl_intp T = omp_get_num_threads(), t = omp_get_thread_num();
+#else
+        const fl_intp T = 1, t = 0;
+#endif
+        char *buf = NULL;
+        if (split_y || split_p) {
+            buf = (char *)malloc((size_t)(2 * group * FL_BLOCK * isz));
+            oom |= buf == NULL;
+        }
+        const int ready = buf != NULL || !(split_y || split_p);
+        for (fl_intp b = nblocks * t / T; ready && b < nblocks * (t + 1) / T; b++) {
+            const fl_intp r0 = b * FL_BLOCK;
+            const fl_intp nr = job->n - r0 < FL_BLOCK ? job->n - r0 : FL_BLOCK;
+            for (fl_intp c0 = 0; c0 < n_cols; c0 += group) {
+                const fl_intp nc = n_cols - c0 < group ? n_cols - c0 : group;
+                char *by = buf, *bp = buf ? buf + group * FL_BLOCK * isz : NULL;
+                if (split_y)
+                    (f32 ? (void)fl_split_f32(job->y + r0 * job->sy + c0 * cy, job->sy, cy, nr,
+                                              nc, (float *)by)
+                         : (void)fl_split_f64(job->y + r0 * job->sy + c0 * cy, job->sy, cy, nr,
+                                              nc, (double *)by));
+                if (split_p)
+                    (f32 ? (void)fl_split_f32(job->p + r0 * job->sp + c0 * cp, job->sp, cp, nr,
+                                              nc, (float *)bp)
+                         : (void)fl_split_f64(job->p + r0 * job->sp + c0 * cp, job->sp, cp, nr,
+                                              nc, (double *)bp));
+                for (fl_intp c = c0; c < c0 + nc; c++) {
+                    /* this block of column c as a 1-D job of nr elements */
+                    fl_ew_job jc = *job;
+                    jc.n = nr;
+                    jc.y = split_y ? by + (c - c0) * FL_BLOCK * isz : job->y + r0 * isz + c * cy;
+                    jc.p = split_p ? bp + (c - c0) * FL_BLOCK * isz : job->p + r0 * isz + c * cp;
+                    jc.sy = jc.sp = isz;
+                    if (jc.w) jc.w += r0 * jc.sw;
+                    jc.lo = jc.g = NULL;
+                    jc.want_sum = 1;
+                    fl_part *pt = part + c * nblocks + b;
+                    fn(&jc, 0, 1, pt);
+                    if (pt->bad >= 0) pt->bad += r0;
+                }
+            }
+        }
+        free(buf);
+    }
+    for (fl_intp c = 0; c < n_cols; c++) {
+        const fl_part *pc = part + c * nblocks;
+        double s = 0.0, sw = 0.0;
+        fl_intp bad = -1;
+        for (fl_intp b = 0; !oom && b < nblocks; b++) {
+            s += pc[b].s;
+            sw += pc[b].sw;
+            if (bad < 0 && pc[b].bad >= 0) bad = pc[b].bad;
+        }
+        res[c].sum = s;
+        res[c].sum_w = sw;
+        res[c].bad = bad;
+    }
+    free(part);
+    return oom ? -1 : 0;
+}
+
 int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block, int n_threads,
                 double *sum_w)
 {

@@ -64,6 +64,13 @@ const char *fl_loss_name(int i);
 int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result *res);
 int fl_rows_run(int loss, int f32, const fl_rows_job *job, int n_threads, fl_result *res);
 
+/* Per-column sum(w*loss) and sum(w) of n rows x n_cols columns in one pass:
+   job describes column 0 (y, p, w with their row strides; no outputs),
+   column c starts c*cy (y) and c*cp (p) bytes further.  res[c] is bitwise
+   what fl_ew_run gives for column c alone; res[c].bad is a row. */
+int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_intp cy,
+                   fl_intp cp, int n_threads, fl_result *res);
+
 /* sum(w) with the same blocks and order as the loss kernels (bitwise equal). */
 int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block,
                 int n_threads, double *sum_w);
