@@ -65,7 +65,8 @@ else:
 
 ext = Extension(
     "fastloss._ext",
-    sources=["fastloss/_ext.pyx", "src_c/fl_kernels.c", "src_c/fl_rows.c"],
+    sources=["fastloss/_ext.pyx", "src_c/fl_kernels.c", "src_c/fl_rows.c",
+             "src_c/fl_factorize.c"],
     include_dirs=[np.get_include(), "src_c"],
     depends=["src_c/fl_kernels.h", "src_c/fl_losses.h", "src_c/fl_common.h"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

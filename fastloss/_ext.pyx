@@ -13,7 +13,7 @@ import numpy as np
 cimport numpy as cnp
 from cpython.contextvars cimport get_value
 from libc.math cimport isfinite
-from libc.stdint cimport uint64_t
+from libc.stdint cimport int64_t, uint64_t
 from libc.string cimport memset
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 
@@ -80,6 +80,8 @@ cdef extern from "fl_kernels.h" nogil:
     int fl_rows_run(int loss, int f32, const fl_rows_job *job, int n_threads, fl_result *res)
     int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block,
                     int n_threads, double *sum_w)
+    fl_intp fl_factorize_bytes(const char *x, fl_intp n, fl_intp size, fl_intp stride,
+                               int64_t *codes, fl_intp *first)
     uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb)
     void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out,
                              fl_intp nb)
@@ -626,6 +628,27 @@ def column_sums(loss, y_true, y_pred, sample_weight=None, n_threads=None, **opti
     finally:
         PyMem_Free(res)
     return sums, sws
+
+
+def factorize(a):
+    """(codes, first) of a 1-D fixed-width string array ("S" or "U", any
+    stride) in one O(n) hashing pass: codes[i] numbers a[i]'s value in order
+    of first appearance (int64), first[c] is where value c first appears, so
+    a[first] are the distinct values.  Equal means equal bytes (numpy's
+    string equality).  For fastloss.metrics' labels."""
+    cdef cnp.ndarray x = a
+    if x.ndim != 1 or x.dtype.kind not in "SU":
+        raise TypeError(f"factorize takes a 1-D str or bytes array, not {x.dtype} "
+                        f"of {x.ndim} dimensions")
+    cdef fl_intp n = x.shape[0], size = x.itemsize, stride = x.strides[0], k
+    cdef cnp.ndarray codes = np.empty(n, np.int64), first = np.empty(n, np.intp)
+    with nogil:
+        k = fl_factorize_bytes(cnp.PyArray_BYTES(x), n, size, stride,
+                               <int64_t *>cnp.PyArray_DATA(codes),
+                               <fl_intp *>cnp.PyArray_DATA(first))
+    if k < 0:
+        raise MemoryError("fastloss: out of memory for the label table")
+    return codes, first[:k].copy()
 
 
 def _floor(a, b, out=None):

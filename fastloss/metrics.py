@@ -407,6 +407,16 @@ def _factorize(y, labels=None):
                 hit = (c >= lo) & (c <= hi) & (c == np.round(c))
             lut[c[hit].astype(np.int64) - lo] = np.flatnonzero(hit)
         return classes, lut[yi]
+    if y.dtype.kind in "SU" and y.ndim == 1 and _fl._ext is not None:
+        # strings: hash them once (O(n)), then sort only the distinct values
+        codes, first = _fl._ext.factorize(y)
+        classes, idx = _by_sorting(y[first], classes)
+        return classes, idx[codes]
+    return _by_sorting(y, classes)
+
+
+def _by_sorting(y, classes):
+    """_factorize's general path: np.unique's sort, or a search of the sorted classes."""
     if classes is None:
         classes, idx = np.unique(y, return_inverse=True)
         return classes, idx.reshape(-1)

@@ -75,6 +75,13 @@ int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_i
 int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block,
                 int n_threads, double *sum_w);
 
+/* Factorize n fixed-width items of size bytes (stride apart): codes[i] = the
+   number of item i's value in order of first appearance, first[c] = the
+   position where value c first appears (first has room for n).  Returns the
+   number of distinct values, -1 when out of memory. */
+fl_intp fl_factorize_bytes(const char *x, fl_intp n, fl_intp size, fl_intp stride,
+                           int64_t *codes, fl_intp *first);
+
 /* benchmark floors: read two buffers of 64-bit words (and write one of b's size) */
 uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb);
 void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out, fl_intp nb);

@@ -99,3 +99,44 @@ def test_invalid_target_names_it():
 def test_bad_arguments(args, kwargs, exc, match):
     with pytest.raises(exc, match=match):
         ext.column_sums(*args, **kwargs)
+
+
+# ---- fastloss._ext.factorize: O(n) hashing of string labels ----------------
+
+def _check_factorization(a):
+    codes, first = ext.factorize(a)
+    assert codes.dtype == np.int64 and codes.shape == a.shape
+    uniq = a[first]
+    np.testing.assert_array_equal(uniq[codes], a)  # every item maps to its value
+    assert len(set(uniq.tolist())) == len(uniq)  # distinct values are distinct
+    assert len(uniq) == len(np.unique(a))
+    # numbered in order of first appearance
+    np.testing.assert_array_equal(first, np.sort(first))
+    if a.size:
+        np.testing.assert_array_equal(codes[first], np.arange(len(first)))
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 33])
+def test_factorize_bytes_every_tail(width):
+    rng = np.random.default_rng(width)
+    # few values differing only in their last byte, and in their first
+    pool = [bytes([97 + (i % 3)]) + b"x" * (width - 2) + bytes([98 + i]) if width > 1
+            else bytes([97 + i]) for i in range(6)]
+    a = np.array(pool, dtype=f"S{width}")[rng.integers(0, 6, 5000)]
+    _check_factorization(a)
+    _check_factorization(a[::-3])  # strided, negative
+    _check_factorization(a[:0])
+
+
+def test_factorize_unicode_and_high_cardinality():
+    rng = np.random.default_rng(0)
+    words = np.array(["é", "ß", "日本", "a\x00b", "a", "", "😀x", "abc" * 5])
+    _check_factorization(words[rng.integers(0, len(words), 10000)])
+    many = np.array([f"id{v}" for v in rng.integers(0, 10**6, 200_000)])  # the table grows
+    _check_factorization(many)
+    swapped = many.astype(many.dtype.newbyteorder(">"))
+    _check_factorization(swapped)
+    with pytest.raises(TypeError, match="str or bytes"):
+        ext.factorize(np.arange(3))
+    with pytest.raises(TypeError, match="str or bytes"):
+        ext.factorize(many.reshape(2, -1))
