@@ -100,6 +100,7 @@ cdef extern from "fl_kernels.h" nogil:
 cdef enum:
     MODE_VALUE = 0
     MODE_GRAD = 1
+    MODE_SUMS = 3  # private: (sum(w * loss), sum(w)) of reduction="sum", for fastloss.Mean
     RED_MEAN = 0
     RED_SUM = 1
     RED_NONE = 2
@@ -281,6 +282,8 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, const cha
             f"{k.loss.name}: invalid target at position {res.bad}")
     if mode == MODE_GRAD:
         return grad_out
+    if mode == MODE_SUMS:
+        return (res.sum, res.sum_w)
     if red == RED_SUM:
         value = res.sum
     elif red == RED_MEAN:
@@ -458,7 +461,11 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
     cdef int red, i, nt
     cdef const char *wp = NULL
     cdef fl_intp wst = 0
-    p = prepare(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
+    if mode == MODE_SUMS:  # a value with reduction="sum" that also returns sum(w)
+        p = prepare(k.loss, MODE_VALUE, y_true, y_pred, sample_weight, "sum", n_threads, None,
+                    opts)
+    else:
+        p = prepare(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
     red = _red_code(p.reduction)
     yp = p.y_pred
     nt = p.n_threads if p.n_threads is not None else _auto_threads(k, yp.size)
@@ -468,7 +475,7 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
                     and not yp.flags.c_contiguous) else "C"
     lo = np.empty(p.rows_shape, p.dtype, order=order) if (
         red == RED_NONE and mode != MODE_GRAD) else None
-    g = None if mode == MODE_VALUE else (
+    g = None if mode == MODE_VALUE or mode == MODE_SUMS else (
         out if out is not None else np.empty(p.shape, p.dtype, order=order))
     keep = []  # arrays the job points into
     if p.weight is not None:
@@ -534,7 +541,7 @@ def call(Kernel k, int mode, y_true, y_pred, sample_weight, reduction, n_threads
         return _reference._call(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads,
                                 out, opts)
     if sample_weight is None and type(y_pred) is _ndarray and type(y_true) is _ndarray \
-            and type(reduction) is str:
+            and type(reduction) is str and mode != MODE_SUMS:
         red = _red_code(reduction)
         if red >= 0:
             res = _fast(k, mode, y_true, y_pred, n_threads, out, opts, red)
@@ -544,6 +551,15 @@ def call(Kernel k, int mode, y_true, y_pred, sample_weight, reduction, n_threads
 
 
 _KERNELS = {}
+
+
+def kernel(name):
+    """The (cached) Kernel handle of the loss called name."""
+    k = _KERNELS.get(name)
+    if k is None:
+        from ._losses import BY_NAME
+        k = _KERNELS[name] = Kernel(BY_NAME[name])
+    return k
 
 
 def column_sums(loss, y_true, y_pred, sample_weight=None, n_threads=None, **options):
@@ -565,9 +581,7 @@ def column_sums(loss, y_true, y_pred, sample_weight=None, n_threads=None, **opti
     from ._losses import BY_NAME
     if loss not in BY_NAME or BY_NAME[loss].kind == "rows":
         raise ValueError(f"column_sums: loss must name an elementwise loss, got {loss!r}")
-    if loss not in _KERNELS:
-        _KERNELS[loss] = Kernel(BY_NAME[loss])
-    k = _KERNELS[loss]
+    k = kernel(loss)
     k.loss.check_options(options)
     if not isinstance(y_true, np.ndarray) or not isinstance(y_pred, np.ndarray):
         raise TypeError("column_sums: y_true and y_pred must be numpy arrays")

@@ -369,3 +369,4 @@ BY_NAME = {loss.name: loss for loss in LOSSES}
 
 REDUCTIONS = ("mean", "sum", "none")
 VALUE, GRAD, VALUE_AND_GRAD = 0, 1, 2
+SUMS = 3  # private: (sum(w * loss), sum(w)) of reduction="sum" (fastloss.Mean)

@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._losses import BY_NAME
-from ._validate import compute_dtype
+from ._losses import BY_NAME, SUMS
 
 
 class _Sum:
@@ -86,6 +85,19 @@ class Mean:
 
         return getattr(fastloss, self.loss)
 
+    def _sums(self, y_true, y_pred, sample_weight, n_threads):
+        import fastloss
+
+        loss = BY_NAME[self.loss]
+        opts = tuple(self.options.get(o.name, o.default) for o in loss.options)
+        if fastloss._ext is not None:  # (its call follows the active backend)
+            return fastloss._ext.call(fastloss._ext.kernel(self.loss), SUMS, y_true, y_pred,
+                                      sample_weight, "sum", n_threads, None, opts)
+        from . import reference
+
+        return reference._call(loss, SUMS, y_true, y_pred, sample_weight, "sum", n_threads, None,
+                               opts)
+
     def reset(self) -> "Mean":
         """Forget every batch."""
         with self._lock:
@@ -95,17 +107,15 @@ class Mean:
     def update(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None,
                *, n_threads: int | None = None) -> "Mean":
         """Add a batch (the arguments of the loss function itself).  Returns self."""
-        s = self._fn()(y_true, y_pred, sample_weight=sample_weight, reduction="sum",
-                       n_threads=n_threads, **self.options)
+        if sample_weight is None:
+            s = self._fn()(y_true, y_pred, reduction="sum", n_threads=n_threads, **self.options)
+        else:  # Σ w·ℓ and Σ w from the same pass
+            s, sw = self._sums(y_true, y_pred, sample_weight, n_threads)
         shape = np.shape(y_pred)
         rows = shape[:-1] if BY_NAME[self.loss].kind == "rows" else shape
         count = int(np.prod(rows, dtype=np.int64))
         if sample_weight is None:
             sw = float(count)
-        else:  # (validated by the call above) summed as the kernel sums it
-            ct = compute_dtype(np.asarray(y_pred).dtype)
-            sw = float(np.sum(np.asarray(sample_weight).astype(ct, copy=False),
-                              dtype=np.float64))
         with self._lock:
             self._s.add(s)
             self._w.add(sw)

@@ -226,6 +226,15 @@ def _column_means(loss, yt, yp, w, raise_finite):
 
 
 def _regression(loss, y_true, y_pred, sample_weight, multioutput, root=False):
+    if (sample_weight is None and type(y_true) is np.ndarray and type(y_pred) is np.ndarray
+            and y_true.ndim == 1 and y_true.shape == y_pred.shape and y_true.shape[0]
+            and y_true.dtype == y_pred.dtype and y_true.dtype in (np.float64, np.float32)
+            and (multioutput == "uniform_average" if isinstance(multioutput, str) else False)):
+        # the common call, 1-D float arrays: the kernel without the checks, which
+        # are made (below) only when the result is not finite
+        v = loss(y_true, y_pred)
+        if np.isfinite(v):
+            return float(np.sqrt(v)) if root else float(v)
     yt, yp, w, multioutput = _check_reg_targets(y_true, y_pred, sample_weight, multioutput,
                                                 weights_checked=not root)
 

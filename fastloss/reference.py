@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _api
-from ._losses import GRAD, VALUE
+from ._losses import GRAD, SUMS, VALUE
 from ._validate import prepare, target_error, zero_weight_error
 
 
@@ -25,6 +25,9 @@ def _call(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, 
 
 
 def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
+    sums = mode == SUMS  # (Σ w·ℓ, Σ w), for fastloss.Mean
+    if sums:
+        mode, reduction, out = VALUE, "sum", None
     p = prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
     err = target_error(loss, p.y_true, p.labels, p.k)
     if err is not None:
@@ -58,6 +61,8 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
             value = float(np.sum(ell, dtype=np.float64))
             if p.reduction == "mean":
                 value = float(value / total_w)
+        if sums:
+            return value, float(p.n) if w is None else float(np.sum(w, dtype=np.float64))
         if mode == VALUE:
             return value
 

@@ -146,3 +146,29 @@ def test_infinite_and_nan_losses_accumulate_as_ieee_says():
     assert m.result() == np.inf == fastloss.mae([0.0, 1.0, 1.0], [np.inf, 1.0, 2.0])
     m = fastloss.Mean("mse").update([0.0], [np.nan]).update([1.0], [2.0])
     assert np.isnan(m.result())
+
+
+@pytest.mark.parametrize("backend", ["compiled", "numpy"])
+@pytest.mark.parametrize("loss", LOSSES, ids=lambda l: l.name)
+def test_one_weighted_batch_is_the_one_shot_mean(loss, backend):
+    """Σ w comes from the loss's own pass (no second pass over the weights):
+    one batch gives exactly the one-shot weighted mean of the same backend."""
+    if backend == "compiled" and fastloss._ext is None:
+        pytest.skip("compiled backend not built")
+    rng = np.random.default_rng(3)
+    y, p = inputs(loss, rows=(5000,), k=4, seed=3)
+    w = rng.random(5000) * 2
+    w[::5] = 0
+    f = getattr(fastloss, loss.name)
+    with fastloss.use_backend(backend):
+        m = fastloss.Mean(loss.name).update(y, p, w)
+        assert m.result() == f(y, p, sample_weight=w)
+        assert m.sum == f(y, p, sample_weight=w, reduction="sum")
+        assert m.count == 5000
+        # integer weights and a list: converted as the loss converts them
+        wi = (w * 10).astype(np.int32)
+        m2 = fastloss.Mean(loss.name).update(y, p, wi.tolist())
+        assert m2.result() == f(y, p, sample_weight=wi)
+        with pytest.raises(ValueError, match="sample_weight"):
+            m2.update(y, p, w[:-1])
+        assert m2.result() == f(y, p, sample_weight=wi)
