@@ -261,40 +261,42 @@ int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result 
 
 /* Column sums of an (n, n_cols) elementwise job.  Column c is the job with
    y and p moved by c*cy and c*cp bytes (the weights are shared by the
-   columns).  Row block b is taken for every column while those rows are in
-   cache, so each array is read from memory once: the block's rows are split
-   into contiguous column buffers (one sweep, specialised for narrow rows so
-   that it vectorizes), then each column runs through the loss's block
-   function as a 1-D job of that block.  Each column's block sums are
-   combined in block order as fl_run_blocks combines them, so res[c] is
-   bitwise the fl_ew_run result of that column alone, for any thread count. */
-#define FL_COLGROUP 64 /* columns split at a time: buffers <= 2 x 512 KiB */
-#define FL_DEFINE_SPLIT(T, SUF)                                                     \
-    FL_CLONES void fl_split_##SUF(const char *base, fl_intp sr, fl_intp sc,  \
-                                         fl_intp nr, fl_intp nc, T *restrict out)   \
+   columns).  res[c] is bitwise what fl_ew_run gives for column c alone, for
+   any thread count: each column's block sums are combined in block order as
+   fl_run_blocks combines them, and inside a block every column's w*loss
+   values go into the same 32 lanes in the same order as in its own call.
+
+   Rows of up to FL_COLMAX values stored contiguously (C order) take one pass:
+   a block of rows is one contiguous run of elements, computed by the loss's
+   block function (the same vector code as a 1-D call) into a buffer of
+   per-element losses, which is then summed column by column as it sits in
+   cache, with 32 x n_cols accumulators walked contiguously (accumulator
+   l*n_cols + c is lane l of column c).  Other layouts run each column's
+   block through the block function with its strides. */
+#define FL_COLMAX 64
+#define FL_DEFINE_COLACC(T, SUF)                                                    \
+    /* add a block's per-element losses (nr rows of m) into the lanes */           \
+    FL_CLONES void fl_colacc_##SUF(const T *restrict lo, fl_intp nr, fl_intp m,    \
+                                   const char *w, fl_intp sw, double *restrict acc, \
+                                   double *restrict aw)                             \
     {                                                                               \
-        if (sc == (fl_intp)sizeof(T) && sr == nc * (fl_intp)sizeof(T)) {            \
-            const T *restrict x = (const T *)base;                                  \
-            switch (nc) {                                                           \
-            case 2: FL_SPLIT_ROWS(2) break;                                         \
-            case 3: FL_SPLIT_ROWS(3) break;                                         \
-            case 4: FL_SPLIT_ROWS(4) break;                                         \
-            case 5: FL_SPLIT_ROWS(5) break;                                         \
-            case 6: FL_SPLIT_ROWS(6) break;                                         \
-            case 8: FL_SPLIT_ROWS(8) break;                                         \
-            default: FL_SPLIT_ROWS(nc) break;                                       \
+        const fl_intp period = FL_LANES * m, ne = nr * m;                           \
+        if (!w) {                                                                   \
+            for (fl_intp k0 = 0; k0 < ne; k0 += period) {                           \
+                const fl_intp lim = ne - k0 < period ? ne - k0 : period;            \
+                for (fl_intp t = 0; t < lim; t++) acc[t] += (double)lo[k0 + t];     \
             }                                                                       \
             return;                                                                 \
         }                                                                           \
-        for (fl_intp r = 0; r < nr; r++)                                            \
-            for (fl_intp c = 0; c < nc; c++)                                        \
-                out[c * FL_BLOCK + r] = *(const T *)(base + r * sr + c * sc);       \
+        for (fl_intp r = 0; r < nr; r++) { /* w*L as the loss loop rounds it */    \
+            const T ww = *(const T *)(w + r * sw);                                  \
+            double *a = acc + (r % FL_LANES) * m;                                   \
+            aw[r % FL_LANES] += (double)ww;                                         \
+            for (fl_intp c = 0; c < m; c++) a[c] += (double)(T)(ww * lo[r * m + c]); \
+        }                                                                           \
     }
-#define FL_SPLIT_ROWS(M)                                                            \
-    for (fl_intp r = 0; r < nr; r++)                                                \
-        for (fl_intp c = 0; c < (M); c++) out[c * FL_BLOCK + r] = x[r * (M) + c];
-FL_DEFINE_SPLIT(double, f64)
-FL_DEFINE_SPLIT(float, f32)
+FL_DEFINE_COLACC(double, f64)
+FL_DEFINE_COLACC(float, f32)
 
 int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_intp cy,
                    fl_intp cp, int n_threads, fl_result *res)
@@ -306,9 +308,8 @@ int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_i
     fl_part *part = (fl_part *)malloc((size_t)(nblocks > 0 ? nblocks : 1) * (size_t)n_cols
                                       * sizeof(fl_part));
     if (!part) return -1;
-    /* columns already contiguous (F order) are read in place; others split */
-    const int split_y = job->sy != isz, split_p = job->sp != isz;
-    const fl_intp group = n_cols < FL_COLGROUP ? n_cols : FL_COLGROUP;
+    const int rows = n_cols <= FL_COLMAX && cy == isz && cp == isz
+                     && job->sy == n_cols * isz && job->sp == n_cols * isz;
     int nt = n_threads < 1 ? 1 : n_threads, oom = 0;
     if ((fl_intp)nt > nblocks) nt = (int)(nblocks > 0 ? nblocks : 1);
 #ifdef _OPENMP
@@ -320,45 +321,65 @@ int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_i
 #else
         const fl_intp T = 1, t = 0;
 #endif
-        char *buf = NULL;
-        if (split_y || split_p) {
-            buf = (char *)malloc((size_t)(2 * group * FL_BLOCK * isz));
-            oom |= buf == NULL;
+        char *lo = NULL;
+        double *acc = NULL;
+        if (rows) {
+            lo = (char *)malloc((size_t)(FL_BLOCK * n_cols * isz));
+            acc = (double *)malloc((size_t)(FL_LANES * n_cols) * sizeof(double));
+            oom |= !lo || !acc;
         }
-        const int ready = buf != NULL || !(split_y || split_p);
-        for (fl_intp b = nblocks * t / T; ready && b < nblocks * (t + 1) / T; b++) {
+        for (fl_intp b = nblocks * t / T; !oom && b < nblocks * (t + 1) / T; b++) {
             const fl_intp r0 = b * FL_BLOCK;
             const fl_intp nr = job->n - r0 < FL_BLOCK ? job->n - r0 : FL_BLOCK;
-            for (fl_intp c0 = 0; c0 < n_cols; c0 += group) {
-                const fl_intp nc = n_cols - c0 < group ? n_cols - c0 : group;
-                char *by = buf, *bp = buf ? buf + group * FL_BLOCK * isz : NULL;
-                if (split_y)
-                    (f32 ? (void)fl_split_f32(job->y + r0 * job->sy + c0 * cy, job->sy, cy, nr,
-                                              nc, (float *)by)
-                         : (void)fl_split_f64(job->y + r0 * job->sy + c0 * cy, job->sy, cy, nr,
-                                              nc, (double *)by));
-                if (split_p)
-                    (f32 ? (void)fl_split_f32(job->p + r0 * job->sp + c0 * cp, job->sp, cp, nr,
-                                              nc, (float *)bp)
-                         : (void)fl_split_f64(job->p + r0 * job->sp + c0 * cp, job->sp, cp, nr,
-                                              nc, (double *)bp));
-                for (fl_intp c = c0; c < c0 + nc; c++) {
-                    /* this block of column c as a 1-D job of nr elements */
+            if (!rows) {
+                for (fl_intp c = 0; c < n_cols; c++) { /* this block of column c */
                     fl_ew_job jc = *job;
-                    jc.n = nr;
-                    jc.y = split_y ? by + (c - c0) * FL_BLOCK * isz : job->y + r0 * isz + c * cy;
-                    jc.p = split_p ? bp + (c - c0) * FL_BLOCK * isz : job->p + r0 * isz + c * cp;
-                    jc.sy = jc.sp = isz;
-                    if (jc.w) jc.w += r0 * jc.sw;
+                    jc.y += c * cy;
+                    jc.p += c * cp;
                     jc.lo = jc.g = NULL;
                     jc.want_sum = 1;
-                    fl_part *pt = part + c * nblocks + b;
-                    fn(&jc, 0, 1, pt);
-                    if (pt->bad >= 0) pt->bad += r0;
+                    fn(&jc, b, b + 1, part + c * nblocks);
                 }
+                continue;
             }
+            /* the block's nr x n_cols elements, one contiguous run */
+            fl_ew_job jb = *job;
+            fl_part sub[FL_COLMAX];
+            jb.n = nr * n_cols;
+            jb.y += r0 * job->sy;
+            jb.p += r0 * job->sp;
+            jb.sy = jb.sp = isz;
+            jb.w = NULL;
+            jb.lo = lo;
+            jb.slo = isz;
+            jb.g = NULL;
+            jb.want_sum = 0;
+            const fl_intp nsub = (jb.n + FL_BLOCK - 1) / FL_BLOCK;
+            fn(&jb, 0, nsub, sub);
+            double aw[FL_LANES] = {0}, a[FL_LANES];
+            memset(acc, 0, (size_t)(FL_LANES * n_cols) * sizeof(double));
+            const char *w = job->w ? job->w + r0 * job->sw : NULL;
+            if (f32)
+                fl_colacc_f32((const float *)lo, nr, n_cols, w, job->sw, acc, aw);
+            else
+                fl_colacc_f64((const double *)lo, nr, n_cols, w, job->sw, acc, aw);
+            const double sw = w ? fl_lanetree(aw) : (double)nr;
+            for (fl_intp c = 0; c < n_cols; c++) {
+                for (int l = 0; l < FL_LANES; l++) a[l] = acc[l * n_cols + c];
+                fl_part *pt = part + c * nblocks + b;
+                pt->s = fl_lanetree(a);
+                pt->sw = sw;
+                pt->bad = -1;
+            }
+            for (fl_intp q = 0; q < nsub; q++) /* an invalid target: its column and row */
+                if (sub[q].bad >= 0) {
+                    fl_part *pt = part + (sub[q].bad % n_cols) * nblocks + b;
+                    const fl_intp row = r0 + sub[q].bad / n_cols;
+                    if (pt->bad < 0 || row < pt->bad) pt->bad = row;
+                }
         }
-        free(buf);
+        free(lo);
+        free(acc);
     }
     for (fl_intp c = 0; c < n_cols; c++) {
         const fl_part *pc = part + c * nblocks;

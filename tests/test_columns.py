@@ -140,3 +140,19 @@ def test_factorize_unicode_and_high_cardinality():
         ext.factorize(np.arange(3))
     with pytest.raises(TypeError, match="str or bytes"):
         ext.factorize(many.reshape(2, -1))
+
+
+@pytest.mark.parametrize("m", [3, 80])
+def test_invalid_targets_in_several_columns(m):
+    """Bad targets in several columns of one block: an error is raised for the
+    first column that has one, naming its first bad row."""
+    yt, yp = inputs(BY_NAME["hinge"], rows=(2000, m))
+    yt = yt.copy()
+    yt[1500, 0] = 0.5
+    yt[3, m - 1] = 7.0
+    yt[1800, m - 1] = 9.0
+    with pytest.raises(ValueError, match=r"y_true\[1500\] = 0\.5"):
+        ext.column_sums("hinge", yt, yp)
+    yt[1500, 0] = 1.0
+    with pytest.raises(ValueError, match=r"y_true\[3\] = 7\.0"):
+        ext.column_sums("hinge", yt, yp, n_threads=2)
