@@ -83,6 +83,8 @@ cdef extern from "fl_kernels.h" nogil:
     fl_intp fl_factorize_bytes(const char *x, fl_intp n, fl_intp size, fl_intp stride,
                                int64_t *codes, fl_intp *first)
     uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb)
+    uint64_t fl_floor_read_mt(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb,
+                              int n_threads)
     void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out,
                              fl_intp nb)
     ctypedef struct fl_stats:
@@ -665,16 +667,17 @@ def factorize(a):
     return codes, first[:k].copy()
 
 
-def _floor(a, b, out=None):
+def _floor(a, b, out=None, int n_threads=1):
     """Benchmark floor: read every byte of the contiguous arrays a and b (and
-    write out, of b's size) doing nothing but an OR per 64-bit word."""
+    write out, of b's size) doing nothing but an OR per 64-bit word; the read
+    is shared by n_threads OpenMP threads when a and b have one size."""
     cdef cnp.ndarray x = np.ascontiguousarray(a), y = np.ascontiguousarray(b), z
     cdef fl_intp na = x.nbytes // 8, nb = y.nbytes // 8
     cdef uint64_t r = 0
     if out is None:
         with nogil:
-            r = fl_floor_read(<const uint64_t *>cnp.PyArray_BYTES(x), na,
-                              <const uint64_t *>cnp.PyArray_BYTES(y), nb)
+            r = fl_floor_read_mt(<const uint64_t *>cnp.PyArray_BYTES(x), na,
+                                 <const uint64_t *>cnp.PyArray_BYTES(y), nb, n_threads)
         return int(r)
     z = out
     if not z.flags.c_contiguous or z.nbytes != y.nbytes:

@@ -483,6 +483,26 @@ FL_CLONES uint64_t fl_floor_read(const uint64_t *restrict a, fl_intp na,
     return acc;
 }
 
+/* the read floor with n_threads threads, each reading its share of both
+   buffers (na == nb) */
+uint64_t fl_floor_read_mt(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb,
+                          int n_threads)
+{
+    uint64_t acc = 0;
+    if (na != nb || n_threads <= 1) return fl_floor_read(a, na, b, nb);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(n_threads) reduction(| : acc)
+    {
+        const fl_intp T = omp_get_num_threads(), t = omp_get_thread_num();
+        const fl_intp i0 = nb * t / T, i1 = nb * (t + 1) / T;
+        acc |= fl_floor_read(a + i0, i1 - i0, b + i0, i1 - i0);
+    }
+#else
+    acc = fl_floor_read(a, na, b, nb);
+#endif
+    return acc;
+}
+
 FL_CLONES void fl_floor_read_write(const uint64_t *restrict a, fl_intp na,
                                    const uint64_t *restrict b, uint64_t *restrict out, fl_intp nb)
 {

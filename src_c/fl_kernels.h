@@ -86,6 +86,8 @@ fl_intp fl_factorize_bytes(const char *x, fl_intp n, fl_intp size, fl_intp strid
 
 /* benchmark floors: read two buffers of 64-bit words (and write one of b's size) */
 uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb);
+uint64_t fl_floor_read_mt(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb,
+                          int n_threads);
 void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out, fl_intp nb);
 
 /* One pass over n_rows x k contiguous values: min and max (NaN skipped), the
