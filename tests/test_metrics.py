@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import fastloss
 from fastloss import metrics as fm
 
 skm = pytest.importorskip("sklearn.metrics")
@@ -256,3 +257,24 @@ def test_label_and_shape_edge_cases_match_sklearn(case):
         _same("mean_squared_error", (np.zeros((4, 0)), np.zeros((4, 0))), {}, 1e-12)
     else:  # eps of float16, computed in float32 (scikit-learn computes in float16)
         _same("log_loss", ([0, 1, 1], np.array([0.0, 1.0, 0.5], np.float16)), {}, 1e-3)
+
+
+def test_metrics_report_rows_and_floor():
+    import io
+
+    from fastloss import _bench
+
+    buf = io.StringIO()
+    _bench.metrics_report(n=2000, repeats=1, file=buf)
+    lines = buf.getvalue().splitlines()
+    rows = {label: next(l for l in lines if l.startswith(label + " "))
+            for label, *_ in _bench.metrics_cases(10)}
+    assert len(rows) == 12
+    assert rows["mean_squared_error"].count("x") == 3  # speed-up, fast/floor, sklearn/floor
+    assert rows["mean_squared_error, weights"].rstrip().endswith("-")
+    if fastloss._ext is not None:
+        a = np.arange(1001, dtype=np.uint64)
+        b = a[::-1].copy() << np.uint64(20)
+        want = int(np.bitwise_or.reduce(a) | np.bitwise_or.reduce(b))
+        assert fastloss._ext._floor(a, b) == want
+        assert fastloss._ext._floor(a, b, n_threads=2) == want
