@@ -319,8 +319,8 @@ def metrics_report(n=10**6, repeats=7, file=None):
     print(f"fastloss.metrics vs scikit-learn, n = {n:.0e} rows; best of {repeats} interleaved "
           "calls", file=file)
     print(f"floor = reading the two inputs once with {nt} threads and doing nothing else "
-          "(calls with two inputs of one size); sklearn/floor = the largest speed-up any "
-          "implementation could show", file=file)
+          "(calls with two inputs of one size); sklearn/floor = the speed-up of a pass that only "
+          "reads the inputs (about the most a memory-bound implementation can show)", file=file)
     print(f"{'call':<36} {'fastloss':>10} {'sklearn':>10} {'speed-up':>9} {'fast/floor':>10} "
           f"{'sklearn/floor':>13}", file=file)
     for label, name, args, kw in metrics_cases(n):

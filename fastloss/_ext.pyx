@@ -566,10 +566,13 @@ def kernel(name):
 
 def column_sums(loss, y_true, y_pred, sample_weight=None, n_threads=None, **options):
     """Per-column (Σ w·ℓ, Σ w) of an elementwise loss over 2-D (n, m) inputs, in
-    one pass: two float64 arrays of shape (m,).  Column j's pair is bitwise the
-    kernel's result for ``y_pred[:, j]`` alone (the value of the 1-D call with
-    reduction="sum" and, divided, "mean").  For fastloss.metrics' per-output
-    errors.
+    one pass: two float64 arrays of shape (m,), the same bits for any n_threads.
+    Column j's sums are those of the 1-D call on ``y_pred[:, j]`` with
+    reduction="sum": bitwise for layouts walked column by column; for rows
+    stored contiguously (C order, m <= 64; one pass through the loss's vector
+    code) the kernel's lane sums of the column's reduction="none" values,
+    which differ from the fused "sum" loop by rounding.  For fastloss.metrics'
+    per-output errors.
 
     y_true and y_pred: 2-D arrays of one float dtype (float32/float64, native
     byte order, aligned, any strides); sample_weight: None or a 1-D array of
@@ -596,22 +599,22 @@ def column_sums(loss, y_true, y_pred, sample_weight=None, n_threads=None, **opti
                          f"{np.shape(y_true)} and {np.shape(y_pred)}")
     if cnp.PyArray_TYPE(yt) != tn:
         raise TypeError(f"column_sums: y_true has dtype {yt.dtype}, y_pred {yp.dtype}")
-    for a, name in ((yt, "y_true"), (yp, "y_pred")):
-        if not a.flags.aligned or not a.dtype.isnative:
-            raise ValueError(f"column_sums: {name} must be aligned, in native byte order")
     n, m = yp.shape[0], yp.shape[1]
-    if m == 0:
-        return np.zeros(0), np.zeros(0)
     memset(&ej, 0, sizeof(ej))
     if sample_weight is not None:
         if (not isinstance(sample_weight, np.ndarray) or sample_weight.ndim != 1
                 or sample_weight.shape[0] != n):
             raise ValueError(f"column_sums: sample_weight must be a 1-D array of {n} weights")
         w = sample_weight
-        if cnp.PyArray_TYPE(w) != tn or not w.flags.aligned or not w.dtype.isnative:
-            raise TypeError(f"column_sums: sample_weight must be aligned {yp.dtype}")
+        if cnp.PyArray_TYPE(w) != tn:
+            raise TypeError(f"column_sums: sample_weight has dtype {w.dtype}, y_pred {yp.dtype}")
         ej.w = cnp.PyArray_BYTES(w)
         ej.sw = cnp.PyArray_STRIDE(w, 0)
+    for a, name in ((yt, "y_true"), (yp, "y_pred"), (w, "sample_weight")):
+        if a is not None and (not a.flags.aligned or not a.dtype.isnative):
+            raise ValueError(f"column_sums: {name} must be aligned, in native byte order")
+    if m == 0:
+        return np.zeros(0), np.zeros(0)
     for i, o in enumerate(k.loss.options):
         v = o.validate(options.get(o.name, o.default))
         if isinstance(v, np.ndarray):
@@ -652,6 +655,8 @@ def factorize(a):
     of first appearance (int64), first[c] is where value c first appears, so
     a[first] are the distinct values.  Equal means equal bytes (numpy's
     string equality).  For fastloss.metrics' labels."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"factorize takes a numpy array, not {type(a).__name__}")
     cdef cnp.ndarray x = a
     if x.ndim != 1 or x.dtype.kind not in "SU":
         raise TypeError(f"factorize takes a 1-D str or bytes array, not {x.dtype} "

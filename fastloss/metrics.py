@@ -211,7 +211,7 @@ def _weighted_mean(loss, yt, yp, w, raise_finite):
 
 def _column_means(loss, yt, yp, w, raise_finite):
     """Each output's Σ w·loss / Σ w: one compiled pass over all the columns
-    (bitwise each column's own call), or a call per column on NumPy."""
+    (each column's own call to rounding), or a call per column on NumPy."""
     if (_fl._ext is None or _fl.backend() != "compiled" or yt.dtype not in (np.float32, np.float64)
             or not all(a.flags.aligned for a in (yt, yp, w) if a is not None)):
         return np.array([_weighted_mean(loss, yt[:, j], yp[:, j], w, raise_finite)

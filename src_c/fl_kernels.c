@@ -261,38 +261,40 @@ int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result 
 
 /* Column sums of an (n, n_cols) elementwise job.  Column c is the job with
    y and p moved by c*cy and c*cp bytes (the weights are shared by the
-   columns).  res[c] is bitwise what fl_ew_run gives for column c alone, for
-   any thread count: each column's block sums are combined in block order as
+   columns).  Each column's block sums are combined in block order as
    fl_run_blocks combines them, and inside a block every column's w*loss
-   values go into the same 32 lanes in the same order as in its own call.
+   values go into the same 32 lanes in the same order as in its own call, so
+   the result is the same for any thread count.
 
    Rows of up to FL_COLMAX values stored contiguously (C order) take one pass:
    a block of rows is one contiguous run of elements, computed by the loss's
-   block function (the same vector code as a 1-D call) into a buffer of
-   per-element losses, which is then summed column by column as it sits in
-   cache, with 32 x n_cols accumulators walked contiguously (accumulator
-   l*n_cols + c is lane l of column c).  Other layouts run each column's
-   block through the block function with its strides. */
+   block function (the same vector code as a 1-D call, in its per-element
+   output mode: the values of reduction="none") into a buffer, which is then
+   summed column by column as it sits in cache, with 32 x n_cols accumulators
+   walked contiguously (accumulator l*n_cols + c is lane l of column c).  The
+   sums differ from the column's own summing call by rounding only: that
+   loop may fuse the accumulation (a multiply-add) and is vectorized apart.
+   Other layouts run each column's block through the block function with its
+   strides: bitwise what fl_ew_run gives for the column alone. */
 #define FL_COLMAX 64
 #define FL_DEFINE_COLACC(T, SUF)                                                    \
-    /* add a block's per-element losses (nr rows of m) into the lanes */           \
-    FL_CLONES void fl_colacc_##SUF(const T *restrict lo, fl_intp nr, fl_intp m,    \
+    /* add a block's per-element losses (nr rows of m) into the lanes; with      \
+       weights, lo becomes w*loss first (stored, so rounded: never fused into a  \
+       multiply-add with the accumulation) */                                  \
+    FL_CLONES void fl_colacc_##SUF(T *restrict lo, fl_intp nr, fl_intp m,          \
                                    const char *w, fl_intp sw, double *restrict acc, \
                                    double *restrict aw)                             \
     {                                                                               \
         const fl_intp period = FL_LANES * m, ne = nr * m;                           \
-        if (!w) {                                                                   \
-            for (fl_intp k0 = 0; k0 < ne; k0 += period) {                           \
-                const fl_intp lim = ne - k0 < period ? ne - k0 : period;            \
-                for (fl_intp t = 0; t < lim; t++) acc[t] += (double)lo[k0 + t];     \
+        if (w)                                                                      \
+            for (fl_intp r = 0; r < nr; r++) {                                      \
+                const T ww = *(const T *)(w + r * sw);                              \
+                aw[r % FL_LANES] += (double)ww;                                     \
+                for (fl_intp c = 0; c < m; c++) lo[r * m + c] = ww * lo[r * m + c]; \
             }                                                                       \
-            return;                                                                 \
-        }                                                                           \
-        for (fl_intp r = 0; r < nr; r++) { /* w*L as the loss loop rounds it */    \
-            const T ww = *(const T *)(w + r * sw);                                  \
-            double *a = acc + (r % FL_LANES) * m;                                   \
-            aw[r % FL_LANES] += (double)ww;                                         \
-            for (fl_intp c = 0; c < m; c++) a[c] += (double)(T)(ww * lo[r * m + c]); \
+        for (fl_intp k0 = 0; k0 < ne; k0 += period) {                               \
+            const fl_intp lim = ne - k0 < period ? ne - k0 : period;                \
+            for (fl_intp t = 0; t < lim; t++) acc[t] += (double)lo[k0 + t];         \
         }                                                                           \
     }
 FL_DEFINE_COLACC(double, f64)
@@ -360,9 +362,9 @@ int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_i
             memset(acc, 0, (size_t)(FL_LANES * n_cols) * sizeof(double));
             const char *w = job->w ? job->w + r0 * job->sw : NULL;
             if (f32)
-                fl_colacc_f32((const float *)lo, nr, n_cols, w, job->sw, acc, aw);
+                fl_colacc_f32((float *)lo, nr, n_cols, w, job->sw, acc, aw);
             else
-                fl_colacc_f64((const double *)lo, nr, n_cols, w, job->sw, acc, aw);
+                fl_colacc_f64((double *)lo, nr, n_cols, w, job->sw, acc, aw);
             const double sw = w ? fl_lanetree(aw) : (double)nr;
             for (fl_intp c = 0; c < n_cols; c++) {
                 for (int l = 0; l < FL_LANES; l++) a[l] = acc[l * n_cols + c];

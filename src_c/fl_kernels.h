@@ -66,8 +66,10 @@ int fl_rows_run(int loss, int f32, const fl_rows_job *job, int n_threads, fl_res
 
 /* Per-column sum(w*loss) and sum(w) of n rows x n_cols columns in one pass:
    job describes column 0 (y, p, w with their row strides; no outputs),
-   column c starts c*cy (y) and c*cp (p) bytes further.  res[c] is bitwise
-   what fl_ew_run gives for column c alone (sum, sum_w); res[c].bad is a row of
+   column c starts c*cy (y) and c*cp (p) bytes further.  res[c] is what
+   fl_ew_run gives for column c alone (sum, sum_w): bitwise for strided
+   columns, to rounding for contiguous rows (see fl_kernels.c), the same bits
+   for any thread count; res[c].bad is a row of
    column c with an invalid target or -1 (when some column has invalid
    targets, at least one res[c].bad is set: the caller finds the first). */
 int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_intp cy,

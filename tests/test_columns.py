@@ -1,6 +1,16 @@
 """The compiled per-column sums (fastloss._ext.column_sums, behind
-fastloss.metrics' per-output errors): bitwise each column's own 1-D call, for
-every elementwise loss, dtype, layout, width, weighting and thread count."""
+fastloss.metrics' per-output errors), for every elementwise loss, dtype,
+layout, width, weighting and thread count:
+
+* rows stored contiguously (C order, up to 64 columns) run a block of rows as
+  one contiguous stretch through the loss's vector code into per-element
+  values (what reduction="none" gives), then sum each column in the kernel's
+  lanes: bitwise that lane sum of the column's reduction="none" values, and
+  equal to the column's own reduction="sum" call to rounding (that call fuses
+  the accumulation, e.g. into a multiply-add);
+* other layouts run each column's block through the kernel with its strides:
+  bitwise the column's own reduction="sum" call;
+* either way the same bits for any number of threads."""
 import numpy as np
 import pytest
 
@@ -11,11 +21,12 @@ from helpers import ELEMENTWISE, inputs, make_layout
 ext = fastloss._ext
 pytestmark = pytest.mark.skipif(ext is None, reason="compiled backend not built")
 
-# widths: 1, the split widths specialised in C, a generic one, and more than
-# one group of columns (FL_COLGROUP = 64); rows straddling blocks of 1024
+# widths: 1, narrow, wide, and more than the 64 columns of the one-stretch
+# path; rows straddling the blocks of 1024 and the 32 lanes
 SHAPES = [(1, 1), (5, 2), (1023, 3), (1025, 4), (2100, 5), (1500, 6), (1100, 7), (1030, 8),
-          (300, 70)]
-LAYOUTS = ["C", "F", "noncontig2d", "reversed"]
+          (3000, 64), (300, 70)]
+LAYOUT_PAIRS = [("C", "C"), ("F", "F"), ("C", "F"), ("noncontig2d", "C"), ("reversed", "reversed")]
+BLOCK, LANES = 1024, 32
 
 
 def _options(loss):
@@ -24,32 +35,64 @@ def _options(loss):
     return {o.name: vals[o.check] for o in loss.options}
 
 
+def _lane_sum(v):
+    """The kernel's sum of per-element values v (float64): per block of 1024,
+    32 lanes in order then a fixed tree; block sums added in order."""
+    total = 0.0
+    for b0 in range(0, len(v), BLOCK):
+        blk, a = v[b0:b0 + BLOCK], np.zeros(LANES)
+        for i in range(0, len(blk), LANES):
+            c = blk[i:i + LANES]
+            a[:len(c)] += c
+        h = LANES // 2
+        while h:
+            a[:h] += a[h:2 * h]
+            h //= 2
+        total += a[0]
+    return total
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("loss", ELEMENTWISE, ids=lambda l: l.name)
-def test_bitwise_each_column(loss, dtype):
+def test_each_column(loss, dtype):
     f = getattr(fastloss, loss.name)
     rng = np.random.default_rng(7)
     for i, (n, m) in enumerate(SHAPES):
         yt, yp = inputs(loss, rows=(n, m), dtype=dtype, seed=i)
         w = rng.random(n).astype(dtype)
         w[::7] = 0
-        layout = LAYOUTS[i % len(LAYOUTS)]
-        a, b = make_layout(yt, layout), make_layout(yp, LAYOUTS[(i + 1) % len(LAYOUTS)])
         opts = _options(loss) if i % 2 else {}
-        for weights in (None, w, w[::-1]):
-            for nt in (1, 2):
-                sums, sws = ext.column_sums(loss.name, a, b, weights, n_threads=nt, **opts)
-                assert sums.shape == sws.shape == (m,)
-                for j in range(m):
-                    one = f(yt[:, j], yp[:, j], sample_weight=weights, reduction="sum",
-                            n_threads=1, **opts)
-                    assert sums[j] == one, (layout, n, m, j, nt)
-                    total = n if weights is None else float(
-                        np.sum(weights.astype(np.float64)))
-                    assert sws[j] == pytest.approx(total, rel=1e-12)
-                    if sws[j]:
-                        assert sums[j] / sws[j] == f(yt[:, j], yp[:, j], sample_weight=weights,
-                                                     n_threads=1, **opts)
+        # every shape in C order (the common case), and in another pair of layouts
+        for (la, lb), weights in [(p, wt) for p in {("C", "C"), LAYOUT_PAIRS[i % 5]}
+                                  for wt in (None, w, w[::-1])]:
+            a, b = make_layout(yt, la), make_layout(yp, lb)
+            one_stretch = a.flags.c_contiguous and b.flags.c_contiguous and m <= 64
+            sums, sws = ext.column_sums(loss.name, a, b, weights, n_threads=1, **opts)
+            assert sums.shape == sws.shape == (m,)
+            s2, w2 = ext.column_sums(loss.name, a, b, weights, n_threads=2, **opts)
+            np.testing.assert_array_equal(s2, sums)  # bitwise, any thread count
+            np.testing.assert_array_equal(w2, sws)
+            for j in range(m):
+                one = f(yt[:, j], yp[:, j], sample_weight=weights, reduction="sum",
+                        n_threads=1, **opts)
+                if one_stretch:
+                    v = f(yt[:, j], yp[:, j], reduction="none", n_threads=1, **opts)
+                    if weights is not None:  # w * loss, rounded as the kernel rounds it
+                        v = weights.astype(v.dtype) * v
+                    assert sums[j] == _lane_sum(v.astype(np.float64)), (la, lb, n, m, j)
+                    scale = float(np.sum(np.abs(v), dtype=np.float64))
+                    # per element the two modes agree to the input precision (in
+                    # float32 the two loops, vectorized differently, may give logs an
+                    # ulp apart), the sums then to rounding
+                    tol = 1e-13 if dtype == "float64" else 2 * np.finfo(np.float32).eps
+                    assert abs(sums[j] - one) <= tol * scale, (la, lb, n, m, j)
+                else:
+                    assert sums[j] == one, (la, lb, n, m, j)
+                total = n if weights is None else float(np.sum(weights.astype(np.float64)))
+                assert sws[j] == pytest.approx(total, rel=1e-12)
+                if not one_stretch and sws[j]:
+                    assert sums[j] / sws[j] == f(yt[:, j], yp[:, j], sample_weight=weights,
+                                                 n_threads=1, **opts)
 
 
 def test_inputs_unchanged_and_empty():
@@ -90,6 +133,9 @@ def test_invalid_target_names_it():
     (("mse", np.zeros((2, 3)), np.zeros((2, 3)), np.ones(3)), {}, ValueError, "sample_weight"),
     (("mse", np.zeros((2, 3)), np.zeros((2, 3)), np.ones(2, np.float32)), {}, TypeError,
      "sample_weight"),
+    (("mse", np.zeros((2, 3)), np.zeros((2, 3)), np.ones(2).astype(">f8")), {}, ValueError,
+     "sample_weight must be aligned, in native byte order"),
+    (("mse", np.zeros((2, 0)), np.zeros((2, 0)), np.ones(3)), {}, ValueError, "sample_weight"),
     (("huber", np.zeros((2, 3)), np.zeros((2, 3))), {"delta": -1.0}, ValueError, "delta"),
     (("huber", np.zeros((2, 3)), np.zeros((2, 3))), {"nope": 1.0}, TypeError, "nope"),
     (("mse", np.zeros((2, 3)), np.zeros((2, 3))), {"n_threads": 0}, ValueError, "n_threads"),
@@ -138,14 +184,17 @@ def test_factorize_unicode_and_high_cardinality():
     _check_factorization(swapped)
     with pytest.raises(TypeError, match="str or bytes"):
         ext.factorize(np.arange(3))
+    for bad in (None, ["a", "b"], "ab"):
+        with pytest.raises(TypeError, match="numpy array"):
+            ext.factorize(bad)
     with pytest.raises(TypeError, match="str or bytes"):
         ext.factorize(many.reshape(2, -1))
 
 
 @pytest.mark.parametrize("m", [3, 80])
 def test_invalid_targets_in_several_columns(m):
-    """Bad targets in several columns of one block: an error is raised for the
-    first column that has one, naming its first bad row."""
+    """Bad targets in several columns: an error is raised, naming a bad row of a
+    column that has one (the first such column that the kernel flagged)."""
     yt, yp = inputs(BY_NAME["hinge"], rows=(2000, m))
     yt = yt.copy()
     yt[1500, 0] = 0.5
