@@ -31,7 +31,7 @@ _backend._init(_ext)
 from . import reference  # noqa: E402  (the NumPy twin; also the fallback)
 
 if _ext is not None:
-    _api.define_losses(globals(), _ext.call, __name__, _ext.Kernel)
+    _api.define_losses(globals(), _ext.call, __name__, _ext.kernel)
 else:
     _api.define_losses(globals(), reference._call, __name__)
 

@@ -555,11 +555,13 @@ def call(Kernel k, int mode, y_true, y_pred, sample_weight, reduction, n_threads
 _KERNELS = {}
 
 
-def kernel(name):
-    """The (cached) Kernel handle of the loss called name."""
+def kernel(loss):
+    """The Kernel handle of a loss (a table entry or its name): one per loss,
+    shared by the public functions, fastloss.Mean and column_sums."""
+    from ._losses import BY_NAME
+    name = loss if isinstance(loss, str) else loss.name
     k = _KERNELS.get(name)
     if k is None:
-        from ._losses import BY_NAME
         k = _KERNELS[name] = Kernel(BY_NAME[name])
     return k
 

@@ -212,6 +212,28 @@ FL_DEFINE_WSUM(float, f32)
 
 /* ---- the driver -------------------------------------------------------- */
 
+/* Block sums combined in block order (independent of how the blocks were
+   shared out over threads), and the first invalid position; returns whether
+   a block could not get its buffers (bad == -2). */
+static int fl_combine(const fl_part *part, fl_intp nblocks, int want_sum, fl_result *res)
+{
+    double s = 0.0, sw = 0.0;
+    fl_intp bad = -1;
+    int oom = 0;
+    for (fl_intp b = 0; b < nblocks; b++) {
+        if (want_sum) {
+            s += part[b].s;
+            sw += part[b].sw;
+        }
+        if (bad < 0 && part[b].bad >= 0) bad = part[b].bad;
+        oom |= part[b].bad == -2;
+    }
+    res->sum = s;
+    res->sum_w = sw;
+    res->bad = bad;
+    return oom;
+}
+
 int fl_run_blocks(fl_blocks_fn fn, const void *job, fl_intp nblocks, int n_threads,
                   int want_sum, fl_result *res)
 {
@@ -233,21 +255,7 @@ int fl_run_blocks(fl_blocks_fn fn, const void *job, fl_intp nblocks, int n_threa
     } else
 #endif
         fn(job, 0, nblocks, part);
-    /* combine in block order: independent of how blocks were shared out */
-    double s = 0.0, sw = 0.0;
-    fl_intp bad = -1;
-    int oom = 0;
-    for (fl_intp b = 0; b < nblocks; b++) {
-        if (want_sum) {
-            s += part[b].s;
-            sw += part[b].sw;
-        }
-        if (bad < 0 && part[b].bad >= 0) bad = part[b].bad;
-        oom |= part[b].bad == -2;  /* a block could not get its buffers */
-    }
-    res->sum = s;
-    res->sum_w = sw;
-    res->bad = bad;
+    const int oom = fl_combine(part, nblocks, want_sum, res);
     if (part != stackpart) free(part);
     return oom ? -1 : 0;
 }
@@ -383,19 +391,8 @@ int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_i
         free(lo);
         free(acc);
     }
-    for (fl_intp c = 0; c < n_cols; c++) {
-        const fl_part *pc = part + c * nblocks;
-        double s = 0.0, sw = 0.0;
-        fl_intp bad = -1;
-        for (fl_intp b = 0; !oom && b < nblocks; b++) {
-            s += pc[b].s;
-            sw += pc[b].sw;
-            if (bad < 0 && pc[b].bad >= 0) bad = pc[b].bad;
-        }
-        res[c].sum = s;
-        res[c].sum_w = sw;
-        res[c].bad = bad;
-    }
+    for (fl_intp c = 0; !oom && c < n_cols; c++)  /* each column as fl_run_blocks does */
+        oom |= fl_combine(part + c * nblocks, nblocks, 1, res + c);
     free(part);
     return oom ? -1 : 0;
 }
