@@ -27,6 +27,10 @@ except ImportError as _e:  # pragma: no cover - exercised by a subprocess test
     )
 
 _backend._init(_ext)
+if _ext is not None:
+    from ._threads import register_threadpoolctl
+
+    register_threadpoolctl(__version__)
 
 from . import reference  # noqa: E402  (the NumPy twin; also the fallback)
 
@@ -44,8 +48,10 @@ def info():
     dict
         ``version``, ``backend`` (in force in this thread), ``compiled_available``
         and, with the extension: ``simd`` (the runtime-dispatched path),
-        ``openmp``, ``libmvec``, ``omp_max_threads``, the block sizes and the
-        compiled ``kernels``.
+        ``libmvec``, ``threads`` (the most ``n_threads=None`` uses), ``thread_cap``
+        (the most an explicit ``n_threads`` gets), ``cpus`` (the CPUs this
+        process may use), ``pool_workers`` (threads started so far), the block
+        sizes and the compiled ``kernels``.
 
     Examples
     --------

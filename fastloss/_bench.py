@@ -165,7 +165,7 @@ COMPARE_COLUMNS = ("torch1", "torch2", "sklearn", "numba")
 def main(sizes=(10, 10**3, 10**5, 10**7), losses=None, dtypes=("float64", "float32"),
          n_threads=1, modes=MODES, compare=False, plot=None, file=None):
     info = fastloss.info()
-    print(f"fastloss {info['version']} bench: SIMD {info.get('simd')}, OpenMP {info.get('openmp')}, "
+    print(f"fastloss {info['version']} bench: SIMD {info.get('simd')}, threads {info.get('threads')}, "
           f"n_threads={n_threads}; median of interleaved samples", file=file)
     print("x/fast = how many times longer x takes than fastloss (speed-up); fast/floor = fastloss "
           "time over the memory floor (1.00 = at the memory limit); vg/grad = value_and_grad time "
@@ -234,8 +234,8 @@ def threads_report(losses=None, n=10**7, repeats=9, file=None):
     ratios, quartiles, is printed too)."""
     import threading
 
-    print(f"thread scaling, n = {n:.0e}, float64, value; OpenMP max threads "
-          f"{fastloss.info().get('omp_max_threads')}", file=file)
+    print(f"thread scaling, n = {n:.0e}, float64, value; threads (n_threads=None) "
+          f"{fastloss.info().get('threads')}", file=file)
     print(f"{'loss':<34} {'n_threads=1':>12} {'n_threads=2':>12} {'speed-up':>9} "
           f"{'(quartiles)':>13} {'2 Py threads':>13} {'(quartiles)':>13}", file=file)
     for loss in LOSSES:
@@ -315,7 +315,7 @@ def metrics_report(n=10**6, repeats=7, file=None):
 
     from . import metrics as fm
 
-    nt = fastloss._ext.info()["omp_max_threads"] if fastloss._ext is not None else 1
+    nt = fastloss._ext.info()["threads"] if fastloss._ext is not None else 1
     print(f"fastloss.metrics vs scikit-learn, n = {n:.0e} rows; best of {repeats} interleaved "
           "calls", file=file)
     print(f"floor = reading the two inputs once with {nt} threads and doing nothing else "
@@ -343,3 +343,51 @@ def metrics_report(n=10**6, repeats=7, file=None):
         fl_cols = f"{a / min(tr):>9.2f}x {b / min(tr):>12.1f}x" if tr else f"{'-':>10} {'-':>13}"
         print(f"{label:<36} {_fmt_t(a):>10} {_fmt_t(b):>10} {b / a:>8.1f}x {fl_cols}", file=file,
               flush=True)
+
+
+def busy_report(sizes=(2 * 10**5, 10**7), losses=("mse", "binary_cross_entropy_with_logits"),
+                budget=None, file=None):
+    """The automatic thread choice against n_threads=1 while a separate process
+    keeps one core busy (a spinning Python process, started here and killed at
+    the end).  Calls alternate (automatic, then one thread), so load drifts hit
+    both alike; reported: the median of the paired ratios auto/one, and the
+    ratio of their 99th percentiles (how bad the slow tail of the automatic
+    choice is against the slow tail of one thread)."""
+    import subprocess
+    import sys
+
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)  # let the spinner settle on a core
+        print(f"busy machine: one core kept busy by another process (pid {spinner.pid}); "
+              f"auto = n_threads=None, one = n_threads=1; float64, value", file=file)
+        print(f"{'loss':<34} {'n':>6} {'pairs':>6} {'one p50':>10} {'auto p50':>10} "
+              f"{'auto/one p50':>13} {'one p99':>10} {'auto p99':>10} {'auto/one p99':>13}",
+              file=file)
+        rows = []
+        for name in losses:
+            fn = getattr(fastloss, name)
+            for n in sizes:
+                y, p, _ = make_data(name, "float64", n, seed=3)
+                pairs = int(budget or (600 if n <= 10**6 else 60))
+                one, auto = [], []
+                fn(y, p), fn(y, p, n_threads=1)
+                for _ in range(pairs):
+                    t0 = time.perf_counter()
+                    fn(y, p)
+                    t1 = time.perf_counter()
+                    fn(y, p, n_threads=1)
+                    t2 = time.perf_counter()
+                    auto.append(t1 - t0)
+                    one.append(t2 - t1)
+                one, auto = np.array(one), np.array(auto)
+                r50 = float(np.median(auto / one))
+                p99o, p99a = np.percentile(one, 99), np.percentile(auto, 99)
+                rows.append((name, n, r50, p99a / p99o))
+                print(f"{name:<34} {n:>6.0e} {pairs:>6} {_fmt_t(np.median(one)):>10} "
+                      f"{_fmt_t(np.median(auto)):>10} {r50:>12.2f}x {_fmt_t(p99o):>10} "
+                      f"{_fmt_t(p99a):>10} {p99a / p99o:>12.2f}x", file=file, flush=True)
+        return rows
+    finally:
+        spinner.kill()
+        spinner.wait()

@@ -194,7 +194,7 @@ SECTIONS = [regression, linear_regression, binary_examples, multiclass_examples,
 def main():
     info = fastloss.info()
     print(f"fastloss {info['version']} - backend: {info['backend']}"
-          + (f", SIMD: {info['simd']}, OpenMP: {info['openmp']}" if info["compiled_available"] else ""))
+          + (f", SIMD: {info['simd']}, threads: {info['threads']}" if info["compiled_available"] else ""))
     print()
     for section in SECTIONS:
         section()

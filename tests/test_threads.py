@@ -166,20 +166,23 @@ def _auto(name, n):
 
 
 def test_automatic_threads_keep_a_minimum_of_work_per_thread():
+    two = min(2, fastloss.info()["threads"])
     assert _auto("softmax_cross_entropy", 10) == 1
-    assert _auto("mse", 50_000) == 1  # 32K elements per thread at least
-    assert _auto("mse", 100_000) == min(2, fastloss.info()["omp_max_threads"])
-    assert _auto("binary_cross_entropy_with_logits", 10**7) == min(2, fastloss.info()["omp_max_threads"])
+    assert _auto("mse", 100_000) == 1  # 64K elements per thread at least
+    assert _auto("mse", 140_000) == two
+    assert _auto("binary_cross_entropy_with_logits", 10**7) == two
 
 
-@pytest.mark.skipif(not fastloss.info()["openmp"], reason="built without OpenMP")
 def test_automatic_threads_respect_threadpoolctl():
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    # load OpenMP in this thread first, so that threadpoolctl finds it
-    fastloss.binary_cross_entropy_with_logits(np.zeros(10**6), np.zeros(10**6), n_threads=2)
-    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+    two = min(2, fastloss.info()["threads"])
+    info = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "fastloss"]
+    assert len(info) == 1 and info[0]["num_threads"] == fastloss.info()["threads"], info
+    with threadpoolctl.threadpool_limits(limits=1):
         assert _auto("binary_cross_entropy_with_logits", 10**7) == 1
-    assert _auto("binary_cross_entropy_with_logits", 10**7) == min(2, fastloss.info()["omp_max_threads"])
+    with threadpoolctl.threadpool_limits(limits=1, user_api="fastloss"):
+        assert _auto("binary_cross_entropy_with_logits", 10**7) == 1
+    assert _auto("binary_cross_entropy_with_logits", 10**7) == two
 
 
 def test_automatic_threads_respect_omp_num_threads():
