@@ -16,17 +16,23 @@ from libc.math cimport isfinite
 from libc.stdint cimport int64_t, uint64_t
 from libc.string cimport memset
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from cpython.pythread cimport PyThread_get_thread_ident
 
-from ._validate import check_n_threads, prepare, target_error, zero_weight_error
-from . import _backend
+from ._validate import check_n_threads, input_error, prepare, weight_total, zero_weight_error
+from . import _backend, _threads
 
 cnp.import_array()
 
 cdef extern from "fl_kernels.h" nogil:
     ctypedef Py_ssize_t fl_intp
+    ctypedef struct fl_par:
+        int n_threads
+        int interruptible
+    int FL_NOMEM, FL_INTERRUPTED
     ctypedef struct fl_result:
         double sum
         double sum_w
+        double sum_wabs
         fl_intp bad
     ctypedef struct fl_ew_job:
         fl_intp n
@@ -74,14 +80,15 @@ cdef extern from "fl_kernels.h" nogil:
     int fl_loss_index(const char *name, int *kind)
     int fl_loss_count()
     const char *fl_loss_name(int i)
-    int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result *res)
+    int fl_ew_run(int loss, int f32, const fl_ew_job *job, fl_par par, fl_result *res)
     int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_intp cy,
-                       fl_intp cp, int n_threads, fl_result *res)
-    int fl_rows_run(int loss, int f32, const fl_rows_job *job, int n_threads, fl_result *res)
+                       fl_intp cp, fl_par par, fl_result *res)
+    int fl_rows_run(int loss, int f32, const fl_rows_job *job, fl_par par, fl_result *res)
     int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block,
-                    int n_threads, double *sum_w)
+                    fl_par par, double *sum_w, double *sum_wabs)
+    ctypedef fl_intp (*fl_hash_fn)(const void *data, fl_intp len) noexcept nogil
     fl_intp fl_factorize_bytes(const char *x, fl_intp n, fl_intp size, fl_intp stride,
-                               int64_t *codes, fl_intp *first)
+                               fl_hash_fn hash, int64_t *codes, fl_intp *first)
     uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb)
     uint64_t fl_floor_read_mt(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb,
                               int n_threads)
@@ -94,10 +101,40 @@ cdef extern from "fl_kernels.h" nogil:
     void fl_stats_f32(const float *x, fl_intp n_rows, fl_intp k, double tol, fl_stats *st) nogil
     void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n)
     void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n)
-    int fl_have_openmp()
     int fl_have_libmvec()
-    int fl_omp_max_threads()
     const char *fl_simd_path()
+
+cdef extern from "fl_pool.h" nogil:
+    int FL_MAX_THREADS
+    void fl_pool_init(int (*check)() noexcept nogil, int limit)
+    int fl_pool_workers()
+    int fastloss_get_num_threads()
+    void fastloss_set_num_threads(int n)
+
+cdef extern from *:
+    """
+    /* Called by the pool between chunks of an interruptible run (the thread
+       that started it, which released the GIL): take the GIL and run Python's
+       signal handlers; an exception they raise (KeyboardInterrupt) stays set
+       for the caller to raise once the run has stopped. */
+    static int fl_py_check_signals(void)
+    {
+        PyGILState_STATE st = PyGILState_Ensure();
+        const int r = PyErr_CheckSignals();
+        PyGILState_Release(st);
+        return r;
+    }
+    static int fl_py_raise_pending(void) { return PyErr_Occurred() ? -1 : 0; }
+    /* Python's hash of bytes (SipHash with the per-process random key, as for
+       str and bytes); thread-safe, needs no GIL */
+    static Py_ssize_t fl_py_hash_bytes(const void *data, Py_ssize_t len)
+    {
+        return (Py_ssize_t)PyHash_GetFuncDef()->hash(data, len);
+    }
+    """
+    int fl_py_check_signals() noexcept nogil
+    int fl_py_raise_pending() except -1
+    fl_intp fl_py_hash_bytes(const void *data, fl_intp len) noexcept nogil
 
 cdef enum:
     MODE_VALUE = 0
@@ -111,13 +148,15 @@ cdef enum:
     KIND_ROWS = 1
     # below this many elements the GIL is kept: releasing it costs more than the work
     NOGIL_MIN = 4096
-    # automatic threading: minimum elements per thread, by what bounds the loss.
-    # Measured here (bench --threads; 2 cores): a second thread speeds up even
-    # memory-bound losses 1.6x at 5e4 elements and ~1.9x from 1e5 up (each core
-    # brings its own cache and bandwidth), so both start at 32K per thread.
-    MIN_PER_THREAD_MEMORY = 1 << 15
-    MIN_PER_THREAD_COMPUTE = 1 << 15
-    MAX_THREADS = 256
+    # automatic threading: minimum elements per thread.  A second thread speeds
+    # up memory-bound losses too (each core brings its own cache and
+    # bandwidth), but waking a sleeping worker costs several microseconds and
+    # may not get a CPU of its own at once, so short calls stay on one thread.
+    MIN_PER_THREAD_MEMORY = 1 << 16
+    MIN_PER_THREAD_COMPUTE = 1 << 16
+    # runs of at least this many elements from the main thread poll for
+    # signals (Ctrl-C) between chunks of blocks
+    INTERRUPT_MIN = 1 << 16
 
 cdef object _reference = None  # the fastloss.reference module, bound lazily
 cdef object _backend_var = _backend.BACKEND_VAR
@@ -198,15 +237,60 @@ cdef inline bint _overlaps(cnp.ndarray a, cnp.ndarray b) noexcept:
     return na > 0 and nb > 0 and a0 < b0 + nb and b0 < a0 + na
 
 
-cdef int _auto_threads(Kernel k, Py_ssize_t nelem):
+# explicit n_threads are capped at this (the CPUs this process may use, or
+# FASTLOSS_MAX_THREADS); n_threads=None uses at most fastloss_get_num_threads()
+cdef int _thread_cap = 1
+# signals are handled by the main thread only: runs started there poll for them
+cdef unsigned long _main_ident = 0
+
+
+def _init_threads():
+    """Thread cap, default thread count and the main thread's identity, from
+    the environment and this process's CPUs; again in a child after fork()."""
+    global _thread_cap, _main_ident
+    _thread_cap = _threads.thread_cap()
+    fastloss_set_num_threads(_threads.default_threads())
+    import threading
+    _main_ident = threading.main_thread().ident
+
+
+fl_pool_init(fl_py_check_signals, 1)
+_init_threads()
+import os as _os
+_os.register_at_fork(after_in_child=_init_threads)
+
+
+cdef int _auto_threads(Kernel k, Py_ssize_t nelem) noexcept:
     cdef Py_ssize_t per = MIN_PER_THREAD_COMPUTE if k.compute_bound else MIN_PER_THREAD_MEMORY
     cdef Py_ssize_t t
     if nelem < 2 * per:
         return 1
-    t = fl_omp_max_threads()
+    t = fastloss_get_num_threads()
     if t > nelem // per:
         t = nelem // per
-    return <int>max(1, min(t, MAX_THREADS))
+    return <int>max(1, min(t, _thread_cap))
+
+
+cdef inline int _cap_threads(Py_ssize_t nt) noexcept:
+    return <int>(nt if nt < _thread_cap else _thread_cap)
+
+
+cdef inline fl_par _par(int n_threads, Py_ssize_t nelem) noexcept:
+    cdef fl_par par
+    par.n_threads = n_threads
+    par.interruptible = nelem >= INTERRUPT_MIN and PyThread_get_thread_ident() == _main_ident
+    return par
+
+
+cdef int _check_rc(int rc) except -1:
+    """Raise for a failed run: the pending exception of an interrupted one
+    (KeyboardInterrupt), MemoryError when a buffer could not be allocated."""
+    if rc == FL_INTERRUPTED:
+        fl_py_raise_pending()
+        raise KeyboardInterrupt()
+    if rc:
+        raise MemoryError("fastloss: out of memory for the kernel's buffers")
+    return 0
 
 
 cdef inline bint _native_c(cnp.ndarray a) noexcept:
@@ -238,32 +322,35 @@ cdef inline fl_intp _stride(cnp.ndarray a, int axis) noexcept:
     return cnp.PyArray_STRIDE(a, axis) if cnp.PyArray_NDIM(a) > axis else cnp.PyArray_ITEMSIZE(a)
 
 
-cdef inline int _run_kernel(int kind, int kid, bint f32, void *job, int n_threads,
+cdef inline int _run_kernel(int kind, int kid, bint f32, void *job, fl_par par,
                             fl_result *res) noexcept nogil:
     if kind == KIND_ROWS:
-        return fl_rows_run(kid, f32, <fl_rows_job *>job, n_threads, res)
-    return fl_ew_run(kid, f32, <fl_ew_job *>job, n_threads, res)
+        return fl_rows_run(kid, f32, <fl_rows_job *>job, par, res)
+    return fl_ew_run(kid, f32, <fl_ew_job *>job, par, res)
 
 
 cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, const char *w,
-                     fl_intp sw, fl_intp n, fl_intp nelem, int n_threads,
+                     fl_intp sw, object weight, fl_intp n, fl_intp nelem, int n_threads,
                      object value_out, object grad_out, tuple err_args):
     """Run the kernel on a filled job (elementwise or rows); build the result.
 
-    err_args = (y_true array, labels array or None, k) for the target error."""
+    weight: the weight array w points into (None without weights);
+    err_args = (y_true array, labels array or None, k, y_pred array) for the
+    error naming an invalid input."""
     cdef fl_result res
-    cdef double total_w = <double>n, gscale = 1.0
+    cdef double total_w = <double>n, total_wabs = 0.0, gscale = 1.0
     cdef int rc = 0
     cdef bint want_sum = mode != MODE_GRAD and red != RED_NONE
     cdef fl_intp block = FL_ROWBLOCK if k.kind == KIND_ROWS else FL_BLOCK
+    cdef fl_par par = _par(n_threads, nelem)
     if mode != MODE_VALUE and red == RED_MEAN:
         if w != NULL:
             with nogil:
-                rc = fl_wsum_run(f32, w, sw, n, block, n_threads, &total_w)
-            if rc:
-                raise MemoryError("fastloss: out of memory for block sums")
+                rc = fl_wsum_run(f32, w, sw, n, block, par, &total_w, &total_wabs)
+            _check_rc(rc)
+            total_w = weight_total(total_w, total_wabs, n, weight)
             if total_w == 0:  # invalid targets are reported first, as the reference does
-                raise target_error(k.loss, *err_args) or zero_weight_error()
+                raise input_error(k.loss, *err_args) or zero_weight_error()
         gscale = 1.0 / total_w
     if k.kind == KIND_ROWS:
         (<fl_rows_job *>job).want_sum = want_sum
@@ -273,15 +360,14 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, const cha
         (<fl_ew_job *>job).gscale = gscale
     if nelem >= NOGIL_MIN:
         with nogil:
-            rc = _run_kernel(k.kind, k.kid, f32, job, n_threads, &res)
+            rc = _run_kernel(k.kind, k.kid, f32, job, par, &res)
     else:
-        rc = _run_kernel(k.kind, k.kid, f32, job, n_threads, &res)
-    if rc:
-        raise MemoryError("fastloss: out of memory for the kernel's buffers")
+        rc = _run_kernel(k.kind, k.kid, f32, job, par, &res)
+    _check_rc(rc)
     if res.bad >= 0:
-        err = target_error(k.loss, *err_args)
+        err = input_error(k.loss, *err_args)
         raise err if err is not None else ValueError(
-            f"{k.loss.name}: invalid target at position {res.bad}")
+            f"{k.loss.name}: invalid input at position {res.bad}")
     if mode == MODE_GRAD:
         return grad_out
     if mode == MODE_SUMS:
@@ -289,9 +375,14 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, const cha
     if red == RED_SUM:
         value = res.sum
     elif red == RED_MEAN:
-        if res.sum_w == 0:
+        if w == NULL:
+            total_w = res.sum_w
+        elif mode == MODE_VALUE:
+            total_w = weight_total(res.sum_w, res.sum_wabs, n, weight)
+        # (with a gradient, total_w came from the same blocks before the run)
+        if total_w == 0:
             raise zero_weight_error()
-        value = res.sum / res.sum_w
+        value = res.sum / total_w
     else:
         value = value_out
     if mode == MODE_VALUE:
@@ -308,9 +399,12 @@ cdef bint _fast_opts(Kernel k, tuple opts, double *out) except -1:
         if v is None and k.none_ok[i]:
             out[i] = k.none_value[i]
             continue
-        if type(v) is not float and type(v) is not int:
+        if type(v) is float:
+            out[i] = v
+        elif type(v) is int and -(1 << 53) <= v <= (1 << 53):  # (larger: the general path)
+            out[i] = v
+        else:
             return False
-        out[i] = v
         if not _opt_ok(k.check[i], out[i]):
             return False
     return True
@@ -351,9 +445,9 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
     if red == RED_MEAN and n == 0:
         return None
     if n_threads is not None:
-        if type(n_threads) is not int or n_threads < 1 or n_threads > MAX_THREADS:
+        if type(n_threads) is not int or n_threads < 1 or n_threads > FL_MAX_THREADS:
             return None
-        nt = n_threads
+        nt = _cap_threads(n_threads)
     elif nelem >= 2 * MIN_PER_THREAD_COMPUTE:
         nt = _auto_threads(k, nelem)
     if not _fast_opts(k, opts, o):
@@ -398,8 +492,8 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
         rj.sg1 = isz
         rj.opt[0] = o[0]
         rj.opt[1] = o[1]
-        return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &rj, NULL, 0, n, nelem, nt, lo, go,
-                        (None if labels else yt, yt if labels else None, kk))
+        return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &rj, NULL, 0, None, n, nelem, nt, lo, go,
+                        (None if labels else yt, yt if labels else None, kk, yp))
     ej.n = n
     ej.y = cnp.PyArray_BYTES(yt)
     ej.p = cnp.PyArray_BYTES(yp)
@@ -414,8 +508,8 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
     ej.aux_period = 1
     ej.opt[0] = o[0]
     ej.opt[1] = o[1]
-    return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &ej, NULL, 0, n, nelem, nt, lo, go,
-                    (yt, None, 1))
+    return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &ej, NULL, 0, None, n, nelem, nt, lo, go,
+                    (yt, None, 1, yp))
 
 
 def _flat(a, order):
@@ -470,7 +564,7 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
         p = prepare(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
     red = _red_code(p.reduction)
     yp = p.y_pred
-    nt = p.n_threads if p.n_threads is not None else _auto_threads(k, yp.size)
+    nt = _cap_threads(p.n_threads) if p.n_threads is not None else _auto_threads(k, yp.size)
     rows = k.kind == KIND_ROWS
     # one stride per array in y_pred's memory order (rows: C order, (n, k))
     order = "F" if (not rows and p.aux is None and yp.flags.f_contiguous
@@ -524,8 +618,8 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
             _bind(g_walk, <const char **>&ej.g, &ej.sg, NULL)
         for i in range(k.nopts):
             ej.opt[i] = p.opts[i]
-    res = _execute(k, mode, red, p.dtype == np.float32, job, wp, wst, p.n, yp.size, nt, lo, g,
-                   (p.y_true, p.labels, p.k))
+    res = _execute(k, mode, red, p.dtype == np.float32, job, wp, wst, p.weight, p.n, yp.size, nt,
+                   lo, g, (p.y_true, p.labels, p.k, p.y_pred))
     if g is not None and g.size and not np.may_share_memory(g_walk, g):
         g[...] = g_walk.reshape(p.shape, order=order)  # a temporary: copy back
     return res
@@ -627,21 +721,22 @@ def column_sums(loss, y_true, y_pred, sample_weight=None, n_threads=None, **opti
     ej.p, ej.sp = cnp.PyArray_BYTES(yp), cnp.PyArray_STRIDE(yp, 0)
     ej.aux_period = 1
     ej.want_sum = 1
-    nt = check_n_threads(n_threads) if n_threads is not None else _auto_threads(k, n * m)
+    nt = (_cap_threads(check_n_threads(n_threads)) if n_threads is not None
+          else _auto_threads(k, n * m))
     sums = np.empty(m, np.float64)
     sws = np.empty(m, np.float64)
     cdef fl_result *res = <fl_result *>PyMem_Malloc(max(m, 1) * sizeof(fl_result))
+    cdef fl_par par = _par(nt, n * m)
     if res == NULL:
         raise MemoryError()
     try:
         with nogil:
             rc = fl_ew_run_cols(k.kid, tn == cnp.NPY_FLOAT, &ej, m, cnp.PyArray_STRIDE(yt, 1),
-                                cnp.PyArray_STRIDE(yp, 1), nt, res)
-        if rc:
-            raise MemoryError("fastloss: out of memory for block sums")
+                                cnp.PyArray_STRIDE(yp, 1), par, res)
+        _check_rc(rc)
         for i in range(m):
             if res[i].bad >= 0:
-                err = target_error(k.loss, yt[:, i], None, 1)
+                err = input_error(k.loss, yt[:, i], None, 1, yp[:, i])
                 raise err if err is not None else ValueError(
                     f"{loss}: invalid target in column {i}, row {res[i].bad}")
             sums[i] = res[i].sum
@@ -656,7 +751,9 @@ def factorize(a):
     stride) in one O(n) hashing pass: codes[i] numbers a[i]'s value in order
     of first appearance (int64), first[c] is where value c first appears, so
     a[first] are the distinct values.  Equal means equal bytes (numpy's
-    string equality).  For fastloss.metrics' labels."""
+    string equality).  Items are hashed with Python's keyed bytes hash (a
+    random key per process), so crafted labels cannot flood the table.  For
+    fastloss.metrics' labels."""
     if not isinstance(a, np.ndarray):
         raise TypeError(f"factorize takes a numpy array, not {type(a).__name__}")
     cdef cnp.ndarray x = a
@@ -666,7 +763,7 @@ def factorize(a):
     cdef fl_intp n = x.shape[0], size = x.itemsize, stride = x.strides[0], k
     cdef cnp.ndarray codes = np.empty(n, np.int64), first = np.empty(n, np.intp)
     with nogil:
-        k = fl_factorize_bytes(cnp.PyArray_BYTES(x), n, size, stride,
+        k = fl_factorize_bytes(cnp.PyArray_BYTES(x), n, size, stride, fl_py_hash_bytes,
                                <int64_t *>cnp.PyArray_DATA(codes),
                                <fl_intp *>cnp.PyArray_DATA(first))
     if k < 0:
@@ -677,7 +774,7 @@ def factorize(a):
 def _floor(a, b, out=None, int n_threads=1):
     """Benchmark floor: read every byte of the contiguous arrays a and b (and
     write out, of b's size) doing nothing but an OR per 64-bit word; the read
-    is shared by n_threads OpenMP threads when a and b have one size."""
+    is shared by n_threads threads of the pool when a and b have one size."""
     cdef cnp.ndarray x = np.ascontiguousarray(a), y = np.ascontiguousarray(b), z
     cdef fl_intp na = x.nbytes // 8, nb = y.nbytes // 8
     cdef uint64_t r = 0
@@ -750,9 +847,11 @@ def info():
     """Build and run-time facts of the compiled backend."""
     return {
         "simd": fl_simd_path().decode(),
-        "openmp": bool(fl_have_openmp()),
         "libmvec": bool(fl_have_libmvec()),
-        "omp_max_threads": fl_omp_max_threads(),
+        "threads": fastloss_get_num_threads(),
+        "thread_cap": _thread_cap,
+        "cpus": _threads.cpu_count(),
+        "pool_workers": fl_pool_workers(),
         "block": FL_BLOCK,
         "rowblock": FL_ROWBLOCK,
         "kernels": KERNEL_NAMES,

@@ -55,7 +55,11 @@ class Option:
             return a
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise TypeError(f"{self.name} must be a real number, got {type(value).__name__}")
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an int beyond float64
+            raise ValueError(f"{self.name} must be {want}; got an integer too large for a "
+                             f"float ({int(value).bit_length()} bits)") from None
         if not pred(v):
             raise ValueError(f"{self.name} must be {want}, got {value!r}")
         return v
@@ -72,7 +76,11 @@ class Loss:
     ``targets``: "same" (elementwise), "probs" (dense (n, k)), "labels"
     (integers (n,)) or "labels_or_probs".
     ``valid``: None, or a function of the targets giving a boolean mask of the
-    valid ones (``valid_rule`` says what valid means, for the message)."""
+    valid ones (``valid_rule`` says what valid means, for the message).
+    ``pred_valid``: None, or the same for the predictions (the losses on
+    probabilities: in [0, 1], NaN allowed as it propagates); ``pred_hint``
+    ends that message (which loss to use for logits).  With integer labels,
+    only the probability the loss reads (the label's, one per row) is checked."""
 
     name: str
     kind: str
@@ -86,6 +94,8 @@ class Loss:
     targets: str = "same"
     valid: Callable | None = None
     valid_rule: str = ""
+    pred_valid: Callable | None = None
+    pred_hint: str = ""
     min_classes: int = 1
     # bench / auto-threading hint: "memory" bound or "compute" bound
     bound: str = "memory"
@@ -153,6 +163,15 @@ def _bce_d(y_true, y_prob, eps):
 
 def _in_unit_interval(y):
     return (y >= 0) & (y <= 1)
+
+
+def _probability(p):
+    """In [0, 1], or NaN (a NaN prediction propagates to the result)."""
+    return ((p >= 0) & (p <= 1)) | np.isnan(p)
+
+
+_LOGITS_HINT = "(are these logits? binary_cross_entropy_with_logits takes them)"
+_SOFTMAX_HINT = "(are these logits? softmax_cross_entropy takes them)"
 
 
 def _bce_logits(y_true, logits, pos_weight):
@@ -297,6 +316,7 @@ LOSSES = (
         "differentiated, so saturated predictions keep a learning signal)",
         _bce, _bce_d, options=(_EPS,), pred_name="y_prob",
         valid=_in_unit_interval, valid_rule="in [0, 1]", bound="compute",
+        pred_valid=_probability, pred_hint=_LOGITS_HINT,
         example=('0.279777', 'array([ 0.37037 , -0.416667, -0.555556])')
     ),
     Loss(
@@ -310,7 +330,7 @@ LOSSES = (
                         "Weight w+ of the positive targets: a positive scalar, or a 1-D array of one "
                         "positive weight per column of a 2-D input (multi-label). None means 1.",
                         none=1.0, columns=True),),
-        pred_name="logits", bound="compute",
+        pred_name="logits", bound="compute", valid=_in_unit_interval, valid_rule="in [0, 1]",
         example=('0.294232', 'array([ 0.039734, -0.060809, -0.141852])')
     ),
     Loss(
@@ -333,6 +353,7 @@ LOSSES = (
         "-sum_j y_j log(clip(p_j, eps, 1 - eps)) per row",
         "-y / p at the clipped p", _cce, _cce_d, options=(_EPS,), pred_name="y_prob",
         targets="probs", valid=_in_unit_interval, valid_rule="in [0, 1]", bound="compute",
+        pred_valid=_probability, pred_hint=_SOFTMAX_HINT,
         example=('0.43375', 'array([[-0.714286, -0.      , -0.      ],\n       [-0.      , -0.      , -0.833333]])')
     ),
     Loss(
@@ -341,6 +362,7 @@ LOSSES = (
         "-log(clip(p[label], eps, 1 - eps)) per row",
         "-1 / p[label] at the label (clipped p), 0 elsewhere", _scce, _scce_d,
         options=(_EPS,), pred_name="y_prob", targets="labels", bound="compute",
+        pred_valid=_probability, pred_hint=_SOFTMAX_HINT,
         example=('0.43375', 'array([[-0.714286,  0.      ,  0.      ],\n       [ 0.      ,  0.      , -0.833333]])')
     ),
     Loss(

@@ -122,10 +122,16 @@ class Mean:
             self._count += count
         return self
 
+    def _state(self):
+        """(Σ w·ℓ hi, lo, Σ w hi, lo, count), read under the lock: one consistent
+        snapshot even while other threads update."""
+        with self._lock:
+            return (self._s.hi, self._s.lo, self._w.hi, self._w.lo, self._count)
+
     def result(self) -> float:
         """Σ w·ℓ / Σ w over every batch so far (ValueError when Σ w is 0)."""
-        with self._lock:
-            s, w = self._s.value, self._w.value
+        shi, slo, whi, wlo, _ = self._state()
+        s, w = shi + slo, whi + wlo
         if w == 0:
             raise ValueError(f"Mean({self.loss!r}).result(): no data yet, or weights summing to "
                              "zero")
@@ -134,17 +140,20 @@ class Mean:
     @property
     def sum(self) -> float:
         """Σ w·ℓ so far."""
-        return self._s.value
+        shi, slo, *_ = self._state()
+        return shi + slo
 
     @property
     def sum_weight(self) -> float:
         """Σ w so far (the number of samples without weights)."""
-        return self._w.value
+        _, _, whi, wlo, _ = self._state()
+        return whi + wlo
 
     @property
     def count(self) -> int:
         """The number of samples (elements, or rows of the row losses) so far."""
-        return self._count
+        with self._lock:
+            return self._count
 
     def merge(self, other: "Mean") -> "Mean":
         """Add another accumulator's batches (same loss and options).  Returns self."""
@@ -154,8 +163,7 @@ class Mean:
                 not np.array_equal(other.options[k], self.options[k]) for k in self.options):
             raise ValueError(f"cannot merge Mean({other.loss!r}, {other.options}) into "
                              f"Mean({self.loss!r}, {self.options})")
-        with other._lock:
-            parts = (other._s.hi, other._s.lo, other._w.hi, other._w.lo, other._count)
+        parts = other._state()  # a consistent snapshot, taken before self's lock
         with self._lock:
             self._s.add(parts[0])
             self._s.add(parts[1])
@@ -170,8 +178,7 @@ class Mean:
         return Mean(self.loss, **self.options).merge(self).merge(other)
 
     def __getstate__(self):
-        return {"loss": self.loss, "options": self.options,
-                "state": (self._s.hi, self._s.lo, self._w.hi, self._w.lo, self._count)}
+        return {"loss": self.loss, "options": self.options, "state": self._state()}
 
     def __setstate__(self, st):
         self.loss, self.options = st["loss"], st["options"]
@@ -181,5 +188,6 @@ class Mean:
 
     def __repr__(self):
         opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
-        return (f"Mean({self.loss!r}{opts}; count={self._count}, sum={self.sum!r}, "
-                f"sum_weight={self.sum_weight!r})")
+        shi, slo, whi, wlo, count = self._state()
+        return (f"Mean({self.loss!r}{opts}; count={count}, sum={shi + slo!r}, "
+                f"sum_weight={whi + wlo!r})")

@@ -7,6 +7,7 @@ fast-path checks do not hold) and build target errors with
 """
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -36,6 +37,11 @@ def compute_dtype(dtype):
 
 
 def _asarray(x, name):
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array; fastloss does not apply masks (they would be ignored). "
+            f"Pass the kept values (x.compressed() for 1-D data), or give the masked entries "
+            f"zero weight: sample_weight=~np.ma.getmaskarray(x), values x.filled(0)")
     try:
         return np.asarray(x)
     except (ValueError, TypeError) as e:  # ragged lists and the like
@@ -43,7 +49,9 @@ def _asarray(x, name):
 
 
 def as_array(x, name, dtype=None):
-    """``x`` as an ndarray in ``dtype`` (native byte order), TypeError if not numeric."""
+    """``x`` as an ndarray in ``dtype`` (native byte order), TypeError if not numeric.
+    long double is computed in float64: a finite value beyond float64's range
+    is a ValueError (it would become inf)."""
     a = _asarray(x, name)
     ct = compute_dtype(a.dtype)
     if ct is None:
@@ -52,7 +60,16 @@ def as_array(x, name, dtype=None):
         )
     target = ct if dtype is None else dtype
     if a.dtype != target:  # also converts byte-swapped arrays to native order
-        a = a.astype(target)
+        with np.errstate(over="ignore"):
+            b = a.astype(target)
+        if a.dtype.kind == "f" and a.dtype.itemsize > b.dtype.itemsize:
+            lost = np.isinf(b) & np.isfinite(a)
+            if lost.any():
+                pos = int(np.argmax(lost.ravel()))
+                raise ValueError(
+                    f"{name} holds a value beyond {b.dtype}'s range ({a.ravel()[pos]!r} at flat "
+                    f"position {pos}): {a.dtype} input is computed in {b.dtype}")
+        a = b
     return a
 
 
@@ -205,30 +222,89 @@ def prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out
     return p
 
 
-def _position(mask):
-    """The first True position of mask in C order, as an int or a tuple of ints."""
-    pos = tuple(int(i) for i in np.unravel_index(int(np.argmax(mask.ravel())), mask.shape))
+def _first(mask):
+    """The first True flat position of mask in C order, or None."""
+    flat = mask.ravel()
+    i = int(np.argmax(flat)) if flat.size else 0
+    return i if flat.size and flat[i] else None
+
+
+def input_error(loss, y_true, labels, k, y_pred=None):
+    """The ValueError for the first invalid input, or None if every input is
+    valid: a target outside the loss's valid set (labels outside [0, k)), or a
+    prediction of a loss on probabilities outside [0, 1].  "First" is the
+    smallest position in C order; for row losses with labels, the first row
+    (its label before its probabilities); at one position the target first.
+    The message names the position and its value."""
+    pname = loss.pred_name
+    with np.errstate(invalid="ignore"):
+        if labels is not None:
+            bad_t = (labels < 0) | (labels >= k)
+        elif loss.valid is not None:
+            bad_t = ~loss.valid(y_true)
+        else:
+            bad_t = None
+        bad_p = None
+        if loss.pred_valid is not None and y_pred is not None:
+            if labels is not None:  # the probability each row reads: its label's
+                rows = y_pred.reshape(labels.size, k)
+                lab = labels.reshape(-1)
+                ok = (lab >= 0) & (lab < k)
+                picked = rows[np.arange(lab.size), np.where(ok, lab, 0)]
+                bad_p = ok & ~loss.pred_valid(picked)
+            else:
+                bad_p = ~loss.pred_valid(y_pred)
+    it = _first(bad_t) if bad_t is not None else None
+    ip = _first(bad_p) if bad_p is not None else None  # (rows for labels, else elements)
+    if it is None and ip is None:
+        return None
+    if ip is None or (it is not None and it <= ip):
+        shape = labels.shape if labels is not None else y_true.shape
+        pos = _index(it, shape)
+        if labels is not None:
+            return ValueError(f"y_true has a label outside [0, {k}) (the classes of {pname}'s "
+                              f"last axis): y_true[{pos}] = {labels[pos]}")
+        return ValueError(f"{loss.name} needs y_true {loss.valid_rule}; got y_true[{pos}] = "
+                          f"{y_true[pos]}")
+    if labels is not None:  # that row's label's probability
+        ip = ip * k + int(labels.reshape(-1)[ip])
+    pos = _index(ip, y_pred.shape)
+    return ValueError(f"{loss.name} needs {pname} in [0, 1] (probabilities); got {pname}[{pos}] = "
+                      f"{y_pred[pos]} {loss.pred_hint}")
+
+
+def _index(flat, shape):
+    """A flat C-order position as an int (1-D) or a tuple of ints."""
+    pos = tuple(int(i) for i in np.unravel_index(flat, shape))
     return pos[0] if len(pos) == 1 else pos
 
 
-def target_error(loss, y_true, labels, k):
-    """The ValueError for invalid targets, naming the smallest bad position
-    (C order) and its value, or None if every target is valid."""
-    if labels is not None:
-        bad = (labels < 0) | (labels >= k)
-        if not bad.any():
-            return None
-        pos = _position(bad)
-        return ValueError(f"y_true has a label outside [0, {k}) (the classes of {loss.pred_name}'s "
-                          f"last axis): y_true[{pos}] = {labels[pos]}")
-    if loss.valid is None:
-        return None
-    with np.errstate(invalid="ignore"):
-        bad = ~loss.valid(y_true)
-    if not bad.any():
-        return None
-    pos = _position(bad)
-    return ValueError(f"{loss.name} needs y_true {loss.valid_rule}; got y_true[{pos}] = {y_true[pos]}")
+_ROUNDING = 2.0 ** -52  # twice float64's unit roundoff
+
+
+def weight_total(s, s_abs, n, weight):
+    """The sum of the weights that reduction="mean" divides by.
+
+    One rule decides when the weights sum to zero, on both backends: their
+    exact sum (of the values in the computation dtype) is zero.  ``s`` and
+    ``s_abs`` are float64 sums of the n weights and of their absolute values,
+    in any order: any order's rounding error is below n * 2**-52 * s_abs, so a
+    larger |s| proves the exact sum nonzero and is used as it is.  Otherwise
+    (the weights cancel to within rounding) the exactly rounded sum
+    (``math.fsum``) decides, and is what the mean divides by."""
+    if s != s:  # a NaN weight: NaN, as IEEE arithmetic says
+        return s
+    if abs(s) > n * _ROUNDING * s_abs and s_abs < math.inf:
+        return s
+    if s_abs == 0:
+        return 0.0
+    w = np.asarray(weight, dtype=np.float64).ravel()
+    if not np.isfinite(w).all():  # infinite weights: IEEE arithmetic
+        return s
+    try:
+        return math.fsum(w.tolist())
+    except OverflowError:  # the exact sum is beyond float64
+        return s
 
 
 def zero_weight_error():

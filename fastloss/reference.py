@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _api
 from ._losses import GRAD, SUMS, VALUE
-from ._validate import prepare, target_error, zero_weight_error
+from ._validate import input_error, prepare, weight_total, zero_weight_error
 
 
 def _call(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
@@ -29,7 +29,7 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
     if sums:
         mode, reduction, out = VALUE, "sum", None
     p = prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
-    err = target_error(loss, p.y_true, p.labels, p.k)
+    err = input_error(loss, p.y_true, p.labels, p.k, p.y_pred)
     if err is not None:
         raise err
     kw = dict(zip(loss.option_names, p.opts))
@@ -46,7 +46,8 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
     w = p.weight
     total_w = None
     if p.reduction == "mean":
-        total_w = float(p.n) if w is None else np.sum(w, dtype=np.float64)
+        total_w = float(p.n) if w is None else weight_total(
+            float(np.sum(w, dtype=np.float64)), float(np.sum(np.abs(w), dtype=np.float64)), p.n, w)
         if total_w == 0:
             raise zero_weight_error()
 

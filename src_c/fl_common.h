@@ -79,6 +79,15 @@ FL_AI double fl_lanetree(double *a)
             for (int j = 0; j < FL_LANES; j++) a[j] += (double)x[i + j];    \
         for (int j = 0; i < m; i++, j++) a[j] += (double)x[i];              \
         return fl_lanetree(a);                                              \
+    }                                                                       \
+    FL_AI double fl_sumabslanes_##SUF(const T *restrict x, fl_intp m)       \
+    {                                                                       \
+        double a[FL_LANES] = {0};                                           \
+        fl_intp i = 0;                                                      \
+        for (; i + FL_LANES <= m; i += FL_LANES)                            \
+            for (int j = 0; j < FL_LANES; j++) a[j] += (double)FL_ABS(x[i + j]); \
+        for (int j = 0; i < m; i++, j++) a[j] += (double)FL_ABS(x[i]);      \
+        return fl_lanetree(a);                                              \
     }
 FL_DEFINE_SUMLANES(double, f64)
 FL_DEFINE_SUMLANES(float, f32)
@@ -102,14 +111,15 @@ FL_DEFINE_SUMLANES(float, f32)
 FL_DEFINE_GATHER(double, f64)
 FL_DEFINE_GATHER(float, f32)
 
-/* block results: sums and the first invalid position (-1: none) */
+/* block results: sums (w*loss, w, |w|) and the first invalid position
+   (-1: none, -2: the block could not get its buffers) */
 typedef struct {
-    double s, sw;
+    double s, sw, swa;
     fl_intp bad;
 } fl_part;
 
 typedef void (*fl_blocks_fn)(const void *job, fl_intp b0, fl_intp b1, fl_part *part);
-/* run blocks [0, nblocks) over n_threads; combine in block order */
-int fl_run_blocks(fl_blocks_fn fn, const void *job, fl_intp nblocks, int n_threads,
+/* run blocks [0, nblocks) on the pool; combine in block order */
+int fl_run_blocks(fl_blocks_fn fn, const void *job, fl_intp nblocks, fl_par par,
                   int want_sum, fl_result *res);
 #endif

@@ -6,6 +6,11 @@
  * exactly when their bytes are (numpy pads fixed-width strings with zeros,
  * so this is numpy's string equality).  Sorting the few distinct values is
  * left to the caller.
+ *
+ * The hash is the caller's: a keyed hash with a per-process random key
+ * (Python's own str/bytes hash, SipHash, is what fastloss passes), so that
+ * labels cannot be crafted to collide (hash flooding would make the table
+ * quadratic).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,24 +34,6 @@ static inline uint64_t fl_tail_word(const char *p, fl_intp r)
     }
     if (r & 1) w |= (uint64_t)(unsigned char)*p << shift;
     return w;
-}
-
-static inline uint64_t fl_hash_bytes(const char *p, fl_intp nw, fl_intp r)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull, w;
-    for (fl_intp i = 0; i < nw; i++, p += 8) {
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 29;
-    }
-    if (r) {
-        h = (h ^ fl_tail_word(p, r)) * 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 29;
-    }
-    h ^= h >> 32;
-    h *= 0x94D049BB133111EBull;
-    h ^= h >> 29;
-    return h;
 }
 
 static inline int fl_same_bytes(const char *a, const char *b, fl_intp nw, fl_intp r)
@@ -84,7 +71,7 @@ static int fl_grow(fl_slot **table, fl_intp *cap)
 }
 
 fl_intp fl_factorize_bytes(const char *x, fl_intp n, fl_intp size, fl_intp stride,
-                           int64_t *codes, fl_intp *first)
+                           fl_hash_fn hash, int64_t *codes, fl_intp *first)
 {
     const fl_intp nw = size / 8, r = size % 8;
     fl_intp cap = 1024, k = 0;
@@ -93,7 +80,7 @@ fl_intp fl_factorize_bytes(const char *x, fl_intp n, fl_intp size, fl_intp strid
     for (fl_intp i = 0; i < cap; i++) table[i].id = -1;
     for (fl_intp i = 0; i < n; i++) {
         const char *item = x + i * stride;
-        const uint64_t h = fl_hash_bytes(item, nw, r);
+        const uint64_t h = (uint64_t)hash(item, size);
         fl_intp j = (fl_intp)(h & (uint64_t)(cap - 1));
         for (;;) {
             const fl_intp id = table[j].id;

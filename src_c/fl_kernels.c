@@ -21,11 +21,9 @@
  *   The block functions carry target_clones (fl_common.h).  Nothing here is
  *   compiled with -ffast-math: NaN and inf behave as IEEE says.
  */
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include "fl_common.h"
 #include "fl_losses.h"
+#include "fl_pool.h"
 
 /* ---- the elementwise block template ----------------------------------- */
 
@@ -37,30 +35,34 @@
     {                                                                         \
         CT L, D;                                                              \
         const CT yy = (CT)y[k], pp = (CT)p[k];                                \
-        if (CHK) nb[j] += (V) && !FL_OK_##NAME(CT, yy) ? (CT)1 : (CT)0;       \
+        if (FL_PROBS_##NAME) { /* min and max: one vminp/vmaxp each */      \
+            pmn[j] = pp < pmn[j] ? pp : pmn[j];                               \
+            pmx[j] = pp > pmx[j] ? pp : pmx[j];                               \
+        }                                                                     \
         FL_EW_##NAME(CT, yy, pp, o0, o1, (AUX ? (CT)ax[k] : o0), L, D)        \
         const CT ww = HW ? (CT)w[k] : (CT)1;                                  \
         const CT wl = HW ? ww * L : L;                                        \
         if (WS) {                                                             \
             a[j] += (V) ? (double)wl : 0.0;                                   \
             if (HW) aw[j] += (V) ? (double)ww : 0.0;                          \
+            if (HW) awa[j] += (V) ? (double)FL_ABS(ww) : 0.0;                 \
         }                                                                     \
         if (WL) lo[k] = (T)wl;                                                \
         if (WG) g[k] = (T)(HW ? gs * (ww * D) : gs * D);                      \
     }
 
 #define FL_DEFINE_EW(NAME, T, SUF, CT, CHECK, AUX)                            \
-    FL_AI void fl_ew_loop_##NAME##_##SUF(                                     \
+    FL_AI int fl_ew_loop_##NAME##_##SUF(                                      \
         fl_intp m, const T *restrict y, const T *restrict p,                  \
         const T *restrict w, const T *restrict ax, T *restrict lo,            \
         T *restrict g, const CT gs, const CT o0, const CT o1, fl_part *pt,    \
-        const int HW, const int WS, const int WL, const int WG, const int HARD, \
-        const int CHK, int *nbad)                                             \
+        const int HW, const int WS, const int WL, const int WG, const int HARD) \
     {                                                                         \
         (void)o0; (void)o1; (void)ax; (void)HARD;                             \
-        double a[FL_LANES] = {0}, aw[FL_LANES] = {0};                         \
-        CT nb[FL_LANES] = {0}; /* counts <= 32 a lane: exact in CT, and as \
-                                  wide as the data (no repacking) */   \
+        double a[FL_LANES] = {0}, aw[FL_LANES] = {0}, awa[FL_LANES] = {0};    \
+        CT pmn[FL_LANES], pmx[FL_LANES]; /* the predictions' range (NaN      \
+                                            skipped: a comparison is false) */ \
+        for (int j = 0; j < FL_LANES; j++) pmn[j] = (CT)0, pmx[j] = (CT)1;    \
         fl_intp i = 0;                                                        \
         for (; i + FL_LANES <= m; i += FL_LANES)                              \
             for (int j = 0; j < FL_LANES; j++) FL_ELEM(NAME, T, CT, AUX, i + j, j, 1) \
@@ -88,12 +90,15 @@
             if (WL) for (int j = 0; j < r; j++) lo[i + j] = tl[j];            \
             if (WG) for (int j = 0; j < r; j++) g[i + j] = tg[j];             \
         }                                                                     \
-        if (CHK)                                                              \
-            for (int j = 0; j < FL_LANES; j++) *nbad += (int)nb[j];           \
         if (WS) {                                                             \
             pt->s = fl_lanetree(a);                                           \
             pt->sw = HW ? fl_lanetree(aw) : (double)m;                        \
+            pt->swa = HW ? fl_lanetree(awa) : (double)m;                      \
         }                                                                     \
+        int nbadp = 0;                                                        \
+        if (FL_PROBS_##NAME)                                                  \
+            for (int j = 0; j < FL_LANES; j++) nbadp |= (pmn[j] < 0) | (pmx[j] > 1); \
+        return nbadp;                                                         \
     }                                                                         \
     FL_CLONES void fl_ew_blocks_##NAME##_##SUF(const void *vjob,              \
                                                fl_intp b0, fl_intp b1,        \
@@ -124,13 +129,15 @@
                 ax = abuf;                                                    \
             }                                                                 \
             fl_part *pt = part + b;                                           \
-            pt->s = pt->sw = 0.0;                                             \
+            pt->s = pt->sw = pt->swa = 0.0;                                   \
             pt->bad = -1;                                                     \
-            /* targets are checked in the fused loop; a loss with a hard-label \
-               form scans them first instead, to pick its form */             \
-            const int PRESCAN = CHECK && FL_HARD_##NAME(CT, (CT)0);           \
+            /* targets are checked on the block before the fused loop (a loss \
+               with a hard-label form also sees there whether the whole block \
+               has hard labels); predictions of the losses on probabilities  \
+               are checked in the fused loop, which keeps their range (a NaN \
+               is skipped: it propagates) */                                  \
             int hard = 0, nbad = 0;                                           \
-            if (PRESCAN) {                                                    \
+            if (CHECK) {                                                      \
                 int nsoft = 0;                                                \
                 for (fl_intp i = 0; i < m; i++) {                             \
                     nbad += !FL_OK_##NAME(CT, (CT)y[i]);                      \
@@ -138,7 +145,6 @@
                 }                                                             \
                 hard = nsoft == 0;                                            \
             }                                                                 \
-            const int CHECK_IN_LOOP = CHECK && !PRESCAN;                      \
             T *g = NULL, *lo = NULL;                                          \
             if (WG) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf; \
             if (WL) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf; \
@@ -155,7 +161,11 @@
             }                                                                 \
             if (CHECK && nbad)                                                \
                 for (fl_intp i = 0; i < m; i++)                               \
-                    if (!FL_OK_##NAME(CT, (CT)y[i])) { pt->bad = i0 + i; break; } \
+                    if (!FL_OK_##NAME(CT, (CT)y[i])                           \
+                        || (FL_PROBS_##NAME && !FL_PROB_OK((CT)p[i]))) {      \
+                        pt->bad = i0 + i;                                     \
+                        break;                                                \
+                    }                                                         \
             if (WG && g == gbuf) fl_scatter_##SUF(job->g, job->sg, i0, m, gbuf); \
             if (WL && lo == lbuf) fl_scatter_##SUF(job->lo, job->slo, i0, m, lbuf); \
         }                                                                     \
@@ -165,8 +175,7 @@
    compile-time specialisation of the loop */
 #define FL_CASE(LOOP, HARD, HW, WS, WL, WG)                                   \
     case HW | WS << 1 | WL << 2 | WG << 3:                                    \
-        LOOP(m, y, p, w, ax, lo, g, gs, o0, o1, pt, HW, WS, WL, WG, HARD,     \
-             CHECK_IN_LOOP, &nbad);                                           \
+        nbad += LOOP(m, y, p, w, ax, lo, g, gs, o0, o1, pt, HW, WS, WL, WG, HARD); \
         break;
 #define FL_MODE_CASES(LOOP, HARD)                                             \
     FL_CASE(LOOP, HARD, 0, 1, 0, 0) FL_CASE(LOOP, HARD, 1, 1, 0, 0)           \
@@ -204,7 +213,9 @@ typedef struct {
             const fl_intp m = job->n - i0 < job->block ? job->n - i0 : job->block; \
             part[b].s = 0.0;                                                \
             part[b].bad = -1;                                               \
-            part[b].sw = fl_sumlanes_##SUF(fl_gather_##SUF(job->w, job->sw, i0, m, wbuf), m); \
+            const T *wb = fl_gather_##SUF(job->w, job->sw, i0, m, wbuf);    \
+            part[b].sw = fl_sumlanes_##SUF(wb, m);                          \
+            part[b].swa = fl_sumabslanes_##SUF(wb, m);                      \
         }                                                                   \
     }
 FL_DEFINE_WSUM(double, f64)
@@ -217,54 +228,60 @@ FL_DEFINE_WSUM(float, f32)
    a block could not get its buffers (bad == -2). */
 static int fl_combine(const fl_part *part, fl_intp nblocks, int want_sum, fl_result *res)
 {
-    double s = 0.0, sw = 0.0;
+    double s = 0.0, sw = 0.0, swa = 0.0;
     fl_intp bad = -1;
     int oom = 0;
     for (fl_intp b = 0; b < nblocks; b++) {
         if (want_sum) {
             s += part[b].s;
             sw += part[b].sw;
+            swa += part[b].swa;
         }
         if (bad < 0 && part[b].bad >= 0) bad = part[b].bad;
         oom |= part[b].bad == -2;
     }
     res->sum = s;
     res->sum_w = sw;
+    res->sum_wabs = swa;
     res->bad = bad;
     return oom;
 }
 
-int fl_run_blocks(fl_blocks_fn fn, const void *job, fl_intp nblocks, int n_threads,
+/* one run of block functions on the pool: each block writes its own part */
+typedef struct {
+    fl_blocks_fn fn;
+    const void *job;
+    fl_part *part;
+} fl_blocks_task;
+
+static void fl_blocks_task_run(void *ctx, fl_intp b0, fl_intp b1, int slot)
+{
+    const fl_blocks_task *t = (const fl_blocks_task *)ctx;
+    (void)slot;
+    t->fn(t->job, b0, b1, t->part);
+}
+
+int fl_run_blocks(fl_blocks_fn fn, const void *job, fl_intp nblocks, fl_par par,
                   int want_sum, fl_result *res)
 {
     fl_part stackpart[64];
     fl_part *part = stackpart;
     if (nblocks > 64) {
         part = (fl_part *)malloc((size_t)nblocks * sizeof(fl_part));
-        if (!part) return -1;
+        if (!part) return FL_NOMEM;
     }
-    int nt = n_threads < 1 ? 1 : n_threads;
-    if ((fl_intp)nt > nblocks) nt = (int)(nblocks > 0 ? nblocks : 1);
-#ifdef _OPENMP
-    if (nt > 1) {
-#pragma omp parallel num_threads(nt)
-        {
-            const fl_intp T = omp_get_num_threads(), t = omp_get_thread_num();
-            fn(job, nblocks * t / T, nblocks * (t + 1) / T, part);
-        }
-    } else
-#endif
-        fn(job, 0, nblocks, part);
-    const int oom = fl_combine(part, nblocks, want_sum, res);
+    fl_blocks_task t = {fn, job, part};
+    int rc = fl_parallel(fl_blocks_task_run, &t, nblocks, par);
+    if (rc == FL_OK && fl_combine(part, nblocks, want_sum, res)) rc = FL_NOMEM;
     if (part != stackpart) free(part);
-    return oom ? -1 : 0;
+    return rc;
 }
 
-int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result *res)
+int fl_ew_run(int loss, int f32, const fl_ew_job *job, fl_par par, fl_result *res)
 {
-    if (loss < 0 || loss >= FL_NEW) return -2;
+    if (loss < 0 || loss >= FL_NEW) return FL_BADARG;
     return fl_run_blocks(fl_ew_table[loss][f32 ? 1 : 0], job, (job->n + FL_BLOCK - 1) / FL_BLOCK,
-                         n_threads, job->want_sum, res);
+                         par, job->want_sum, res);
 }
 
 /* Column sums of an (n, n_cols) elementwise job.  Column c is the job with
@@ -308,103 +325,134 @@ int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result 
 FL_DEFINE_COLACC(double, f64)
 FL_DEFINE_COLACC(float, f32)
 
-int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_intp cy,
-                   fl_intp cp, int n_threads, fl_result *res)
+/* the column-sums job on the pool; slot s owns scratch[s] (allocated on its
+   first chunk, for the one-pass row layout) */
+typedef struct {
+    fl_blocks_fn fn;
+    const fl_ew_job *job;
+    fl_intp n_cols, cy, cp, isz, nblocks;
+    int f32, rows;
+    fl_part *part;
+    struct { char *lo; double *acc; int oom; } *scratch;
+} fl_cols_task;
+
+static void fl_cols_task_run(void *ctx, fl_intp b0, fl_intp b1, int slot)
 {
-    if (loss < 0 || loss >= FL_NEW || n_cols < 1) return -2;
-    const fl_blocks_fn fn = fl_ew_table[loss][f32 ? 1 : 0];
-    const fl_intp isz = f32 ? (fl_intp)sizeof(float) : (fl_intp)sizeof(double);
-    const fl_intp nblocks = (job->n + FL_BLOCK - 1) / FL_BLOCK;
-    fl_part *part = (fl_part *)malloc((size_t)(nblocks > 0 ? nblocks : 1) * (size_t)n_cols
-                                      * sizeof(fl_part));
-    if (!part) return -1;
-    const int rows = n_cols <= FL_COLMAX && cy == isz && cp == isz
-                     && job->sy == n_cols * isz && job->sp == n_cols * isz;
-    int nt = n_threads < 1 ? 1 : n_threads, oom = 0;
-    if ((fl_intp)nt > nblocks) nt = (int)(nblocks > 0 ? nblocks : 1);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if (nt > 1) reduction(| : oom)
-#endif
-    {
-#ifdef _OPENMP
-        const fl_intp T = omp_get_num_threads(), t = omp_get_thread_num();
-#else
-        const fl_intp T = 1, t = 0;
-#endif
-        char *lo = NULL;
-        double *acc = NULL;
-        if (rows) {
-            lo = (char *)malloc((size_t)(FL_BLOCK * n_cols * isz));
-            acc = (double *)malloc((size_t)(FL_LANES * n_cols) * sizeof(double));
-            oom |= !lo || !acc;
+    fl_cols_task *t = (fl_cols_task *)ctx;
+    const fl_ew_job *job = t->job;
+    const fl_intp n_cols = t->n_cols, nblocks = t->nblocks;
+    char *lo = NULL;
+    double *acc = NULL;
+    if (t->rows) {
+        if (!t->scratch[slot].lo && !t->scratch[slot].oom) {
+            t->scratch[slot].lo = (char *)malloc((size_t)(FL_BLOCK * n_cols * t->isz));
+            t->scratch[slot].acc = (double *)malloc((size_t)(FL_LANES * n_cols) * sizeof(double));
+            t->scratch[slot].oom = !t->scratch[slot].lo || !t->scratch[slot].acc;
         }
-        for (fl_intp b = nblocks * t / T; !oom && b < nblocks * (t + 1) / T; b++) {
-            const fl_intp r0 = b * FL_BLOCK;
-            const fl_intp nr = job->n - r0 < FL_BLOCK ? job->n - r0 : FL_BLOCK;
-            if (!rows) {
-                for (fl_intp c = 0; c < n_cols; c++) { /* this block of column c */
-                    fl_ew_job jc = *job;
-                    jc.y += c * cy;
-                    jc.p += c * cp;
-                    jc.lo = jc.g = NULL;
-                    jc.want_sum = 1;
-                    fn(&jc, b, b + 1, part + c * nblocks);
-                }
-                continue;
-            }
-            /* the block's nr x n_cols elements, one contiguous run */
-            fl_ew_job jb = *job;
-            fl_part sub[FL_COLMAX];
-            jb.n = nr * n_cols;
-            jb.y += r0 * job->sy;
-            jb.p += r0 * job->sp;
-            jb.sy = jb.sp = isz;
-            jb.w = NULL;
-            jb.lo = lo;
-            jb.slo = isz;
-            jb.g = NULL;
-            jb.want_sum = 0;
-            const fl_intp nsub = (jb.n + FL_BLOCK - 1) / FL_BLOCK;
-            fn(&jb, 0, nsub, sub);
-            double aw[FL_LANES] = {0}, a[FL_LANES];
-            memset(acc, 0, (size_t)(FL_LANES * n_cols) * sizeof(double));
-            const char *w = job->w ? job->w + r0 * job->sw : NULL;
-            if (f32)
-                fl_colacc_f32((float *)lo, nr, n_cols, w, job->sw, acc, aw);
-            else
-                fl_colacc_f64((double *)lo, nr, n_cols, w, job->sw, acc, aw);
-            const double sw = w ? fl_lanetree(aw) : (double)nr;
-            for (fl_intp c = 0; c < n_cols; c++) {
-                for (int l = 0; l < FL_LANES; l++) a[l] = acc[l * n_cols + c];
-                fl_part *pt = part + c * nblocks + b;
-                pt->s = fl_lanetree(a);
-                pt->sw = sw;
-                pt->bad = -1;
-            }
-            for (fl_intp q = 0; q < nsub; q++) /* an invalid target: its column and row */
-                if (sub[q].bad >= 0) {
-                    fl_part *pt = part + (sub[q].bad % n_cols) * nblocks + b;
-                    const fl_intp row = r0 + sub[q].bad / n_cols;
-                    if (pt->bad < 0 || row < pt->bad) pt->bad = row;
-                }
+        if (t->scratch[slot].oom) {
+            for (fl_intp b = b0; b < b1; b++) t->part[b].bad = -2;  /* the first column's */
+            return;
         }
-        free(lo);
-        free(acc);
+        lo = t->scratch[slot].lo;
+        acc = t->scratch[slot].acc;
     }
-    for (fl_intp c = 0; !oom && c < n_cols; c++)  /* each column as fl_run_blocks does */
-        oom |= fl_combine(part + c * nblocks, nblocks, 1, res + c);
-    free(part);
-    return oom ? -1 : 0;
+    for (fl_intp b = b0; b < b1; b++) {
+        const fl_intp r0 = b * FL_BLOCK;
+        const fl_intp nr = job->n - r0 < FL_BLOCK ? job->n - r0 : FL_BLOCK;
+        if (!t->rows) {
+            for (fl_intp c = 0; c < n_cols; c++) { /* this block of column c */
+                fl_ew_job jc = *job;
+                jc.y += c * t->cy;
+                jc.p += c * t->cp;
+                jc.lo = jc.g = NULL;
+                jc.want_sum = 1;
+                t->fn(&jc, b, b + 1, t->part + c * nblocks);
+            }
+            continue;
+        }
+        /* the block's nr x n_cols elements, one contiguous run */
+        fl_ew_job jb = *job;
+        fl_part sub[FL_COLMAX];
+        jb.n = nr * n_cols;
+        jb.y += r0 * job->sy;
+        jb.p += r0 * job->sp;
+        jb.sy = jb.sp = t->isz;
+        jb.w = NULL;
+        jb.lo = lo;
+        jb.slo = t->isz;
+        jb.g = NULL;
+        jb.want_sum = 0;
+        const fl_intp nsub = (jb.n + FL_BLOCK - 1) / FL_BLOCK;
+        t->fn(&jb, 0, nsub, sub);
+        double aw[FL_LANES] = {0}, a[FL_LANES];
+        memset(acc, 0, (size_t)(FL_LANES * n_cols) * sizeof(double));
+        const char *w = job->w ? job->w + r0 * job->sw : NULL;
+        if (t->f32)
+            fl_colacc_f32((float *)lo, nr, n_cols, w, job->sw, acc, aw);
+        else
+            fl_colacc_f64((double *)lo, nr, n_cols, w, job->sw, acc, aw);
+        const double sw = w ? fl_lanetree(aw) : (double)nr;
+        for (fl_intp c = 0; c < n_cols; c++) {
+            for (int l = 0; l < FL_LANES; l++) a[l] = acc[l * n_cols + c];
+            fl_part *pt = t->part + c * nblocks + b;
+            pt->s = fl_lanetree(a);
+            pt->sw = sw;
+            pt->swa = 0.0;  /* not needed by the column sums' callers */
+            pt->bad = -1;
+        }
+        for (fl_intp q = 0; q < nsub; q++) /* an invalid target: its column and row */
+            if (sub[q].bad >= 0) {
+                fl_part *pt = t->part + (sub[q].bad % n_cols) * nblocks + b;
+                const fl_intp row = r0 + sub[q].bad / n_cols;
+                if (pt->bad < 0 || row < pt->bad) pt->bad = row;
+            }
+    }
 }
 
-int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block, int n_threads,
-                double *sum_w)
+int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_intp cy,
+                   fl_intp cp, fl_par par, fl_result *res)
+{
+    if (loss < 0 || loss >= FL_NEW || n_cols < 1) return FL_BADARG;
+    fl_cols_task t;
+    t.fn = fl_ew_table[loss][f32 ? 1 : 0];
+    t.job = job;
+    t.n_cols = n_cols;
+    t.cy = cy;
+    t.cp = cp;
+    t.isz = f32 ? (fl_intp)sizeof(float) : (fl_intp)sizeof(double);
+    t.nblocks = (job->n + FL_BLOCK - 1) / FL_BLOCK;
+    t.f32 = f32;
+    t.rows = n_cols <= FL_COLMAX && cy == t.isz && cp == t.isz
+             && job->sy == n_cols * t.isz && job->sp == n_cols * t.isz;
+    const int nslots = par.n_threads < 1 ? 1 : par.n_threads;
+    t.part = (fl_part *)malloc((size_t)(t.nblocks > 0 ? t.nblocks : 1) * (size_t)n_cols
+                               * sizeof(fl_part));
+    t.scratch = calloc((size_t)nslots, sizeof(*t.scratch));
+    int rc = FL_NOMEM;
+    if (t.part && t.scratch) {
+        rc = fl_parallel(fl_cols_task_run, &t, t.nblocks, par);
+        for (fl_intp c = 0; rc == FL_OK && c < n_cols; c++)  /* each column as fl_run_blocks does */
+            if (fl_combine(t.part + c * t.nblocks, t.nblocks, 1, res + c)) rc = FL_NOMEM;
+    }
+    if (t.scratch)
+        for (int i = 0; i < nslots; i++) {
+            free(t.scratch[i].lo);
+            free(t.scratch[i].acc);
+        }
+    free(t.scratch);
+    free(t.part);
+    return rc;
+}
+
+int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block, fl_par par,
+                double *sum_w, double *sum_wabs)
 {
     fl_wsum_job j = {w, sw, n, block};
-    fl_result res = {0.0, 0.0, -1};
+    fl_result res = {0.0, 0.0, 0.0, -1};
     int rc = fl_run_blocks(f32 ? fl_wsum_blocks_f32 : fl_wsum_blocks_f64, &j,
-                           (n + block - 1) / block, n_threads, 1, &res);
+                           (n + block - 1) / block, par, 1, &res);
     *sum_w = res.sum_w;
+    *sum_wabs = res.sum_wabs;
     return rc;
 }
 
@@ -427,25 +475,7 @@ const char *fl_loss_name(int i)
 
 /* ---- facts ------------------------------------------------------------- */
 
-int fl_have_openmp(void)
-{
-#ifdef _OPENMP
-    return 1;
-#else
-    return 0;
-#endif
-}
-
 int fl_have_libmvec(void) { return FL_HAVE_LIBMVEC; }
-
-int fl_omp_max_threads(void)
-{
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
 
 const char *fl_simd_path(void)
 {
@@ -482,23 +512,36 @@ FL_CLONES uint64_t fl_floor_read(const uint64_t *restrict a, fl_intp na,
     return acc;
 }
 
-/* the read floor with n_threads threads, each reading its share of both
-   buffers (na == nb) */
+/* the read floor on the pool: both buffers (na == nb) in chunks of 64 KiB of
+   words, each chunk's OR in its own slot */
+typedef struct {
+    const uint64_t *a, *b;
+    fl_intp n, step;
+    uint64_t *acc;
+} fl_floor_task;
+
+static void fl_floor_task_run(void *ctx, fl_intp b0, fl_intp b1, int slot)
+{
+    fl_floor_task *t = (fl_floor_task *)ctx;
+    (void)slot;
+    for (fl_intp k = b0; k < b1; k++) {
+        const fl_intp i0 = k * t->step, m = t->n - i0 < t->step ? t->n - i0 : t->step;
+        t->acc[k] = fl_floor_read(t->a + i0, m, t->b + i0, m);
+    }
+}
+
 uint64_t fl_floor_read_mt(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb,
                           int n_threads)
 {
-    uint64_t acc = 0;
     if (na != nb || n_threads <= 1) return fl_floor_read(a, na, b, nb);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads) reduction(| : acc)
-    {
-        const fl_intp T = omp_get_num_threads(), t = omp_get_thread_num();
-        const fl_intp i0 = nb * t / T, i1 = nb * (t + 1) / T;
-        acc |= fl_floor_read(a + i0, i1 - i0, b + i0, i1 - i0);
-    }
-#else
-    acc = fl_floor_read(a, na, b, nb);
-#endif
+    const fl_intp step = 8192, nchunks = (nb + step - 1) / step;
+    fl_floor_task t = {a, b, nb, step, (uint64_t *)calloc((size_t)nchunks + 1, sizeof(uint64_t))};
+    if (!t.acc) return fl_floor_read(a, na, b, nb);
+    fl_par par = {n_threads, 0};
+    fl_parallel(fl_floor_task_run, &t, nchunks, par);
+    uint64_t acc = 0;
+    for (fl_intp k = 0; k < nchunks; k++) acc |= t.acc[k];
+    free(t.acc);
     return acc;
 }
 

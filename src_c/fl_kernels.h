@@ -13,9 +13,21 @@ typedef ptrdiff_t fl_intp;
 #define FL_BLOCK 1024
 #define FL_ROWBLOCK 256
 
+/* How a run is executed: threads (the caller and pool workers, see
+   fl_pool.c), and whether the calling thread polls for signals between
+   chunks of blocks (a run may then return FL_INTERRUPTED). */
+typedef struct {
+    int n_threads;
+    int interruptible;
+} fl_par;
+
+/* return codes of the runs */
+enum { FL_OK = 0, FL_NOMEM = -1, FL_BADARG = -2, FL_INTERRUPTED = -3 };
+
 typedef struct {
     double sum;    /* sum(w * loss) */
     double sum_w;  /* sum(w) */
+    double sum_wabs; /* sum(|w|): how much cancellation sum_w may hide */
     fl_intp bad;   /* smallest position of an invalid label, -1 if none */
 } fl_result;
 
@@ -59,10 +71,10 @@ int fl_loss_count(void);
 const char *fl_loss_name(int i);
 
 /* Run a loss; float32 storage if f32 else float64.  res->sum, sum_w when
-   want_sum; res->bad always.  Returns 0, -1 when out of memory.
+   want_sum; res->bad always.  Returns FL_OK, FL_NOMEM or FL_INTERRUPTED.
    Thread-safe; call without the GIL. */
-int fl_ew_run(int loss, int f32, const fl_ew_job *job, int n_threads, fl_result *res);
-int fl_rows_run(int loss, int f32, const fl_rows_job *job, int n_threads, fl_result *res);
+int fl_ew_run(int loss, int f32, const fl_ew_job *job, fl_par par, fl_result *res);
+int fl_rows_run(int loss, int f32, const fl_rows_job *job, fl_par par, fl_result *res);
 
 /* Per-column sum(w*loss) and sum(w) of n rows x n_cols columns in one pass:
    job describes column 0 (y, p, w with their row strides; no outputs),
@@ -73,18 +85,21 @@ int fl_rows_run(int loss, int f32, const fl_rows_job *job, int n_threads, fl_res
    column c with an invalid target or -1 (when some column has invalid
    targets, at least one res[c].bad is set: the caller finds the first). */
 int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_intp cy,
-                   fl_intp cp, int n_threads, fl_result *res);
+                   fl_intp cp, fl_par par, fl_result *res);
 
-/* sum(w) with the same blocks and order as the loss kernels (bitwise equal). */
+/* sum(w) and sum(|w|) with the same blocks and order as the loss kernels
+   (bitwise equal). */
 int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block,
-                int n_threads, double *sum_w);
+                fl_par par, double *sum_w, double *sum_wabs);
 
 /* Factorize n fixed-width items of size bytes (stride apart): codes[i] = the
    number of item i's value in order of first appearance, first[c] = the
-   position where value c first appears (first has room for n).  Returns the
-   number of distinct values, -1 when out of memory. */
+   position where value c first appears (first has room for n), the items
+   hashed by hash (a keyed hash: see fl_factorize.c).  Returns the number of
+   distinct values, -1 when out of memory. */
+typedef fl_intp (*fl_hash_fn)(const void *data, fl_intp len);
 fl_intp fl_factorize_bytes(const char *x, fl_intp n, fl_intp size, fl_intp stride,
-                           int64_t *codes, fl_intp *first);
+                           fl_hash_fn hash, int64_t *codes, fl_intp *first);
 
 /* benchmark floors: read two buffers of 64-bit words (and write one of b's size) */
 uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb);
@@ -106,9 +121,7 @@ void fl_stats_f32(const float *x, fl_intp n_rows, fl_intp k, double tol, fl_stat
 void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n);
 void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n);
 
-/* build/run-time facts for `python -m fastloss info` and the thread policy */
-int fl_have_openmp(void);
+/* build/run-time facts for `python -m fastloss info` */
 int fl_have_libmvec(void);
-int fl_omp_max_threads(void);
 const char *fl_simd_path(void);
 #endif

@@ -10,6 +10,11 @@
  *     option of losses with USES_AUX (pos_weight per column), else o0.
  *   FL_OK_<name>(CT, y): whether the target y is valid (1 for losses that
  *     do not validate their targets).  NaN must be invalid where checked.
+ *   FL_PROBS_<name>: 1 for losses on probabilities, whose predictions must
+ *     lie in [0, 1] (FL_PROB_OK; a NaN prediction is not an error, it
+ *     propagates), else 0.  Targets and predictions are checked block by
+ *     block, in the same pass as the loss, when the table's "checks inputs"
+ *     flag is set.
  *   FL_HARD_<name>(CT, y): for losses with a cheaper form when every target
  *     of a block is a hard 0/1 label (0 for the others).  Inside FL_EW_<name>,
  *     the compile-time flag HARD says the block is all hard; both forms must
@@ -24,7 +29,7 @@
 #define FL_LOSSES_H
 #include "fl_common.h"
 
-/* X(name, compute type for float32 storage, checks targets, uses aux).
+/* X(name, compute type for float32 storage, checks inputs, uses aux).
    float keeps the per-element math in the input precision (sums are float64
    regardless). */
 #define FL_EW_LOSSES(X)                                  \
@@ -32,7 +37,7 @@
     X(mae, float, 0, 0)                                  \
     X(huber, float, 0, 0)                                \
     X(binary_cross_entropy, float, 1, 0)                 \
-    X(binary_cross_entropy_with_logits, float, 0, 1)     \
+    X(binary_cross_entropy_with_logits, float, 1, 1)     \
     X(hinge, float, 1, 0)                                \
     X(squared_hinge, float, 1, 0)
 
@@ -55,6 +60,12 @@
       const CT m = ar > dl ? dl : ar;                                 \
       L = m * (ar - (CT)0.5 * m); D = FL_COPYSIGN(m, r); }
 
+/* a probability: in [0, 1], or NaN (which propagates to the result).  The
+   rules are written with & and | (not && and ||) so that the check loops
+   vectorize. */
+#define FL_PROB_OK(p) ((((p) >= 0) & ((p) <= 1)) | ((p) != (p)))
+#define FL_UNIT(y) (((y) >= 0) & ((y) <= 1))
+
 /* the smallest eps keeping 1 - eps below 1 in CT (2^-24 for float32) */
 #define FL_EPS_MIN(CT) (sizeof(CT) == 4 ? (CT)0x1p-24 : (CT)0x1p-53)
 
@@ -72,8 +83,8 @@
       else                                                                  \
           L = -((y) * FL_LOG(q) + (1 - (y)) * FL_LOG(1 - q));               \
       D = (q - (y)) / (q * (1 - q)); }
-#define FL_OK_binary_cross_entropy(CT, y) ((y) >= 0 && (y) <= 1)
-#define FL_HARD_binary_cross_entropy(CT, y) ((y) == 0 || (y) == 1)
+#define FL_OK_binary_cross_entropy(CT, y) FL_UNIT(y)
+#define FL_HARD_binary_cross_entropy(CT, y) (((y) == 0) | ((y) == 1))
 
 /* binary_cross_entropy_with_logits(pos_weight = a):
    (1 - y) z + (1 + (a - 1) y) softplus(-z), softplus(-z) = max(-z, 0) +
@@ -107,11 +118,20 @@
 #define FL_HARD_hinge(CT, y) 0
 #define FL_HARD_squared_hinge(CT, y) 0
 
-/* losses that do not check their targets */
+/* target rules (the losses that check none: 1) */
 #define FL_OK_mse(CT, y) 1
 #define FL_OK_mae(CT, y) 1
 #define FL_OK_huber(CT, y) 1
-#define FL_OK_binary_cross_entropy_with_logits(CT, y) 1
+#define FL_OK_binary_cross_entropy_with_logits(CT, y) FL_UNIT(y)
+
+/* losses on probabilities: predictions must lie in [0, 1] (NaN propagates) */
+#define FL_PROBS_mse 0
+#define FL_PROBS_mae 0
+#define FL_PROBS_huber 0
+#define FL_PROBS_binary_cross_entropy 1
+#define FL_PROBS_binary_cross_entropy_with_logits 0
+#define FL_PROBS_hinge 0
+#define FL_PROBS_squared_hinge 0
 
 /* Row losses (rows x classes), implemented in fl_rows.c:
    X(name, compute type for float32 storage) */

@@ -14,9 +14,6 @@
  * Integer labels outside [0, k) are never used as an index: the row is
  * marked bad and read at column 0.
  */
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include "fl_common.h"
 #include "fl_losses.h"
 
@@ -142,7 +139,7 @@ FL_DEFINE_ROWRED(float, f32)
         for (fl_intp i = 0; i < nk; i++) {                                      \
             const CT tt = (CT)t[i], pp = (CT)z[i];                              \
             const CT q = pp < e ? e : (pp > 1 - e ? 1 - e : pp);                \
-            nbad += !(tt >= 0 && tt <= 1);                                      \
+            nbad += !(FL_UNIT(tt) & FL_PROB_OK(pp));                            \
             eb[i] = q;                                                          \
             if (gc) zb[i] = -tt / q;                                            \
         }                                                                       \
@@ -155,19 +152,35 @@ FL_DEFINE_ROWRED(float, f32)
         }                                                                       \
         if (nbad && bad < 0)                                                    \
             for (fl_intp i = 0; i < nk; i++)                                    \
-                if (!((CT)t[i] >= 0 && (CT)t[i] <= 1)) { bad = c0 + i / k; break; } \
+                if (!(FL_UNIT((CT)t[i]) & FL_PROB_OK((CT)z[i]))) {              \
+                    bad = c0 + i / k;                                           \
+                    break;                                                      \
+                }                                                               \
     }
 
-/* -log(clip(p[label])); gradient -1/clip(p[label]) at the label, 0 elsewhere */
+/* -log(clip(p[label])); gradient -1/clip(p[label]) at the label, 0 elsewhere.
+   The probability it reads (the label's) must lie in [0, 1] (NaN propagates);
+   the row's other entries do not enter the loss or its gradient. */
 #define FL_ROWCHUNK_sparse_categorical_cross_entropy(T, CT, SUF)                \
     {                                                                           \
         const CT e = o0 > FL_EPS_MIN(CT) ? o0 : FL_EPS_MIN(CT);                 \
         fl_intp lab[FL_CHUNK];                                                  \
-        for (fl_intp r = 0; r < R; r++) {                                       \
+        for (fl_intp r = 0; r < R; r++) { /* the gather: one value a row */     \
             lab[r] = fl_label_checked(job, c0 + r, &bad);                       \
-            const CT pp = (CT)z[r * k + lab[r]];                                \
+            zb[r] = (CT)z[r * k + lab[r]];                                      \
+        }                                                                       \
+        int nbadp = 0;                                                          \
+        for (fl_intp r = 0; r < R; r++) { /* check and clip: a vector loop */   \
+            const CT pp = zb[r];                                                \
+            nbadp += !FL_PROB_OK(pp);                                           \
             eb[r] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);                     \
         }                                                                       \
+        if (nbadp) /* the first such row, unless a smaller row is bad already */ \
+            for (fl_intp r = 0; r < R && (bad < 0 || c0 + r < bad); r++)        \
+                if (!FL_PROB_OK((CT)z[r * k + lab[r]])) {                       \
+                    bad = c0 + r;                                               \
+                    break;                                                      \
+                }                                                               \
         for (fl_intp r = 0; r < R; r++) zb[r] = eb[r];                          \
         FL_VMAP(zb, R, (CT)1, FL_LOG)                                           \
         for (fl_intp r = 0; r < R; r++) rl[r] = -(double)zb[r];                 \
@@ -335,6 +348,7 @@ FL_DEFINE_ROWRED(float, f32)
             if (job->want_sum) {                                                \
                 part[b].s = fl_sumlanes_f64(rl, nr);                            \
                 part[b].sw = w ? fl_sumlanes_##SUF(w, nr) : (double)nr;         \
+                part[b].swa = w ? fl_sumabslanes_##SUF(w, nr) : (double)nr;     \
             }                                                                   \
         }                                                                       \
         free(heap);                                                             \
@@ -356,11 +370,11 @@ FL_ROW_LOSSES(FL_INSTANTIATE_ROWS)
 #define FL_ROWS_TABLE_ROW(NAME, ...) {fl_rows_blocks_##NAME##_f64, fl_rows_blocks_##NAME##_f32},
 static const fl_blocks_fn fl_rows_table[][2] = {FL_ROW_LOSSES(FL_ROWS_TABLE_ROW)};
 
-int fl_rows_run(int loss, int f32, const fl_rows_job *job, int n_threads, fl_result *res)
+int fl_rows_run(int loss, int f32, const fl_rows_job *job, fl_par par, fl_result *res)
 {
     if (loss < 0 || loss >= (int)(sizeof(fl_rows_table) / sizeof(fl_rows_table[0])) || job->k < 1)
-        return -2;
+        return FL_BADARG;
     int rc = fl_run_blocks(fl_rows_table[loss][f32 ? 1 : 0], job,
-                           (job->n + FL_ROWBLOCK - 1) / FL_ROWBLOCK, n_threads, job->want_sum, res);
+                           (job->n + FL_ROWBLOCK - 1) / FL_ROWBLOCK, par, job->want_sum, res);
     return rc;
 }
