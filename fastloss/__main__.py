@@ -25,27 +25,37 @@ def _loss_list():
 def main(argv=None):
     from . import _cli
 
+    from . import __version__
+
     parser = _Parser(prog="fastloss", description="Machine-learning losses and their gradients, "
-                     "compiled.", epilog=_loss_list(),
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="cmd", required=True, metavar="{score,demo,info,bench}")
+                     "compiled.", epilog=_loss_list(), formatter_class=_cli.HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"fastloss {__version__}")
+    sub = parser.add_subparsers(dest="cmd", metavar="{score,demo,info,bench}")
     _cli.add_parser(sub)
-    sub.add_parser("demo", help="the seed's worked examples computed by fastloss")
-    sub.add_parser("info", help="backend, SIMD path and OpenMP of this build")
-    b = sub.add_parser("bench", help="speed-up table: fastloss vs reference vs memory floor")
-    b.add_argument("--sizes", default="10,1000,100000,10000000")
+    sub.add_parser("demo", help="worked examples and training loops computed by fastloss")
+    sub.add_parser("info", help="backend, SIMD path and threads of this build and process")
+    b = sub.add_parser("bench", help="speed-up table: fastloss vs reference vs memory floor",
+                       formatter_class=_cli.HelpFormatter)
+    b.add_argument("--sizes", default="10,1000,100000,10000000", help="input sizes (elements)")
     b.add_argument("--losses", default=None, help="comma-separated loss names (default: all)")
-    b.add_argument("--dtypes", default="float64,float32")
-    b.add_argument("--n-threads", type=int, default=1)
-    b.add_argument("--modes", default="value,grad,vg")
+    b.add_argument("--dtypes", default="float64,float32", help="prediction dtypes")
+    b.add_argument("--n-threads", type=int, default=1, help="threads of the fastloss calls")
+    b.add_argument("--modes", default="value,grad,vg",
+                   help="value, grad (gradient alone), vg (value and gradient)")
     b.add_argument("--compare", action="store_true",
                    help="add torch (1 and 2 threads), scikit-learn and numba columns when installed")
     b.add_argument("--plot", metavar="PNG", help="write a throughput chart (needs matplotlib)")
     b.add_argument("--threads", action="store_true",
                    help="thread scaling at 1e7 (n_threads=2 and two Python threads) instead")
+    b.add_argument("--busy", action="store_true",
+                   help="with --threads: the automatic thread choice against one thread while "
+                        "another process keeps one core busy")
     b.add_argument("--metrics", action="store_true",
                    help="fastloss.metrics against scikit-learn at 1e6 rows instead")
     args = parser.parse_args(argv)
+    if args.cmd is None:
+        parser.print_help()
+        return 0
     if args.cmd == "score":
         try:
             return _cli.score(args)
@@ -66,6 +76,12 @@ def main(argv=None):
     elif args.cmd == "bench":
         from ._bench import main as bench, threads_report
 
+        if args.threads and args.busy:
+            from ._bench import busy_report
+
+            busy_report(losses=args.losses.split(",") if args.losses
+                        else ("mse", "binary_cross_entropy_with_logits"))
+            return 0
         if args.threads:
             threads_report(losses=args.losses.split(",") if args.losses else None)
             return 0

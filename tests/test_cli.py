@@ -137,3 +137,274 @@ def test_csv_without_final_newline_or_with_blank_lines(tmp_path):
     assert r.returncode == 0, r.stderr
     rec = json.loads(r.stdout)
     assert rec["count"] == 3 and rec["value"] == pytest.approx(49 / 3)
+
+
+# ---- a real CSV reader, Parquet and Feather, and --out that never destroys ------------
+
+def score(*args, env=None):
+    r = cli("score", *args, env=env)
+    return r.returncode, r.stdout.strip(), r.stderr.strip()
+
+
+def one_line_error(r, pattern):
+    import re
+
+    code, out, err = r
+    assert code == 2, (out, err)
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert re.search(pattern, err), err
+
+
+@pytest.fixture(scope="module")
+def yp():
+    rng = np.random.default_rng(1)
+    y = rng.standard_normal(500)
+    return y, y + rng.standard_normal(500)
+
+
+def write_csv(path, header, rows, encoding="utf-8", newline="\n"):
+    with open(path, "w", encoding=encoding, newline="") as f:
+        if header is not None:
+            f.write(header + newline)
+        for r in rows:
+            f.write(r + newline)
+
+
+def test_excel_csv_utf8_with_bom_and_crlf_keeps_its_first_row(tmp_path, yp):
+    y, p = yp
+    write_csv(tmp_path / "x.csv", "y,p", [f"{a!r},{b!r}" for a, b in zip(y.tolist(), p.tolist())],
+              encoding="utf-8-sig", newline="\r\n")
+    code, out, err = score("mse", "--y-true", f"{tmp_path}/x.csv:y", "--y-pred", f"{tmp_path}/x.csv:p",
+                           "--json")
+    assert code == 0, err
+    rec = json.loads(out)
+    assert rec["count"] == 500 and rec["value"] == pytest.approx(fastloss.mse(y, p), rel=1e-14)
+
+
+@pytest.mark.parametrize("extra", ["trailing comma", "NA in an unused column", "text in an unused column"])
+def test_unused_columns_do_not_shift_or_drop_rows(tmp_path, yp, extra):
+    y, p = yp
+    rows = []
+    for i, (a, b) in enumerate(zip(y.tolist(), p.tolist())):
+        tail = {"trailing comma": "", "NA in an unused column": "NA" if i % 3 == 0 else "1",
+                "text in an unused column": "hello world" if i == 0 else "x"}[extra]
+        rows.append(f"{a!r},{b!r},{tail}")
+    header = "y,p," if extra == "trailing comma" else "y,p,note"
+    write_csv(tmp_path / "x.csv", header, rows)
+    code, out, err = score("mse", "--y-true", f"{tmp_path}/x.csv:y", "--y-pred", f"{tmp_path}/x.csv:p",
+                           "--json")
+    assert code == 0, err
+    rec = json.loads(out)
+    assert rec["count"] == 500 and rec["value"] == pytest.approx(fastloss.mse(y, p), rel=1e-14)
+
+
+@pytest.mark.parametrize("bad", ["NA", "", "null"])
+def test_na_in_a_scored_column_names_its_row_and_column(tmp_path, yp, bad):
+    y, p = yp
+    rows = [f"{a!r},{b!r}" if i != 123 else f"{a!r},{bad}" for i, (a, b) in
+            enumerate(zip(y.tolist(), p.tolist()))]
+    write_csv(tmp_path / "x.csv", "y,p", rows)
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/x.csv:y", "--y-pred", f"{tmp_path}/x.csv:p"),
+                   r"row 123 of the data \(line 125\), column 'p': empty or NA")
+
+
+def test_text_in_a_scored_column_names_its_row(tmp_path, yp):
+    y, p = yp
+    rows = [f"{a!r},{b!r}" if i != 400 else f"{a!r},abc" for i, (a, b) in
+            enumerate(zip(y.tolist(), p.tolist()))]
+    write_csv(tmp_path / "x.csv", "y,p", rows)
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/x.csv:y", "--y-pred", f"{tmp_path}/x.csv:p"),
+                   r"row 400 of the data \(line 402\), column 'p': 'abc' is not a number")
+
+
+def test_quoted_header_and_pandas_style_numeric_header(tmp_path, yp):
+    y, p = yp
+    body = [f"{a!r},{b!r}" for a, b in zip(y.tolist(), p.tolist())]
+    write_csv(tmp_path / "q.csv", '"y","p"', body)
+    write_csv(tmp_path / "n.csv", "0,1", body)  # pandas' to_csv(index=False) of an (n, 2) array
+    want = fastloss.mse(y, p)
+    for spec in (("q.csv:y", "q.csv:p"), ("n.csv:0", "n.csv:1")):
+        code, out, err = score("mse", "--y-true", f"{tmp_path}/{spec[0]}", "--y-pred",
+                               f"{tmp_path}/{spec[1]}", "--json")
+        assert code == 0, err
+        rec = json.loads(out)
+        assert rec["count"] == 500 and rec["value"] == pytest.approx(want, rel=1e-14)
+
+
+def test_pandas_written_csv(tmp_path, yp):
+    pd = pytest.importorskip("pandas")
+    y, p = yp
+    pd.DataFrame(np.column_stack([y, p])).to_csv(tmp_path / "pd.csv", index=False)
+    code, out, err = score("mse", "--y-true", f"{tmp_path}/pd.csv:0", "--y-pred", f"{tmp_path}/pd.csv:1",
+                           "--json")
+    assert code == 0 and json.loads(out)["count"] == 500, err
+
+
+def test_no_header_reads_the_first_line_as_data(tmp_path, yp):
+    y, p = yp
+    write_csv(tmp_path / "x.csv", None, [f"{a!r},{b!r}" for a, b in zip(y.tolist(), p.tolist())])
+    code, out, err = score("mse", "--y-true", f"{tmp_path}/x.csv:0", "--y-pred", f"{tmp_path}/x.csv:1",
+                           "--no-header", "--json")
+    assert code == 0, err
+    assert json.loads(out)["count"] == 500
+    assert json.loads(out)["value"] == pytest.approx(fastloss.mse(y, p), rel=1e-14)
+    # without --no-header, the first line is the header: its names are numbers, not "0"
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/x.csv:y", "--y-pred", f"{tmp_path}/x.csv:1",
+                         "--no-header"), "0-based indices")
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "feather", "arrow"])
+def test_parquet_and_feather_columns(tmp_path, fmt):
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(2)
+    n = 70_000  # several batches / row groups
+    lab, z, w = rng.integers(0, 4, n), rng.standard_normal((n, 4)), rng.random(n)
+    t = pa.table({"label": lab, "s0": z[:, 0], "s1": z[:, 1], "s2": z[:, 2], "s3": z[:, 3], "w": w})
+    path = tmp_path / f"d.{fmt}"
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(t, path, row_group_size=20_000)
+    else:
+        import pyarrow.feather as pf
+
+        pf.write_feather(t, path, chunksize=30_000)
+    code, out, err = score("softmax_cross_entropy", "--y-true", f"{path}:label", "--y-pred",
+                           f"{path}:s0,s1,s2,s3", "--sample-weight", f"{path}:w", "--json",
+                           env=SMALL_CHUNKS)
+    assert code == 0, err
+    assert json.loads(out)["value"] == pytest.approx(
+        fastloss.softmax_cross_entropy(lab, z, sample_weight=w), rel=1e-13)
+    one_line_error(score("mse", "--y-true", f"{path}:nope", "--y-pred", f"{path}:s0"), "no column 'nope'")
+
+
+def test_sources_of_different_kinds_and_lengths(tmp_path, yp):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    y, p = yp
+    np.save(tmp_path / "y.npy", y)
+    pq.write_table(pa.table({"p": p}), tmp_path / "p.parquet", row_group_size=64)
+    code, out, err = score("mse", "--y-true", f"{tmp_path}/y.npy", "--y-pred",
+                           f"{tmp_path}/p.parquet:p", env=SMALL_CHUNKS)
+    assert code == 0 and float(out) == pytest.approx(fastloss.mse(y, p), rel=1e-14), err
+    write_csv(tmp_path / "short.csv", "p", [repr(v) for v in p[:-1].tolist()])
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/short.csv:p", "--y-pred",
+                         f"{tmp_path}/p.parquet:p"), "ended after 499 rows")
+
+
+def test_out_never_destroys_an_input(tmp_path, files):
+    d, _ = files
+    import shutil
+
+    for name in ("y.npy", "z.npy", "d.csv"):
+        shutil.copy(d / name, tmp_path / name)
+    before = {n: (tmp_path / n).read_bytes() for n in ("y.npy", "z.npy", "d.csv")}
+    os.symlink(tmp_path / "z.npy", tmp_path / "link.npy")
+    cases = [
+        ("mse", f"{tmp_path}/y.npy", f"{tmp_path}/y.npy", f"{tmp_path}/y.npy"),
+        ("softmax_cross_entropy", f"{tmp_path}/d.csv:label", f"{tmp_path}/z.npy", f"{tmp_path}/z.npy"),
+        ("softmax_cross_entropy", f"{tmp_path}/d.csv:label", f"{tmp_path}/z.npy", f"{tmp_path}/link.npy"),
+        ("mse", f"{tmp_path}/d.csv:y", f"{tmp_path}/d.csv:p", f"{tmp_path}/d.csv"),
+    ]
+    for loss, yt, ypred, out in cases:
+        one_line_error(score(loss, "--y-true", yt, "--y-pred", ypred, "--reduction", "none",
+                             "--out", out), "same file as")
+    for n, b in before.items():
+        assert (tmp_path / n).read_bytes() == b, n
+
+
+def test_an_error_mid_file_leaves_no_output(tmp_path, yp):
+    y, p = yp
+    rows = [f"{a!r},{b!r}" for a, b in zip(y.tolist(), p.tolist())]
+    rows[450] = rows[450].split(",")[0] + ",oops"
+    write_csv(tmp_path / "x.csv", "y,p", rows)
+    out = tmp_path / "o.npy"
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/x.csv:y", "--y-pred", f"{tmp_path}/x.csv:p",
+                         "--reduction", "none", "--out", str(out), env={"FASTLOSS_CLI_CHUNK_BYTES": "800"}),
+                   "oops")
+    assert not out.exists()
+    np.save(out, np.arange(3.0))  # an existing output stays as it was
+    one_line_error(score("hinge", "--y-true", f"{tmp_path}/x.csv:y", "--y-pred", f"{tmp_path}/x.csv:y",
+                         "--reduction", "none", "--out", str(out)), r"-1 or \+1")
+    np.testing.assert_array_equal(np.load(out), np.arange(3.0))
+    assert sorted(os.listdir(tmp_path)) == ["o.npy", "x.csv"]  # no temporary left behind
+
+
+def test_positions_in_errors_count_from_the_start_of_the_file(tmp_path):
+    y = np.ones(5000)
+    y[4321] = 3.0
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "p.npy", np.zeros(5000))
+    one_line_error(score("hinge", "--y-true", f"{tmp_path}/y.npy", "--y-pred", f"{tmp_path}/p.npy",
+                         env={"FASTLOSS_CLI_CHUNK_BYTES": "8000"}), r"y_true\[4321\] = 3.0")
+
+
+def test_files_that_are_not_what_they_claim(tmp_path, files):
+    d, _ = files
+    (tmp_path / "fake.npy").write_text("1,2,3\n")
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/fake.npy", "--y-pred", f"{d}/p.npy"),
+                   "is not a .npy file")
+    np.save(tmp_path / "obj.npy", np.array([1, "a"], dtype=object), allow_pickle=True)
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/obj.npy", "--y-pred", f"{d}/p.npy"),
+                   "Python objects")
+    (tmp_path / "u16.csv").write_text("y,p\n1,2\n", encoding="utf-16")
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/u16.csv:y", "--y-pred", f"{tmp_path}/u16.csv:p"),
+                   "not UTF-8")
+    (tmp_path / "latin.csv").write_bytes("pr\xe9d,y\n1,2\n".encode("latin-1"))
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/latin.csv:y", "--y-pred",
+                         f"{tmp_path}/latin.csv:y"), "not UTF-8")
+    (tmp_path / "pq.parquet").write_bytes(b"PAR1 not really")
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/pq.parquet:y", "--y-pred", f"{d}/p.npy"),
+                   "not a readable Parquet")
+
+
+def test_comment_lines_and_endless_lines_are_errors(tmp_path):
+    write_csv(tmp_path / "c.csv", "y,p", ["1,2", "# a comment", "3,4"])
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/c.csv:y", "--y-pred", f"{tmp_path}/c.csv:p"),
+                   r"line 3")
+    with open(tmp_path / "long.csv", "w") as f:  # one line of 5 MB: bounded, not read to the end
+        f.write("y,p\n1," + "1" * 5_000_000 + "\n")
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/long.csv:y", "--y-pred", f"{tmp_path}/long.csv:p"),
+                   "longer than")
+    with open(tmp_path / "nohead.csv", "w") as f:
+        f.write("y" * 3_000_000)
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/nohead.csv:y", "--y-pred",
+                         f"{tmp_path}/nohead.csv:y"), "first line is longer")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_pipes_and_devices_are_refused(tmp_path, files):
+    d, _ = files
+    os.mkfifo(tmp_path / "fifo.csv")
+    os.mkfifo(tmp_path / "fifo.npy")
+    for spec in (f"{tmp_path}/fifo.csv:y", f"{tmp_path}/fifo.npy", "/dev/zero"):
+        one_line_error(score("mse", "--y-true", spec, "--y-pred", f"{d}/p.npy"), "not a regular file")
+
+
+def test_missing_pyarrow_says_which_extra(tmp_path, files):
+    d, _ = files
+    code = ("import sys; sys.modules['pyarrow'] = None\n"
+            "from fastloss.__main__ import main\n"
+            f"sys.exit(main(['score', 'mse', '--y-true', '{d}/d.csv:y', '--y-pred', '{d}/p.npy']))")
+    r = run_python("-c", code)
+    assert r.returncode == 2 and "pip install 'fastloss[cli]'" in r.stderr, r.stderr
+    code = code.replace(f"'{d}/d.csv:y'", f"'{d}/y.npy'")
+    r = run_python("-c", code)  # .npy needs NumPy only
+    assert r.returncode == 0, r.stderr
+
+
+def test_bare_command_version_and_plain_help():
+    import re
+
+    r = cli()
+    assert r.returncode == 0 and r.stdout.startswith("usage: fastloss") and "score" in r.stdout
+    r = cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"fastloss {fastloss.__version__}"
+    for args in (("--help",), ("score", "--help"), ("bench", "--help")):
+        r = cli(*args)
+        assert r.returncode == 0
+        assert not re.search(r"``|:func:|:class:|\*\*\w", r.stdout), r.stdout
+    h = cli("score", "--help").stdout
+    assert "(default: mean)" in h and "default 1e-15" in h and "--no-header" in h
+    assert "default 1.0" in h  # huber's delta
