@@ -27,9 +27,10 @@ sample_weight : array_like, optional
 reduction : {{"mean", "sum", "none"}}, default "mean"
     ``"none"`` returns the array of w * loss per {unit}.
 n_threads : int, optional
-    Threads for large inputs (``None``: automatic, respecting
-    ``OMP_NUM_THREADS``/threadpoolctl).  The reduced value is bitwise the same
-    for every thread count."""
+    Threads for large inputs (``None``: automatic, at most the CPUs this
+    process may use, ``OMP_NUM_THREADS`` and threadpoolctl's limit).  An
+    explicit value is capped at the CPUs this process may use.  The reduced
+    value is bitwise the same for every thread count."""
 
 _DOC = """{summary}
 
@@ -54,7 +55,7 @@ ValueError
     Shape mismatch, unknown reduction, bad option, ``"mean"`` of an empty
     input or of weights summing to zero, bad ``out``{invalid}.
 TypeError
-    Non-numeric input{labels_type}.
+    Non-numeric input, a masked array{labels_type}.
 
 Notes
 -----
@@ -138,9 +139,15 @@ def _doc(loss, suffix):
         pred=pred, unit="row" if rows else "element",
         wshape=f"one per row ({pred}'s shape without its last axis)" if rows else f"of the shape of {pred}")
     invalid = ""
-    if loss.valid_rule or loss.targets in ("labels", "labels_or_probs"):
-        invalid = (", targets not " + (loss.valid_rule or "in [0, k)") + " (the message names the "
-                   "first; checked in the same pass, so out= may be partly written)")
+    if loss.valid_rule or loss.targets in ("labels", "labels_or_probs") or loss.pred_valid:
+        bad = []
+        if loss.valid_rule or loss.targets != "same":
+            bad.append("targets not " + (loss.valid_rule or "in [0, k)"))
+        if loss.pred_valid:
+            which = "the label's probability of a row" if loss.targets == "labels" else pred
+            bad.append(f"{which} outside [0, 1] (a NaN propagates instead)")
+        invalid = (", " + " or ".join(bad) + " (the message names the first position; checked "
+                   "in the same pass, so out= may be partly written)")
     labels_type = ", float or bool labels" if loss.targets in ("labels", "labels_or_probs") else ""
     return _DOC.format(summary=loss.summary, formula=loss.formula, what=what, pred=pred,
                        targets=targets, pred_doc=pred_doc, opt_doc=opt_doc, common=common,

@@ -264,11 +264,11 @@ def threads_report(losses=None, n=10**7, repeats=9, file=None):
             score(y1, p1)
             th.join()
             par.append(time.perf_counter() - t0)
-        r_omp = np.array(t1) / np.array(t2)
+        r_two = np.array(t1) / np.array(t2)
         r_py = np.array(seq) / np.array(par)
         q = lambda r: "{:.2f}-{:.2f}".format(*np.percentile(r, [25, 75]))
         print(f"{loss.name:<34} {_fmt_t(float(np.median(t1))):>12} "
-              f"{_fmt_t(float(np.median(t2))):>12} {float(np.median(r_omp)):>8.2f}x {q(r_omp):>13} "
+              f"{_fmt_t(float(np.median(t2))):>12} {float(np.median(r_two)):>8.2f}x {q(r_two):>13} "
               f"{float(np.median(r_py)):>12.2f}x {q(r_py):>13}", file=file, flush=True)
 
 
@@ -369,7 +369,7 @@ def busy_report(sizes=(2 * 10**5, 10**7), losses=("mse", "binary_cross_entropy_w
             fn = getattr(fastloss, name)
             for n in sizes:
                 y, p, _ = make_data(name, "float64", n, seed=3)
-                pairs = int(budget or (600 if n <= 10**6 else 60))
+                pairs = int(budget or (600 if n <= 10**6 else 150))
                 one, auto = [], []
                 fn(y, p), fn(y, p, n_threads=1)
                 for _ in range(pairs):

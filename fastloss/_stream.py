@@ -57,7 +57,9 @@ class Mean:
     batches) and changes the state only after the batch succeeded: a batch that
     raises leaves the accumulator as it was.  Accumulators of the same loss and
     options ``merge`` (also ``a + b``); they pickle, so partial results can be
-    combined across processes.  ``update`` may be called from several threads.
+    combined across processes.  ``update`` may be called from several threads;
+    ``result()``, ``merge``, ``+``, pickling and the properties each read one
+    consistent snapshot of the state meanwhile.
 
     Examples
     --------

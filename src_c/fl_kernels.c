@@ -14,7 +14,7 @@
  *        32 fixed lanes, store w*loss, store the scaled gradient.  The loop
  *        is specialised at compile time on that choice and on weighting;
  *     4. strided outputs are scattered back.
- *   fl_run_blocks splits the blocks over OpenMP threads and combines the
+ *   fl_run_blocks shares the blocks out over the thread pool (fl_pool.c) and combines the
  *   block sums in block order, so the result is bitwise the same for any
  *   number of threads.
  *

@@ -172,6 +172,19 @@ def hostile_cases(mod):
             add("y_pred complex", TypeError, pn, pp=p + 1j)
             add("y_pred None", TypeError, pn, pp=None)
             add("y_pred ragged", ValueError, pn, pp=[[0.1, 0.2], [0.3]])
+            add("y_pred masked", TypeError, f"{pn} is a masked", pp=np.ma.masked_array(p))
+            add("y_true masked", TypeError, "y_true is a masked", yy=np.ma.masked_array(y))
+            if loss.pred_valid is not None:  # probabilities outside [0, 1]: logits passed
+                bad_p = p.copy()
+                if rows and loss.targets == "labels":
+                    bad_p[-1, int(y[-1])] = -2.0
+                    add("y_prob negative", ValueError, rf"{pn}\[\(5, {int(y[-1])}\)\] = -2.0", pp=bad_p)
+                elif rows:
+                    bad_p[-1, -1] = 3.0
+                    add("y_prob above 1", ValueError, rf"{pn}\[\(5, 3\)\] = 3.0", pp=bad_p)
+                else:
+                    bad_p[-1] = -2.0
+                    add("y_prob negative", ValueError, rf"{pn}\[5\] = -2.0", pp=bad_p)
             add("empty mean", ValueError, "empty", yy=y[:0], pp=p[:0])
             add("reduction", ValueError, "reduction", reduction="avg")
             add("unknown keyword", TypeError, "unexpected|keyword", dlta=1.0)
@@ -180,8 +193,8 @@ def hostile_cases(mod):
             add("n_threads str", TypeError, "n_threads", n_threads="2")
             add("n_threads float", TypeError, "n_threads", n_threads=1.5)
             for o in loss.options:
-                for bad in invalid_option_values(o):
-                    add(f"{o.name}={bad}", ValueError, o.name, **{o.name: bad})
+                for bad in invalid_option_values(o) + [10**400]:
+                    add(f"{o.name}={bad}"[:40], ValueError, o.name, **{o.name: bad})
                 add(f"{o.name} str", TypeError, o.name, **{o.name: "1"})
             if suffix:
                 ro = np.empty(p.shape)

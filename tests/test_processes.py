@@ -248,3 +248,17 @@ def test_a_second_caller_runs_alone_while_the_pool_is_busy():
     for t in threads:
         t.join(timeout=120)
     assert not errors and len(got) == 60 and all(v == expect for v in got)
+
+
+def test_busy_machine_report_runs_and_stops_its_load():
+    import io
+
+    from fastloss._bench import busy_report
+
+    out = io.StringIO()
+    rows = busy_report(sizes=(200_000,), losses=("mse",), budget=5, file=out)
+    assert len(rows) == 1 and rows[0][:2] == ("mse", 200_000) and rows[0][2] > 0
+    assert "auto/one p50" in out.getvalue()
+    pid = int(out.getvalue().split("(pid ")[1].split(")")[0])
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the spinning process is gone
