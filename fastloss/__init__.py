@@ -15,16 +15,31 @@ from ._stream import Mean
 
 __version__ = "0.1.0"
 
+def _why_no_extension(err):
+    """The warning for a missing extension: a source checkout that was never
+    built says so, and how to get the compiled package."""
+    import glob
+    import os
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    built = glob.glob(os.path.join(here, "_ext.*"))
+    checkout = os.path.dirname(here)
+    if not any(p.endswith((".so", ".pyd")) for p in built) and os.path.exists(
+            os.path.join(checkout, "setup.py")):
+        return (f"fastloss: imported from the source checkout {checkout}, which has no built "
+                "extension, so everything runs on the NumPy reference backend. Start Python "
+                "outside the checkout (or use the installed `fastloss` and `pytest` commands) to "
+                "use the installed compiled package, or build in place with "
+                "`python setup.py build_ext --inplace`.")
+    return (f"fastloss: the compiled extension could not be imported ({err}); running on the "
+            "NumPy reference backend")
+
+
 try:
     from . import _ext
 except ImportError as _e:  # pragma: no cover - exercised by a subprocess test
     _ext = None
-    warnings.warn(
-        f"fastloss: the compiled extension could not be imported ({_e}); "
-        "running on the NumPy reference backend",
-        RuntimeWarning,
-        stacklevel=2,
-    )
+    warnings.warn(_why_no_extension(_e), RuntimeWarning, stacklevel=2)
 
 _backend._init(_ext)
 if _ext is not None:

@@ -310,7 +310,7 @@ LOSSES = (
     ),
     Loss(
         "binary_cross_entropy", "elementwise",
-        "Binary cross-entropy on probabilities (the seed's formula), soft labels allowed.",
+        "Binary cross-entropy on probabilities (the textbook formula), soft labels allowed.",
         "-(y log q + (1 - y) log(1 - q)), q = clip(y_prob, eps, 1 - eps)",
         "(q - y) / (q (1 - q)) at the clipped q (the clip guards the logs and is not "
         "differentiated, so saturated predictions keep a learning signal)",
@@ -335,7 +335,7 @@ LOSSES = (
     ),
     Loss(
         "hinge", "elementwise", "Hinge loss of SVMs; labels are -1 or +1.",
-        "max(0, 1 - y s)", "-y where y s < 1, else 0 (the seed's subgradient)",
+        "max(0, 1 - y s)", "-y where y s < 1, else 0 (the usual subgradient)",
         _hinge, _hinge_d, pred_name="scores", valid=_plus_minus_one, valid_rule="-1 or +1",
         example=('0.166667', 'array([ 0.      , -0.333333,  0.      ])')
     ),
@@ -348,7 +348,7 @@ LOSSES = (
     ),
     Loss(
         "categorical_cross_entropy", "rows",
-        "Categorical cross-entropy on probabilities (the seed's formula); targets one-hot or "
+        "Categorical cross-entropy on probabilities (the textbook formula); targets one-hot or "
         "probabilities, classes on the last axis.",
         "-sum_j y_j log(clip(p_j, eps, 1 - eps)) per row",
         "-y / p at the clipped p", _cce, _cce_d, options=(_EPS,), pred_name="y_prob",

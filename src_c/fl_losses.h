@@ -63,14 +63,14 @@
 /* a probability: in [0, 1], or NaN (which propagates to the result).  The
    rules are written with & and | (not && and ||) so that the check loops
    vectorize. */
-#define FL_PROB_OK(p) ((((p) >= 0) & ((p) <= 1)) | ((p) != (p)))
+#define FL_PROB_OK(p) (!(((p) < 0) | ((p) > 1))) /* (NaN: both comparisons false) */
 #define FL_UNIT(y) (((y) >= 0) & ((y) <= 1))
 
 /* the smallest eps keeping 1 - eps below 1 in CT (2^-24 for float32) */
 #define FL_EPS_MIN(CT) (sizeof(CT) == 4 ? (CT)0x1p-24 : (CT)0x1p-53)
 
 /* binary_cross_entropy(eps = o0): q = clip(p, eps, 1 - eps);
-   -(y log q + (1 - y) log(1 - q)) (the textbook form, as the seed, scikit-learn
+   -(y log q + (1 - y) log(1 - q)) (the textbook form, as scikit-learn
    and torch write it); d/dp = (q - y) / (q (1 - q)) at the clipped q (the clip
    guards the logs; it is not differentiated).  With hard labels one log does:
    -log(y ? q : 1 - q) is bitwise the two-log value, since 0 * (finite log) adds

@@ -139,7 +139,7 @@ FL_DEFINE_ROWRED(float, f32)
         for (fl_intp i = 0; i < nk; i++) {                                      \
             const CT tt = (CT)t[i], pp = (CT)z[i];                              \
             const CT q = pp < e ? e : (pp > 1 - e ? 1 - e : pp);                \
-            nbad += !(FL_UNIT(tt) & FL_PROB_OK(pp));                            \
+            nbad += !FL_UNIT(tt) | (pp < 0) | (pp > 1); /* (NaN p: no) */      \
             eb[i] = q;                                                          \
             if (gc) zb[i] = -tt / q;                                            \
         }                                                                       \

@@ -136,9 +136,9 @@ def run_python(*args, env=None, check=False):
 
 
 # ---- hostile inputs --------------------------------------------------------
-# One table of bad calls for every loss x function x backend: the issue-5 list
-# (mismatched shapes in every argument, non-numeric and object input, bad
-# targets and labels, bad out=, bad weights, bad options and n_threads).  Each
+# One table of bad calls for every loss x function x backend (mismatched
+# shapes in every argument, non-numeric, object and masked input, bad targets,
+# labels and probabilities, bad out=, bad weights, bad options and n_threads).  Each
 # entry: (id, fn, args, kwargs, exception type, regex that names the culprit).
 # tests/test_hostile.py checks every entry; tests/test_leaks.py loops over the
 # compiled ones to show that no error path leaks.

@@ -82,7 +82,7 @@ def test_subgradient_conventions():
     np.testing.assert_array_equal(fastloss.huber_grad(y, p, delta=1.0, reduction="sum"), [0, 1, -1, 0.5])
     np.testing.assert_array_equal(fastloss.huber(y, p, delta=1.0, reduction="none"), [0, 1.5, 1.5, 0.125])
     np.testing.assert_array_equal(fastloss.huber(y, p, delta=2.0, reduction="none"), [0, 2.0, 2.0, 0.125])
-    # hinge: -y where y*s < 1, 0 at and beyond the margin (the seed's np.where(margin < 1, -y, 0))
+    # hinge: -y where y*s < 1, 0 at and beyond the margin (np.where(margin < 1, -y, 0))
     np.testing.assert_array_equal(fastloss.hinge_grad([1, -1, 1], [1.0, 0.5, 0.2], reduction="sum"),
                                   [0, 1, -1])
     # multi-class hinge: +1 at the first arg-max rival on ties, -1 at the label

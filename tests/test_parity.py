@@ -179,8 +179,8 @@ def test_out_is_written_and_returned(loss, layout):
 
 
 def test_float32_mse_accumulates_in_float64():
-    # the criterion: 2e6 float32 elements agree with the float64
-    # computation on the same values to 1e-8 relative
+    # 2e6 float32 elements agree with the float64 computation on the same
+    # values to 1e-8 relative: the sum runs in float64
     rng = np.random.default_rng(3)
     y = rng.standard_normal(2_000_000).astype(np.float32)
     p = (y + rng.standard_normal(2_000_000)).astype(np.float32)
