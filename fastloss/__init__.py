@@ -43,9 +43,9 @@ except ImportError as _e:  # pragma: no cover - exercised by a subprocess test
 
 _backend._init(_ext)
 if _ext is not None:
-    from ._threads import register_threadpoolctl
+    from . import _threads
 
-    register_threadpoolctl(__version__)
+    _threads.register_threadpoolctl(__version__)
 
 from . import reference  # noqa: E402  (the NumPy twin; also the fallback)
 
@@ -82,3 +82,8 @@ def info():
 
 __all__ = ["reference", "backend", "use_backend", "info", "LOSSES", "REDUCTIONS", "Mean",
            *_api.public_names()]
+
+
+def __dir__():
+    """The public names only (plus the optional submodules and the version)."""
+    return sorted([*__all__, "metrics", "dask", "demo", "__version__"])

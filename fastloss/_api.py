@@ -45,6 +45,7 @@ y_true : array_like
     {pred_doc}  float32 and float64 are computed natively; float16 as
     float32; integers and bool as float64.
 {opt_doc}{common}{out_doc}
+
 Returns
 -------
 {returns}
@@ -59,7 +60,7 @@ TypeError
 
 Notes
 -----
-NaN in {pred} or y_true propagates to a NaN result.
+{nan_note}
 
 Examples
 --------
@@ -149,9 +150,19 @@ def _doc(loss, suffix):
         invalid = (", " + " or ".join(bad) + " (the message names the first position; checked "
                    "in the same pass, so out= may be partly written)")
     labels_type = ", float or bool labels" if loss.targets in ("labels", "labels_or_probs") else ""
+    if loss.valid is not None or loss.targets in ("labels", "labels_or_probs"):
+        nan_note = (f"A NaN in {pred} propagates to a NaN result (and a NaN gradient there); a NaN "
+                    "target is invalid (ValueError).")
+        if loss.targets == "labels_or_probs":
+            nan_note = (f"A NaN in {pred}, or in probability targets (not checked, as in torch), "
+                        "propagates to a NaN result; integer labels outside [0, k) are a ValueError.")
+    else:
+        nan_note = f"NaN in {pred} or y_true propagates to a NaN result (and a NaN gradient there)."
+    nan_note += " ±inf follow IEEE arithmetic."
     return _DOC.format(summary=loss.summary, formula=loss.formula, what=what, pred=pred,
                        targets=targets, pred_doc=pred_doc, opt_doc=opt_doc, common=common,
                        out_doc=out_doc, returns=returns, invalid=invalid, labels_type=labels_type,
+                       nan_note=nan_note,
                        examples=_examples(loss, suffix))
 
 

@@ -65,7 +65,7 @@ class Option:
         return v
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Loss:
     """One loss.
 
@@ -102,6 +102,10 @@ class Loss:
     # the docstring example's results, rounded to 6 digits (value, gradient) on
     # the inputs _api.example_inputs gives this kind of loss
     example: tuple = ()
+
+    def __repr__(self):
+        opts = "".join(f", {o.name}={o.default!r}" for o in self.options)
+        return f"<{self.kind} loss {self.name}({self.pred_name}{opts})>"
 
     @property
     def option_names(self):

@@ -173,3 +173,8 @@ Examples
 for _loss in LOSSES:
     globals()[_loss.name] = _make(_loss)
 del _loss
+
+
+def __dir__():
+    """The public names only (the module's imports are not part of its API)."""
+    return sorted(__all__)

@@ -711,3 +711,8 @@ def hinge_loss(y_true: ArrayLike, pred_decision: ArrayLike, *, labels: ArrayLike
         ypm = np.full(y.shape, -1, dtype=s.dtype)
     zero_sum()
     return float(_fl.hinge(ypm, s, sample_weight=w))
+
+
+def __dir__():
+    """The public names only (the module's imports are not part of its API)."""
+    return sorted(__all__)

@@ -81,3 +81,8 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
 
 _api.define_losses(globals(), _call, __name__)
 __all__ = list(_api.public_names())
+
+
+def __dir__():
+    """The public names only (the module's imports are not part of its API)."""
+    return sorted(__all__)

@@ -148,7 +148,10 @@
             T *g = NULL, *lo = NULL;                                          \
             if (WG) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf; \
             if (WL) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf; \
-            if (hard) { /* dead code for losses without a hard-label form */  \
+            /* (a compile-time 0 for losses without a hard-label form: the \
+               hard specialisations are not even compiled for them) */        \
+            const int HAS_HARD = FL_HARD_##NAME(CT, (CT)0) | FL_HARD_##NAME(CT, (CT)1); \
+            if (HAS_HARD && hard) {                                           \
                 switch (HW | WS << 1 | WL << 2 | WG << 3) {                   \
                 FL_MODE_CASES(fl_ew_loop_##NAME##_##SUF, 1)                   \
                 default: break;                                               \
