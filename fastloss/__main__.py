@@ -36,15 +36,26 @@ def main(argv=None):
     sub.add_parser("info", help="backend, SIMD path and threads of this build and process")
     b = sub.add_parser("bench", help="speed-up table: fastloss vs reference vs memory floor",
                        formatter_class=_cli.HelpFormatter)
-    b.add_argument("--sizes", default="10,1000,100000,10000000", help="input sizes (elements)")
+    b.add_argument("--full", action="store_true",
+                   help="the full sweep: sizes 10,1e3,1e5,1e7, float64 and float32, value, grad "
+                        "and vg (prints its expected duration first); without it, a headline "
+                        "table of about a minute")
+    b.add_argument("--sizes", default=None,
+                   help="comma-separated input sizes in elements (default: 1e3,1e7; --full: "
+                        "10,1e3,1e5,1e7; --plot: every half decade from 10 to 1e7)")
     b.add_argument("--losses", default=None, help="comma-separated loss names (default: all)")
-    b.add_argument("--dtypes", default="float64,float32", help="prediction dtypes")
+    b.add_argument("--dtypes", default=None,
+                   help="prediction dtypes (default: float64; --full: float64,float32)")
     b.add_argument("--n-threads", type=int, default=1, help="threads of the fastloss calls")
-    b.add_argument("--modes", default="value,grad,vg",
-                   help="value, grad (gradient alone), vg (value and gradient)")
-    b.add_argument("--compare", action="store_true",
-                   help="add torch (1 and 2 threads), scikit-learn and numba columns when installed")
-    b.add_argument("--plot", metavar="PNG", help="write a throughput chart (needs matplotlib)")
+    b.add_argument("--modes", default=None,
+                   help="value, grad (gradient alone), vg (value and gradient); default value,grad "
+                        "(--full: all three)")
+    b.add_argument("--no-compare", action="store_true",
+                   help="leave out the torch (1 and 2 threads), scikit-learn and numba columns "
+                        "(by default shown for the libraries that are installed)")
+    b.add_argument("--plot", metavar="PNG",
+                   help="also write a throughput chart of every loss and mode measured "
+                        "(needs matplotlib: pip install 'fastloss[plot]')")
     b.add_argument("--threads", action="store_true",
                    help="thread scaling at 1e7 (n_threads=2 and two Python threads) instead")
     b.add_argument("--busy", action="store_true",
@@ -90,10 +101,29 @@ def main(argv=None):
 
             metrics_report()
             return 0
-        bench(sizes=[int(float(s)) for s in args.sizes.split(",")],
-              losses=args.losses.split(",") if args.losses else None,
-              dtypes=args.dtypes.split(","), n_threads=args.n_threads,
-              modes=args.modes.split(","), compare=args.compare, plot=args.plot)
+        from ._bench import FULL, HALF_DECADES, HEADLINE, estimate_seconds
+
+        if args.plot:
+            try:
+                import matplotlib  # noqa: F401
+            except ImportError:
+                print("fastloss bench: error: --plot needs matplotlib: pip install 'fastloss[plot]'",
+                      file=sys.stderr)
+                return 2
+        base = FULL if args.full else HEADLINE
+        sizes = ([int(float(s)) for s in args.sizes.split(",")] if args.sizes
+                 else list(HALF_DECADES) if args.plot else base["sizes"])
+        dtypes = args.dtypes.split(",") if args.dtypes else base["dtypes"]
+        modes = args.modes.split(",") if args.modes else base["modes"]
+        losses = args.losses.split(",") if args.losses else None
+        est = estimate_seconds(sizes, losses, dtypes, modes, not args.no_compare)
+        if args.full or est > 120:
+            print(f"expected duration: about {max(1, round(est / 60))} minutes", flush=True)
+        bench(sizes=sizes, losses=losses, dtypes=dtypes, n_threads=args.n_threads, modes=modes,
+              compare=not args.no_compare, plot=args.plot)
+        if not (args.full or args.sizes or args.plot):
+            print("(the headline table; python -m fastloss bench --full for every size, dtype and "
+                  "mode, or --help)")
     return 0
 
 

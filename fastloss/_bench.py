@@ -124,13 +124,13 @@ def implementations(case, data, n_threads=1):
     return impls
 
 
-def _time(fn, budget):
-    """Seconds per call: calls batched so that one sample lasts >= budget."""
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t0, 1e-7)
-    number = max(1, int(budget / one))
+def _time(fn, budget, number=None):
+    """Seconds per call: `number` calls (by default as many as make one sample
+    last about `budget`, at least one)."""
+    if number is None:
+        t0 = time.perf_counter()
+        fn()
+        number = max(1, int(budget / max(time.perf_counter() - t0, 1e-7)))
     t0 = time.perf_counter()
     for _ in range(number):
         fn()
@@ -138,18 +138,42 @@ def _time(fn, budget):
 
 
 def measure(case, n_threads=1, repeats=7, budget=0.02, compare=False):
-    """Median seconds per call of each implementation, interleaved."""
+    """Median seconds per call of each implementation, interleaved: one warm-up
+    call each (which also sizes the batches), then `repeats` samples."""
     data = make_data(case.loss, case.dtype, case.n)
     impls = implementations(case, data, n_threads)
     if compare:
         from ._compare import competitors
 
         impls.update(competitors(case.loss, case.mode, data[0], data[1]))
+    number = {}
+    for k, fn in impls.items():
+        t0 = time.perf_counter()
+        fn()
+        number[k] = max(1, int(budget / max(time.perf_counter() - t0, 1e-7)))
     samples = {k: [] for k in impls}
     for _ in range(repeats):
         for k, fn in impls.items():
-            samples[k].append(_time(fn, budget))
+            samples[k].append(_time(fn, budget, number[k]))
     return {k: float(np.median(v)) for k, v in samples.items()}
+
+
+HALF_DECADES = tuple(int(round(10 ** (e / 2))) for e in range(2, 15))  # 10 ... 1e7
+HEADLINE = dict(sizes=(10**3, 10**7), dtypes=("float64",), modes=("value", "grad"))
+FULL = dict(sizes=(10, 10**3, 10**5, 10**7), dtypes=("float64", "float32"), modes=MODES)
+
+
+def estimate_seconds(sizes, losses, dtypes, modes, compare, repeats=7):
+    """A rough duration of a run: every implementation handles each case's
+    elements (1 + repeats) times at a few ns an element, plus call overheads."""
+    names = [loss.name for loss in LOSSES if not losses or loss.name in losses]
+    impls = 3 + (4 if compare else 0)
+    per_elem = 6e-9
+    total = 0.0
+    for n in sizes:
+        r = repeats if n < 10**7 else 5
+        total += len(names) * len(dtypes) * len(modes) * impls * ((1 + r) * max(n * per_elem, 0.02))
+    return total
 
 
 def _fmt_t(s):
@@ -159,30 +183,43 @@ def _fmt_t(s):
     return f"{s / 1e-9:7.2f} ns"
 
 
-COMPARE_COLUMNS = ("torch1", "torch2", "sklearn", "numba")
-
-
-def main(sizes=(10, 10**3, 10**5, 10**7), losses=None, dtypes=("float64", "float32"),
-         n_threads=1, modes=MODES, compare=False, plot=None, file=None):
+def main(sizes=HEADLINE["sizes"], losses=None, dtypes=HEADLINE["dtypes"],
+         n_threads=1, modes=HEADLINE["modes"], compare=True, plot=None, file=None):
+    """The speed-up table (and, with `plot`, a chart).  `compare`: add the
+    columns of the competitors that are installed (the missing ones are named)."""
     info = fastloss.info()
     print(f"fastloss {info['version']} bench: SIMD {info.get('simd')}, threads {info.get('threads')}, "
           f"n_threads={n_threads}; median of interleaved samples", file=file)
     print("x/fast = how many times longer x takes than fastloss (speed-up); fast/floor = fastloss "
           "time over the memory floor (1.00 = at the memory limit); vg/grad = value_and_grad time "
           "over the gradient alone", file=file)
-    cols = COMPARE_COLUMNS if compare else ()
+    cols = ()
+    if compare:
+        from ._compare import LIBRARIES, available
+
+        have = available()
+        for lib, ok in have.items():
+            if not ok:
+                print(f"{lib} not installed: column{'s' if len(LIBRARIES[lib]) > 1 else ''} "
+                      f"{', '.join(c + '/fast' for c in LIBRARIES[lib])} skipped", file=file)
+        cols = tuple(c for lib, ok in have.items() if ok for c in LIBRARIES[lib])
+    vg = "vg" in modes
     hdr = (f"{'loss':<34} {'mode':<5} {'dtype':<7} {'n':>6} {'fastloss':>10} {'ref/fast':>8} "
-           + "".join(f"{c + '/fast':>13}" for c in cols) + f" {'fast/floor':>10} {'vg/grad':>8}")
+           + "".join(f"{c + '/fast':>13}" for c in cols) + f" {'fast/floor':>10}"
+           + (f" {'vg/grad':>8}" if vg else ""))
     print(hdr, file=file)
     print("-" * len(hdr), file=file)
     rows = []
     for case in cases(losses, modes, dtypes, sizes):
         m = measure(case, n_threads, repeats=7 if case.n < 10**7 else 5, compare=compare)
         rows.append((case, m))
-        ratios = "".join(f"{(m[c] / m['fastloss']):>12.1f}x" if c in m else f"{'-':>13}" for c in cols)
+        # (an installed library without this loss or mode: n/a)
+        ratios = "".join(f"{(m[c] / m['fastloss']):>12.1f}x" if c in m else f"{'n/a':>13}"
+                         for c in cols)
         print(f"{case.loss:<34} {case.mode:<5} {case.dtype:<7} {case.n:>6.0e} {_fmt_t(m['fastloss']):>10} "
               f"{m['reference'] / m['fastloss']:>7.1f}x{ratios} {m['fastloss'] / m['floor']:>9.2f}x"
-              + (f" {m['fastloss'] / m['grad']:>7.2f}x" if "grad" in m else f" {'-':>8}"),
+              + ((f" {m['fastloss'] / m['grad']:>7.2f}x" if "grad" in m else f" {'-':>8}") if vg
+                 else ""),
               file=file, flush=True)
     if plot:
         chart(rows, plot)
@@ -190,38 +227,58 @@ def main(sizes=(10, 10**3, 10**5, 10**7), losses=None, dtypes=("float64", "float
     return rows
 
 
+def machine():
+    """A short description of this machine for captions: CPU model, CPUs, date."""
+    import datetime
+    import platform
+
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (f"{model}, {fastloss.info().get('cpus', 1)} CPUs, SIMD {fastloss.info().get('simd')}; "
+            f"{datetime.date.today().isoformat()}")
+
+
 def chart(rows, path):
-    """PNG of throughput (elements per second) against input size, one panel
-    per loss: fastloss, the reference and the floor (matplotlib needed)."""
+    """PNG of throughput (elements per second) against input size: one row of
+    panels per loss, one column per mode measured, each with fastloss, the
+    reference, the memory floor and the competitors measured (matplotlib)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     names = list(dict.fromkeys(c.loss for c, _ in rows))
-    ncol = 4
-    nrow = -(-len(names) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4 * ncol, 3 * nrow), squeeze=False)
-    for ax, name in zip(axes.flat, names):
-        for impl, style in (("fastloss", "o-"), ("reference", "s--"), ("floor", ":"),
-                            ("torch1", "^-."), ("numba", "d-.")):
-            pts = sorted((c.n, c.n / m[impl]) for c, m in rows
-                         if c.loss == name and c.mode == "value" and c.dtype == "float64" and impl in m)
-            if pts:
-                ax.loglog(*zip(*pts), style, label=impl)
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("elements")
-        ax.set_ylabel("elements / s")
-        ax.grid(True, which="both", alpha=0.3)
-    for ax in list(axes.flat)[len(names):]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle("fastloss throughput (value, float64, one thread)")
+    modes = list(dict.fromkeys(c.mode for c, _ in rows))
+    dtype = rows[0][0].dtype
+    fig, axes = plt.subplots(len(names), len(modes), figsize=(4.2 * len(modes), 2.6 * len(names)),
+                             squeeze=False)
+    styles = (("fastloss", "o-"), ("reference", "s--"), ("floor", ":"), ("torch1", "^-."),
+              ("sklearn", "v-."), ("numba", "d-."))
+    for i, name in enumerate(names):
+        for j, mode in enumerate(modes):
+            ax = axes[i][j]
+            for impl, style in styles:
+                pts = sorted((c.n, c.n / m[impl]) for c, m in rows
+                             if c.loss == name and c.mode == mode and c.dtype == dtype and impl in m)
+                if pts:
+                    ax.loglog(*zip(*pts), style, label=impl, markersize=3)
+            ax.set_title(f"{name} — {mode}", fontsize=8)
+            ax.grid(True, which="both", alpha=0.3)
+            ax.tick_params(labelsize=7)
+            if i == len(names) - 1:
+                ax.set_xlabel("elements", fontsize=8)
+            if j == 0:
+                ax.set_ylabel("elements / s", fontsize=8)
+            ax.legend(fontsize=6)
+    fig.suptitle(f"fastloss throughput ({dtype}, one thread; higher is better)\n{machine()}",
+                 fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
-
-
 
 
 def threads_report(losses=None, n=10**7, repeats=9, file=None):

@@ -133,6 +133,16 @@ def numba_impl(loss, mode, y, p):
     return lambda: fn(y, p)
 
 
+LIBRARIES = {"torch": ("torch1", "torch2"), "sklearn": ("sklearn",), "numba": ("numba",)}
+
+
+def available():
+    """{library: installed?} for the libraries the comparison columns use."""
+    import importlib.util
+
+    return {lib: importlib.util.find_spec(lib) is not None for lib in LIBRARIES}
+
+
 def competitors(loss, mode, y, p):
     """name -> callable, for whatever is installed."""
     out = {}

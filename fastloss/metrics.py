@@ -47,15 +47,72 @@ def _stats(a, tol):
     return float(lo), float(hi), n_nan, off
 
 __all__ = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error", "log_loss",
-           "hinge_loss"]
+           "hinge_loss", "InvalidParameterError"]
 
 _MULTIOUTPUT = ("raw_values", "uniform_average")
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A parameter of the wrong type or value, as scikit-learn's
+    ``InvalidParameterError``: both a ValueError and a TypeError, so code
+    written against scikit-learn catches it either way.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import log_loss, InvalidParameterError
+    >>> try:
+    ...     log_loss([0, 1], [0.2, 0.9], normalize="yes")
+    ... except ValueError as e:
+    ...     print(type(e).__name__, isinstance(e, TypeError))
+    InvalidParameterError True
+    """
 
 
 # ---- validation shared by the metrics (scikit-learn's rules) ---------------
 
 def _is_arraylike(x):
     return hasattr(x, "__len__") or hasattr(x, "shape") or hasattr(x, "__array__")
+
+
+# parameter constraints: (test, how scikit-learn's message describes it)
+_CONSTRAINTS = {
+    "array-like": (lambda x: _is_arraylike(x) and not np.isscalar(x), "an array-like"),
+    "None": (lambda x: x is None, "None"),
+    "hidden None": (lambda x: x is None, None),  # accepted, not mentioned
+    "str": (lambda x: isinstance(x, str), "an instance of 'str'"),
+    "boolean": (lambda x: isinstance(x, (bool, np.bool_)),
+                "an instance of 'bool' or an instance of 'numpy.bool'"),
+    "multioutput": (lambda x: isinstance(x, str) and x in _MULTIOUTPUT,
+                    "a str among {'raw_values', 'uniform_average'}"),
+}
+
+
+def _check_params(func, **params):
+    """Each keyword: (value, constraint names); InvalidParameterError, worded
+    as scikit-learn's, for the first value that meets none of its constraints."""
+    for name, (value, allowed) in params.items():
+        if any(_CONSTRAINTS[c][0](value) for c in allowed):
+            continue
+        descs = [_CONSTRAINTS[c][1] for c in allowed if _CONSTRAINTS[c][1]]
+        must = descs[0] if len(descs) == 1 else ", ".join(descs[:-1]) + " or " + descs[-1]
+        raise InvalidParameterError(f"The {name!r} parameter of {func} must be {must}. "
+                                    f"Got {value!r} instead.")
+
+
+def _to_numpy(x, name, **kw):
+    """np.asarray(x), or a TypeError that says why when NumPy cannot read x
+    (an array on a GPU or another device: fastloss.metrics computes on the CPU)."""
+    try:
+        return np.asarray(x, **kw)
+    except (RuntimeError, TypeError) as e:
+        device = getattr(x, "device", None)
+        if device is not None and str(device) != "cpu":
+            raise TypeError(f"{name} is an array on device {str(device)!r}; fastloss.metrics "
+                            "computes on the CPU with NumPy: move it to the CPU first (e.g. "
+                            "x.cpu() for a torch tensor, x.get() for CuPy)") from None
+        if isinstance(e, TypeError):
+            raise
+        raise TypeError(f"{name} cannot be read as a NumPy array: {e}") from None
 
 
 def _num_samples(x, name):
@@ -84,8 +141,9 @@ def _float_dtype(*arrays):
 
 
 def _as_numeric(x, name, dtype=None):
+    a = _to_numpy(x, name)  # (a device array: TypeError naming the device)
     try:
-        a = np.asarray(x) if dtype is None else np.asarray(x, dtype=dtype)
+        a = a if dtype is None else np.asarray(a, dtype=dtype)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{name} could not be converted to a numeric array: {e}") from None
     if a.dtype.kind not in "biuf":
@@ -225,7 +283,7 @@ def _column_means(loss, yt, yp, w, raise_finite):
     return errors
 
 
-def _regression(loss, y_true, y_pred, sample_weight, multioutput, root=False):
+def _regression(func, loss, y_true, y_pred, sample_weight, multioutput, root=False):
     if (sample_weight is None and type(y_true) is np.ndarray and type(y_pred) is np.ndarray
             and y_true.ndim == 1 and y_true.shape == y_pred.shape and y_true.shape[0]
             and y_true.dtype == y_pred.dtype and y_true.dtype in (np.float64, np.float32)
@@ -235,6 +293,10 @@ def _regression(loss, y_true, y_pred, sample_weight, multioutput, root=False):
         v = loss(y_true, y_pred)
         if np.isfinite(v):
             return float(np.sqrt(v)) if root else float(v)
+    _check_params(func,
+                  y_true=(y_true, ("array-like",)), y_pred=(y_pred, ("array-like",)),
+                  sample_weight=(sample_weight, ("array-like", "None")),
+                  multioutput=(multioutput, ("multioutput", "array-like")))
     yt, yp, w, multioutput = _check_reg_targets(y_true, y_pred, sample_weight, multioutput,
                                                 weights_checked=not root)
 
@@ -302,7 +364,7 @@ def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike, *,
     ...                    multioutput="raw_values")
     array([0.41666667, 1.        ])
     """
-    return _regression(_fl.mse, y_true, y_pred, sample_weight, multioutput)
+    return _regression("mean_squared_error", _fl.mse, y_true, y_pred, sample_weight, multioutput)
 
 
 def root_mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike, *,
@@ -335,7 +397,8 @@ def root_mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike, *,
     >>> root_mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
     0.6123724356957945
     """
-    return _regression(_fl.mse, y_true, y_pred, sample_weight, multioutput, root=True)
+    return _regression("root_mean_squared_error", _fl.mse, y_true, y_pred, sample_weight,
+                       multioutput, root=True)
 
 
 def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike, *,
@@ -368,7 +431,7 @@ def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike, *,
     >>> mean_absolute_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
     0.5
     """
-    return _regression(_fl.mae, y_true, y_pred, sample_weight, multioutput)
+    return _regression("mean_absolute_error", _fl.mae, y_true, y_pred, sample_weight, multioutput)
 
 
 # ---- labels ----------------------------------------------------------------
@@ -382,7 +445,7 @@ def _int_range(y):
         return None
     lo, hi = np.min(y), np.max(y)
     if y.dtype.kind == "f":
-        if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo > _SPAN:
+        if not (np.isfinite(lo) and np.isfinite(hi)) or float(hi) - float(lo) > _SPAN:
             return None
         if not np.array_equal(y, y.astype(np.int64)):
             return None
@@ -447,7 +510,7 @@ def _check_label_type(y):
 
 
 def _labels_1d(y_true, name="y_true"):
-    y = np.asarray(y_true)
+    y = _to_numpy(y_true, name)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -507,6 +570,11 @@ def log_loss(y_true: ArrayLike, y_proba: ArrayLike | None = None, *, normalize: 
     >>> log_loss(["spam", "ham", "ham", "spam"], [[.1, .9], [.9, .1], [.8, .2], [.35, .65]])
     0.21616187468057912
     """
+    _check_params("log_loss", y_true=(y_true, ("array-like",)),
+                  y_proba=(y_proba, ("array-like", "hidden None")),
+                  normalize=(normalize, ("boolean",)),
+                  sample_weight=(sample_weight, ("array-like", "None")),
+                  labels=(labels, ("array-like", "None")), y_pred=(y_pred, ("array-like", "str")))
     if not (isinstance(y_pred, str) and y_pred == "deprecated"):
         if y_proba is not None:
             raise ValueError("Cannot use both `y_pred` and `y_proba`. `y_pred` is deprecated, "
@@ -541,14 +609,14 @@ def log_loss(y_true: ArrayLike, y_proba: ArrayLike | None = None, *, normalize: 
         _raise_if_not_finite((w, "sample_weight"))
         if not np.any(w):
             raise ValueError("Sample weights must contain at least one non-zero number.")
-    y = np.asarray(y_true)
+    y = _to_numpy(y_true, "y_true")
     if y.ndim == 2 and y.shape[1] > 1:  # a label-indicator matrix, as LabelBinarizer takes it
         return float(_log_loss_indicator(y, p, w, eps, rows_off, "mean" if normalize else "sum"))
     y = _labels_1d(y_true)
     _check_label_type(y)
     classes, idx = _factorize(y, labels)
     if labels is not None:
-        lab = np.asarray(labels)
+        lab = _to_numpy(labels, "labels")
         _check_label_type(lab)
         if classes.shape != lab.reshape(-1).shape or not np.all(classes == lab.reshape(-1)):
             warnings.warn(
@@ -652,6 +720,10 @@ def hinge_loss(y_true: ArrayLike, pred_decision: ArrayLike, *, labels: ArrayLike
     >>> hinge_loss([-1, 1, 1], [-2.18, 2.36, 0.09])
     0.30333333333333334
     """
+    _check_params("hinge_loss", y_true=(y_true, ("array-like",)),
+                  pred_decision=(pred_decision, ("array-like",)),
+                  labels=(labels, ("array-like", "None")),
+                  sample_weight=(sample_weight, ("array-like", "None")))
     _check_consistent_length(y_true=y_true, pred_decision=pred_decision,
                              sample_weight=sample_weight)
     s = _as_numeric(pred_decision, "pred_decision")

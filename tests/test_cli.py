@@ -408,3 +408,62 @@ def test_bare_command_version_and_plain_help():
     h = cli("score", "--help").stdout
     assert "(default: mean)" in h and "default 1e-15" in h and "--no-header" in h
     assert "default 1.0" in h  # huber's delta
+
+
+# ---- the benchmark command ---------------------------------------------------------
+
+def test_bench_help_lists_every_option_with_its_default():
+    h = " ".join(cli("bench", "--help").stdout.split())
+    for opt in ("--full", "--sizes", "--losses", "--dtypes", "--n-threads", "--modes", "--no-compare",
+                "--plot", "--threads", "--busy", "--metrics"):
+        assert opt in h, opt
+    assert "(default: 1)" in h and "about a minute" in h and "fastloss[plot]" in h
+
+
+def test_bench_names_missing_competitors_and_says_how_to_run_the_full_sweep():
+    from fastloss._compare import available
+
+    r = cli("bench", "--losses", "mse", "--sizes", "1000")
+    assert r.returncode == 0, r.stderr
+    for lib, ok in available().items():
+        assert (f"{lib} not installed" in r.stdout) == (not ok)
+    assert "mse" in r.stdout and "--full" not in r.stdout  # an explicit size: not the headline
+    r = cli("bench", "--losses", "mse", "--no-compare", "--sizes", "1000,10000")
+    assert r.returncode == 0 and "not installed" not in r.stdout and "sklearn/fast" not in r.stdout
+
+
+def test_bench_full_prints_its_expected_duration_first():
+    from fastloss._bench import FULL, estimate_seconds
+
+    est = estimate_seconds(FULL["sizes"], None, FULL["dtypes"], FULL["modes"], True)
+    assert 60 < est < 3600
+    code = ("import sys, fastloss._bench as b; b.main = lambda **kw: print('ran', sorted(kw['sizes']));"
+            "from fastloss.__main__ import main; sys.exit(main(['bench', '--full']))")
+    r = run_python("-c", code)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("expected duration: about ") and lines[1].startswith("ran [10, 1000")
+
+
+def test_bench_plot_checks_matplotlib_before_measuring(tmp_path):
+    code = ("import sys; sys.modules['matplotlib'] = None\n"
+            "import fastloss._bench as b; b.main = lambda **kw: print('measured')\n"
+            "from fastloss.__main__ import main\n"
+            f"sys.exit(main(['bench', '--plot', '{tmp_path}/c.png']))")
+    r = run_python("-c", code)
+    assert r.returncode == 2 and "measured" not in r.stdout
+    assert "fastloss[plot]" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_bench_chart_has_every_loss_and_mode(tmp_path):
+    pytest.importorskip("matplotlib")
+    from fastloss import _bench
+
+    rows = []
+    for loss in ("mse", "softmax_cross_entropy"):
+        for mode in ("value", "grad"):
+            for n in (100, 1000):
+                case = _bench.Case(loss, mode, "float64", n)
+                rows.append((case, {"fastloss": 1e-6 * n / 1000, "reference": 1e-5, "floor": 1e-7}))
+    _bench.chart(rows, tmp_path / "c.png")
+    assert (tmp_path / "c.png").stat().st_size > 10_000

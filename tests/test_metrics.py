@@ -10,6 +10,9 @@ from hypothesis import strategies as st
 import fastloss
 from fastloss import metrics as fm
 
+# fastloss.metrics has scikit-learn 1.9's semantics (weights summing to zero,
+# log_loss checks, signatures); scikit-learn 1.9 needs Python >= 3.11
+pytest.importorskip("sklearn", minversion="1.9")
 skm = pytest.importorskip("sklearn.metrics")
 
 
@@ -26,9 +29,11 @@ def _run(fn, *args, **kw):
 
 
 def _exc_compatible(ours, theirs):
-    # scikit-learn's InvalidParameterError is both a ValueError and a TypeError
-    return issubclass(theirs, ours) or issubclass(ours, theirs) or (
-        theirs.__name__ == "InvalidParameterError" and ours in (ValueError, TypeError))
+    # scikit-learn's InvalidParameterError is both a ValueError and a TypeError:
+    # so is fastloss.metrics' own
+    if theirs.__name__ == "InvalidParameterError":
+        return ours is fm.InvalidParameterError
+    return issubclass(theirs, ours) or issubclass(ours, theirs)
 
 
 def _same(name, args, kw, rtol, sk_args=None):
@@ -222,7 +227,7 @@ def test_float32_clips_at_float32_epsilon():
 def test_signatures_match_sklearn():
     import inspect
 
-    for name in fm.__all__:
+    for name in [n for n in fm.__all__ if n != "InvalidParameterError"]:
         ours = inspect.signature(getattr(fm, name))
         theirs = inspect.signature(getattr(skm, name))
         assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == \
@@ -278,3 +283,72 @@ def test_metrics_report_rows_and_floor():
         want = int(np.bitwise_or.reduce(a) | np.bitwise_or.reduce(b))
         assert fastloss._ext._floor(a, b) == want
         assert fastloss._ext._floor(a, b, n_threads=2) == want
+
+
+BAD_PARAMS = [
+    ("mean_squared_error", dict(y_true="abc", y_pred=[1.0])),
+    ("mean_squared_error", dict(y_true=[1.0], y_pred=[1.0], multioutput="foo")),
+    ("root_mean_squared_error", dict(y_true=5, y_pred=[1.0])),
+    ("mean_absolute_error", dict(y_true=[1.0], y_pred=[1.0], sample_weight="w")),
+    ("mean_absolute_error", dict(y_true=[1.0], y_pred=None)),
+    ("log_loss", dict(y_true=[0, 1], y_proba=[0.1, 0.9], normalize="yes")),
+    ("log_loss", dict(y_true=[0, 1], y_proba=[0.1, 0.9], normalize=1)),
+    ("log_loss", dict(y_true=[0, 1], y_proba=[0.1, 0.9], labels=3)),
+    ("log_loss", dict(y_true=[0, 1], y_proba=[0.1, 0.9], sample_weight=2.0)),
+    ("hinge_loss", dict(y_true=[0, 1], pred_decision=[0.1, 0.9], labels="x")),
+    ("hinge_loss", dict(y_true=[0, 1], pred_decision=[0.1, 0.9], sample_weight=3)),
+    ("hinge_loss", dict(y_true=0, pred_decision=[0.1, 0.9])),
+]
+
+
+@pytest.mark.parametrize("name,kw", BAD_PARAMS, ids=lambda x: x if isinstance(x, str) else None)
+def test_bad_parameters_raise_what_scikit_learn_raises(name, kw):
+    import re
+
+    with pytest.raises(Exception) as ours:
+        getattr(fm, name)(**kw)
+    with pytest.raises(Exception) as theirs:
+        getattr(skm, name)(**kw)
+    assert isinstance(ours.value, ValueError) and isinstance(ours.value, TypeError)
+    assert type(ours.value).__name__ == "InvalidParameterError" == type(theirs.value).__name__
+    norm = lambda e: re.sub(r"\{[^}]*\}", "{...}", str(e))  # (scikit-learn prints a set)
+    assert norm(ours.value) == norm(theirs.value)
+    try:  # code written for scikit-learn catches it as either type
+        getattr(fm, name)(**kw)
+    except ValueError:
+        pass
+
+
+class _DeviceArray:
+    """An array-API-like array that lives on another device: NumPy cannot read it."""
+
+    device = "cuda:0"
+    shape = (3,)
+    ndim = 1
+
+    def __len__(self):
+        return 3
+
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("can't convert cuda:0 device type tensor to numpy")
+
+
+@pytest.mark.parametrize("call", [
+    lambda a: fm.mean_squared_error(a, [1.0, 2.0, 3.0]),
+    lambda a: fm.log_loss([0, 1, 1], a),
+    lambda a: fm.log_loss(a, [0.2, 0.7, 0.9]),
+    lambda a: fm.hinge_loss(a, [0.2, -0.7, 0.9]),
+])
+def test_arrays_on_another_device_are_a_clear_type_error(call):
+    with pytest.raises(TypeError, match="device 'cuda:0'.*CPU"):
+        call(_DeviceArray())
+
+
+def test_float16_labels_emit_no_warnings_scikit_learn_does_not():
+    y = np.array([0, 1, 1, 2], np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fm.log_loss(y, np.full((4, 3), 1 / 3))
+        fm.hinge_loss(y, np.eye(3)[[0, 1, 1, 2]])
+        fm.log_loss(y[:3].clip(0, 1), [0.2, 0.7, 0.9])
+        fm.hinge_loss(y[:3].clip(0, 1), [-0.2, 0.7, 0.9])
