@@ -164,15 +164,19 @@ FULL = dict(sizes=(10, 10**3, 10**5, 10**7), dtypes=("float64", "float32"), mode
 
 
 def estimate_seconds(sizes, losses, dtypes, modes, compare, repeats=7):
-    """A rough duration of a run: every implementation handles each case's
-    elements (1 + repeats) times at a few ns an element, plus call overheads."""
+    """A rough duration of a run (calibrated on the 2-core development machine):
+    each implementation takes 1 + repeats samples per case, a sample lasting
+    about 10 ms or one call of about 3 ns an element, whichever is longer."""
     names = [loss.name for loss in LOSSES if not losses or loss.name in losses]
-    impls = 3 + (4 if compare else 0)
-    per_elem = 6e-9
+    impls = 3
+    if compare:
+        from ._compare import LIBRARIES, available
+
+        impls += sum(len(LIBRARIES[lib]) for lib, ok in available().items() if ok)
     total = 0.0
     for n in sizes:
         r = repeats if n < 10**7 else 5
-        total += len(names) * len(dtypes) * len(modes) * impls * ((1 + r) * max(n * per_elem, 0.02))
+        total += len(names) * len(dtypes) * len(modes) * impls * (1 + r) * max(n * 3e-9, 0.01)
     return total
 
 
@@ -276,7 +280,7 @@ def chart(rows, path):
             ax.legend(fontsize=6)
     fig.suptitle(f"fastloss throughput ({dtype}, one thread; higher is better)\n{machine()}",
                  fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / len(names)))
     fig.savefig(path, dpi=80)
     plt.close(fig)
 

@@ -5,6 +5,7 @@
 # Usage: scripts/sanitize.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo="$(pwd)"
 venv="${TMPDIR:-/tmp}/fastloss-asan-venv-$$"
 trap 'rm -rf "$venv"' EXIT
 # The interpreter that runs this script ($FASTLOSS_PYTHON, else python): when it already has the test
@@ -33,10 +34,13 @@ CC="${CC:-gcc}"
 asan="$($CC -print-file-name=libasan.so)"
 ubsan="$($CC -print-file-name=libubsan.so)"
 # Python itself is not instrumented: preload the runtimes; CPython's own
-# allocations are not leak-checked (detect_leaks=0).
+# allocations are not leak-checked (detect_leaks=0).  Run from / so that the
+# checkout does not shadow the sanitized package (python -m puts the current
+# directory on sys.path; -P, which would avoid it, needs Python 3.11).
+cd /
 LD_PRELOAD="$asan:$ubsan" \
 ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
 PYTHONMALLOC=malloc \
 FASTLOSS_UNDER_SANITIZER=1 \
-    python -P -m pytest -q -p no:cacheprovider "$@"
+    python -m pytest -q -p no:cacheprovider --rootdir "$repo" "${@:-$repo/tests}"

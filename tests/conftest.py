@@ -27,5 +27,6 @@ if fastloss.info()["backend"] != "compiled" and not os.environ.get("FASTLOSS_BAC
     raise SystemExit(
         "fastloss imported without its compiled extension "
         f"(from {fastloss.__file__}). Install it (pip install '.[test]') and run the tests with "
-        "'python -P -m pytest' so that the source checkout does not shadow the installed package."
+        "the installed 'pytest' command (not 'python -m pytest' from the checkout), so that the "
+        "source checkout does not shadow the installed package."
     )

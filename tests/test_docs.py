@@ -50,3 +50,36 @@ def test_the_readme_python_example_runs():
         if "dask" in code and not PUBLIC[-1].__module__.endswith("dask"):
             continue
         exec(compile(code, "README.md", "exec"), {})
+
+
+@pytest.mark.parametrize("obj", PUBLIC, ids=lambda o: f"{o.__module__}.{o.__name__}")
+def test_numpydoc_sections_are_well_formed(obj):
+    import re
+
+    doc = inspect.getdoc(obj)
+    for m in re.finditer(r"\n([A-Z][\w ]*)\n(-+)\n", doc):
+        assert doc[m.start() - 1] == "\n", f"no blank line before {m.group(1)!r}"
+        assert len(m.group(2)) == len(m.group(1)), f"underline of {m.group(1)!r}"
+    assert "seed" not in doc.lower()
+
+
+def test_public_modules_show_their_public_names_only():
+    import fastloss.metrics
+    import fastloss.reference
+
+    mods = [fastloss, fastloss.metrics, fastloss.reference]
+    try:
+        import fastloss.dask
+
+        mods.append(fastloss.dask)
+    except ImportError:
+        pass
+    for mod in mods:
+        shown = set(dir(mod))
+        assert set(mod.__all__) <= shown, mod.__name__
+        imports = {"np", "numbers", "Literal", "warnings", "annotations", "da"}
+        if mod is not fastloss:  # (fastloss.dask is a public submodule)
+            imports.add("dask")
+        assert not imports & shown, (mod.__name__, imports & shown)
+    r = repr(fastloss.LOSSES)
+    assert len(r) < 2500 and "<elementwise loss mse(y_pred)>" in r and "function" not in r
