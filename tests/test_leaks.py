@@ -61,11 +61,15 @@ def test_rss_flat_over_200000_calls_with_error_paths():
         return errors
 
     run(20_000)
-    gc.collect()
-    before = _rss_mib()
-    errors = run(200_000)
-    gc.collect()
-    after = _rss_mib()
-    assert errors == 200_000 - n_ok * (200_000 // len(calls)) - sum(
-        i < n_ok for i in range(200_000 % len(calls)))
-    assert after - before < 2.0, f"RSS grew {after - before:.2f} MiB over 200,000 calls"
+    # a leak grows the resident set in every round; the allocator settling
+    # (other tests ran before in this process) does not repeat
+    growth = []
+    for _ in range(3):
+        gc.collect()
+        before = _rss_mib()
+        errors = run(200_000)
+        gc.collect()
+        growth.append(_rss_mib() - before)
+        assert errors == 200_000 - n_ok * (200_000 // len(calls)) - sum(
+            i < n_ok for i in range(200_000 % len(calls)))
+    assert min(growth) < 1.0, f"RSS grew {growth} MiB in three rounds of 200,000 calls"
