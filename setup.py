@@ -16,6 +16,7 @@ Environment:
   FASTLOSS_DEBUG=1       keep debug information (-g) in the extension
 """
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -68,12 +69,33 @@ class ParallelBuildExt(build_ext):
             self.compiler.compile = compile_one
 
 
+def _generate_table():
+    """build/gen/fl_table.h from the loss table (fastloss/_losses.py, loaded on
+    its own: the package is not importable before it is built)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_fastloss_losses", os.path.join("fastloss", "_losses.py"))
+    losses = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = losses  # (dataclasses look their module up)
+    spec.loader.exec_module(losses)
+    os.makedirs(os.path.join("build", "gen"), exist_ok=True)
+    path = os.path.join("build", "gen", "fl_table.h")
+    text = losses.c_table()
+    old = open(path).read() if os.path.exists(path) else None
+    if text != old:  # (unchanged: keep its time stamp, nothing to rebuild)
+        with open(path, "w") as f:
+            f.write(text)
+    return path
+
+
+TABLE = _generate_table()
+
 ext = Extension(
     "fastloss._ext",
-    sources=["fastloss/_ext.pyx", "src_c/fl_kernels.c", "src_c/fl_rows.c",
-             "src_c/fl_factorize.c", "src_c/fl_pool.c"],
-    include_dirs=[np.get_include(), "src_c"],
-    depends=["src_c/fl_kernels.h", "src_c/fl_losses.h", "src_c/fl_common.h", "src_c/fl_pool.h"],
+    sources=["fastloss/_ext.pyx", "src_c/fl_ew.c", "src_c/fl_rows.c", "src_c/fl_driver.c",
+             "src_c/fl_pool.c", "src_c/fl_support.c", "src_c/fl_factorize.c"],
+    include_dirs=[np.get_include(), "src_c", os.path.dirname(TABLE)],
+    depends=[os.path.join("src_c", f) for f in os.listdir("src_c") if f.endswith(".h")] + [TABLE],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     extra_compile_args=COMPILE,
     extra_link_args=LINK,

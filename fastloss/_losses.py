@@ -96,6 +96,8 @@ class Loss:
     valid_rule: str = ""
     pred_valid: Callable | None = None
     pred_hint: str = ""
+    # a cheaper form when every target of a block is 0 or 1 (the kernels pick it)
+    hard_labels: bool = False
     min_classes: int = 1
     # bench / auto-threading hint: "memory" bound or "compute" bound
     bound: str = "memory"
@@ -320,7 +322,7 @@ LOSSES = (
         "differentiated, so saturated predictions keep a learning signal)",
         _bce, _bce_d, options=(_EPS,), pred_name="y_prob",
         valid=_in_unit_interval, valid_rule="in [0, 1]", bound="compute",
-        pred_valid=_probability, pred_hint=_LOGITS_HINT,
+        pred_valid=_probability, pred_hint=_LOGITS_HINT, hard_labels=True,
         example=('0.279777', 'array([ 0.37037 , -0.416667, -0.555556])')
     ),
     Loss(
@@ -396,3 +398,31 @@ BY_NAME = {loss.name: loss for loss in LOSSES}
 REDUCTIONS = ("mean", "sum", "none")
 VALUE, GRAD, VALUE_AND_GRAD = 0, 1, 2
 SUMS = 3  # private: (sum(w * loss), sum(w)) of reduction="sum" (fastloss.Mean)
+
+
+# ---- the C kernels' view of the table --------------------------------------------
+
+_C_DOMAINS = {"": "FL_DOM_ANY", "in [0, 1]": "FL_DOM_UNIT", "-1 or +1": "FL_DOM_SIGN"}
+
+
+def c_table():
+    """src_c/fl_table.h's text: the table as the C kernels instantiate it.
+
+    FL_EW_TABLE(X) has X(name, target domain, predictions are probabilities,
+    hard-label form, per-column option) for each elementwise loss, and
+    FL_ROW_TABLE(X) X(name, target domain, prediction domain) for each row
+    loss; the C function of each loss (fl_ew_<name> in fl_ew_losses.h,
+    fl_row_<name> in fl_row_losses.h) must exist."""
+    ew, rows = [], []
+    for loss in LOSSES:
+        targets = _C_DOMAINS[loss.valid_rule] if loss.targets in ("same", "probs") else "FL_DOM_ANY"
+        if loss.kind == "elementwise":
+            ew.append(f"    X({loss.name}, {targets}, {int(loss.pred_valid is not None)}, "
+                      f"{int(loss.hard_labels)}, {int(any(o.columns for o in loss.options))})")
+        else:
+            preds = "FL_DOM_PROB" if loss.pred_valid is not None else "FL_DOM_ANY"
+            rows.append(f"    X({loss.name}, {targets}, {preds})")
+    return ("/* Generated from fastloss/_losses.py by the build: do not edit. */\n"
+            "#ifndef FL_TABLE_H\n#define FL_TABLE_H\n"
+            "#define FL_EW_TABLE(X) \\\n" + " \\\n".join(ew) + "\n"
+            "#define FL_ROW_TABLE(X) \\\n" + " \\\n".join(rows) + "\n#endif\n")

@@ -1,0 +1,245 @@
+/*
+ * fastloss — the elementwise block function, for one dtype.
+ *
+ * A template (no include guard): fl_ew.c includes it once per dtype, with T
+ * and FL_T defined (see fl_typed.h).  For each loss of the table it defines
+ * FL_T(fl_ew_blocks_<name>), which processes a range of reduction blocks:
+ *   1. inputs with a non-unit stride are gathered into stack buffers;
+ *   2. a loss whose targets have a domain counts the invalid ones on the
+ *      block while it is in L1 (and sees whether all are hard 0/1 labels,
+ *      for a loss with a hard-label form);
+ *   3. one fused loop calls the loss's function (fl_ew_losses.h, inlined) on
+ *      each element and does, in the same pass, whichever of: accumulate
+ *      w*loss (and w) into the FL_LANES fixed lanes, store w*loss, store the
+ *      scaled gradient; for a loss on probabilities it also keeps the
+ *      predictions' range.  The loop is specialised at compile time on that
+ *      choice and on weighting (a switch over constant arguments);
+ *   4. the first invalid position is located, strided outputs scattered back.
+ */
+#include "fl_typed.h"
+#include "fl_ew_losses.h"
+
+typedef void (*FL_T(fl_ew_fn))(T y, T p, T a, const T *o, int hard, T *L, T *D);
+
+/* What a loss adds to the block function, from its table entry. */
+typedef struct {
+    int targets;  /* FL_DOM_* of its targets (FL_DOM_ANY: not checked) */
+    int probs;    /* its predictions are probabilities, checked in [0, 1] */
+    int hard;     /* it has a hard-label form */
+    int aux;      /* it has a per-column option */
+} FL_T(fl_ew_facts);
+
+/* The accumulators of one block's loop. */
+typedef struct {
+    double a[FL_LANES], aw[FL_LANES], awa[FL_LANES];  /* w*loss, w, |w| */
+    T pmn[FL_LANES], pmx[FL_LANES];  /* the predictions' range (NaN skipped: a
+                                        comparison with NaN is false) */
+} FL_T(fl_ew_acc);
+
+/* One group of FL_LANES elements: element j in lane j (lane j of a[] gets
+   elements j, j+32, j+64, ... in order: the order of fl_sumlanes, so every
+   path sums identically); only the first `valid` count (the tail). */
+FL_AI void FL_T(fl_ew_group)(FL_T(fl_ew_fn) loss, const int probs, const int aux,
+                             const T *restrict y, const T *restrict p, const T *restrict w,
+                             const T *restrict ax, T *restrict lo, T *restrict g, const T gs,
+                             const T *o, const int valid, FL_T(fl_ew_acc) *restrict acc,
+                             const int HW, const int WS, const int WL, const int WG, const int HARD)
+{
+    for (int j = 0; j < FL_LANES; j++) {
+        const int v = j < valid;
+        T L, D;
+        const T yy = y[j], pp = p[j];
+        if (probs) { /* min and max: one vminp/vmaxp each */
+            acc->pmn[j] = pp < acc->pmn[j] ? pp : acc->pmn[j];
+            acc->pmx[j] = pp > acc->pmx[j] ? pp : acc->pmx[j];
+        }
+        loss(yy, pp, aux ? ax[j] : o[0], o, HARD, &L, &D);
+        const T ww = HW ? w[j] : (T)1;
+        const T wl = HW ? ww * L : L;
+        if (WS) {
+            acc->a[j] += v ? (double)wl : 0.0;
+            if (HW) acc->aw[j] += v ? (double)ww : 0.0;
+            if (HW) acc->awa[j] += v ? (double)FL_ABS(ww) : 0.0;
+        }
+        if (WL) lo[j] = wl;
+        if (WG) g[j] = HW ? gs * (ww * D) : gs * D;
+    }
+}
+
+/* The fused loop over a block's m elements; returns 1 when a prediction of a
+   loss on probabilities lies outside [0, 1]. */
+FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int probs, const int aux, fl_intp m,
+                           const T *restrict y, const T *restrict p, const T *restrict w,
+                           const T *restrict ax, T *restrict lo, T *restrict g, const T gs,
+                           const T *o, fl_part *pt, const int HW, const int WS, const int WL,
+                           const int WG, const int HARD)
+{
+    FL_T(fl_ew_acc) acc;
+    for (int j = 0; j < FL_LANES; j++) {
+        acc.a[j] = acc.aw[j] = acc.awa[j] = 0.0;
+        acc.pmn[j] = (T)0, acc.pmx[j] = (T)1;
+    }
+    fl_intp i = 0;
+    for (; i + FL_LANES <= m; i += FL_LANES)
+        FL_T(fl_ew_group)(loss, probs, aux, y + i, p + i, HW ? w + i : w, aux ? ax + i : ax,
+                          WL ? lo + i : lo, WG ? g + i : g, gs, o, FL_LANES, &acc, HW, WS, WL,
+                          WG, HARD);
+    if (i < m) {
+        /* the tail runs through the same code on padded copies (pad lanes
+           masked out of the sums), so that an element's value never depends
+           on where a block or a batch boundary falls */
+        const int r = (int)(m - i);
+        T ty[FL_LANES], tp[FL_LANES], tw[FL_LANES], ta[FL_LANES], tl[FL_LANES], tg[FL_LANES];
+        for (int j = 0; j < r; j++) {
+            ty[j] = y[i + j], tp[j] = p[i + j];
+            tw[j] = HW ? w[i + j] : (T)0;
+            ta[j] = aux ? ax[i + j] : (T)1;
+        }
+        for (int j = r; j < FL_LANES; j++) ty[j] = (T)1, tp[j] = (T)0.5, tw[j] = (T)0, ta[j] = (T)1;
+        FL_T(fl_ew_group)(loss, probs, aux, ty, tp, tw, ta, tl, tg, gs, o, r, &acc, HW, WS, WL,
+                          WG, HARD);
+        if (WL) for (int j = 0; j < r; j++) lo[i + j] = tl[j];
+        if (WG) for (int j = 0; j < r; j++) g[i + j] = tg[j];
+    }
+    if (WS) {
+        pt->s = fl_lanetree(acc.a);
+        pt->sw = HW ? fl_lanetree(acc.aw) : (double)m;
+        pt->swa = HW ? fl_lanetree(acc.awa) : (double)m;
+    }
+    int bad_pred = 0;
+    if (probs)
+        for (int j = 0; j < FL_LANES; j++) bad_pred |= (acc.pmn[j] < 0) | (acc.pmx[j] > 1);
+    return bad_pred;
+}
+
+/* The loop specialised on (weighted, sum wanted, per-element loss wanted,
+   gradient wanted): the valid combinations, each a compile-time constant. */
+FL_AI int FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int probs, const int aux, fl_intp m,
+                            const T *y, const T *p, const T *w, const T *ax, T *lo, T *g,
+                            const T gs, const T *o, fl_part *pt, int hw, int ws, int wl, int wg,
+                            const int HARD)
+{
+#define FL_EW_MODE(HW, WS, WL, WG)                                                             \
+    case HW | WS << 1 | WL << 2 | WG << 3:                                                     \
+        return FL_T(fl_ew_loop)(loss, probs, aux, m, y, p, w, ax, lo, g, gs, o, pt, HW, WS, WL, \
+                                WG, HARD);
+    switch (hw | ws << 1 | wl << 2 | wg << 3) {
+    FL_EW_MODE(0, 1, 0, 0) FL_EW_MODE(1, 1, 0, 0)   /* the sum */
+    FL_EW_MODE(0, 1, 0, 1) FL_EW_MODE(1, 1, 0, 1)   /* the sum and the gradient */
+    FL_EW_MODE(0, 0, 1, 0) FL_EW_MODE(1, 0, 1, 0)   /* per-element losses */
+    FL_EW_MODE(0, 0, 1, 1) FL_EW_MODE(1, 0, 1, 1)   /* per-element losses and the gradient */
+    FL_EW_MODE(0, 0, 0, 1) FL_EW_MODE(1, 0, 0, 1)   /* the gradient */
+    default: return 0;
+    }
+#undef FL_EW_MODE
+}
+
+/* Blocks [b0, b1) of an elementwise job for one loss. */
+FL_AI void FL_T(fl_ew_blocks)(FL_T(fl_ew_fn) loss, const FL_T(fl_ew_facts) facts,
+                              const fl_ew_job *job, fl_intp b0, fl_intp b1, fl_part *part)
+{
+    const int check = facts.targets != FL_DOM_ANY || facts.probs;
+    T ybuf[FL_BLOCK], pbuf[FL_BLOCK], wbuf[FL_BLOCK], gbuf[FL_BLOCK], lbuf[FL_BLOCK];
+    T abuf[FL_BLOCK];
+    const int hw = job->w != NULL, ws = job->want_sum != 0;
+    const int wl = job->lo != NULL && !ws, wg = job->g != NULL;
+    const T gs = (T)job->gscale;
+    const T o[2] = {(T)job->opt[0], (T)job->opt[1]};
+    for (fl_intp b = b0; b < b1; b++) {
+        const fl_intp i0 = b * FL_BLOCK;
+        const fl_intp m = job->n - i0 < FL_BLOCK ? job->n - i0 : FL_BLOCK;
+        const T *y = FL_T(fl_gather)(job->y, job->sy, i0, m, ybuf);
+        const T *p = FL_T(fl_gather)(job->p, job->sp, i0, m, pbuf);
+        const T *w = hw ? FL_T(fl_gather)(job->w, job->sw, i0, m, wbuf) : NULL;
+        const T *ax = NULL;
+        if (facts.aux) { /* the per-column option, or the scalar one */
+            const T *col = (const T *)job->aux;
+            const fl_intp per = job->aux_period;
+            fl_intp c = col ? i0 % per : 0;
+            for (fl_intp i = 0; i < m; i++) {
+                abuf[i] = col ? col[c] : (T)job->opt[0];
+                c = c + 1 == per ? 0 : c + 1;
+            }
+            ax = abuf;
+        }
+        fl_part *pt = part + b;
+        pt->s = pt->sw = pt->swa = 0.0;
+        pt->bad = FL_PART_OK;
+        int hard = 0, nbad = 0;
+        if (facts.targets != FL_DOM_ANY) {
+            int nsoft = 0;
+            for (fl_intp i = 0; i < m; i++) {
+                nbad += !FL_IN_DOMAIN(facts.targets, y[i]);
+                nsoft += !((y[i] == 0) | (y[i] == 1));
+            }
+            hard = nsoft == 0;
+        }
+        T *g = NULL, *lo = NULL;
+        if (wg) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf;
+        if (wl) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf;
+        /* (the hard-label specialisations exist only for a loss with that form) */
+        if (facts.hard && hard)
+            nbad += FL_T(fl_ew_modes)(loss, facts.probs, facts.aux, m, y, p, w, ax, lo, g, gs, o,
+                                      pt, hw, ws, wl, wg, 1);
+        else
+            nbad += FL_T(fl_ew_modes)(loss, facts.probs, facts.aux, m, y, p, w, ax, lo, g, gs, o,
+                                      pt, hw, ws, wl, wg, 0);
+        if (check && nbad)
+            for (fl_intp i = 0; i < m; i++)
+                if (!FL_IN_DOMAIN(facts.targets, y[i])
+                    || (facts.probs && !FL_PROB_OK(p[i]))) {
+                    pt->bad = i0 + i;
+                    break;
+                }
+        if (wg && g == gbuf) FL_T(fl_scatter)(job->g, job->sg, i0, m, gbuf);
+        if (wl && lo == lbuf) FL_T(fl_scatter)(job->lo, job->slo, i0, m, lbuf);
+    }
+}
+
+/* one block function per loss of the table: the loss's function and facts
+   given to the generic block function above */
+#define FL_EW_INSTANCE(name, targets, probs, hard, aux)                                   \
+    FL_CLONES void FL_T(fl_ew_blocks_##name)(const void *job, fl_intp b0, fl_intp b1,    \
+                                             fl_part *part)                               \
+    {                                                                                     \
+        const FL_T(fl_ew_facts) facts = {targets, probs, hard, aux};                      \
+        FL_T(fl_ew_blocks)(FL_T(fl_ew_##name), facts, (const fl_ew_job *)job, b0, b1, part); \
+    }
+FL_EW_TABLE(FL_EW_INSTANCE)
+#undef FL_EW_INSTANCE
+
+/* sum(w) and sum(|w|) alone, block by block exactly as the loss blocks do it */
+FL_CLONES void FL_T(fl_wsum_blocks)(const void *vjob, fl_intp b0, fl_intp b1, fl_part *part)
+{
+    const fl_wsum_job *job = (const fl_wsum_job *)vjob;
+    T wbuf[FL_BLOCK];
+    for (fl_intp b = b0; b < b1; b++) {
+        const fl_intp i0 = b * job->block;
+        const fl_intp m = job->n - i0 < job->block ? job->n - i0 : job->block;
+        part[b].s = 0.0;
+        part[b].bad = FL_PART_OK;
+        const T *wb = FL_T(fl_gather)(job->w, job->sw, i0, m, wbuf);
+        part[b].sw = FL_T(fl_sumlanes)(wb, m);
+        part[b].swa = FL_T(fl_sumabslanes)(wb, m);
+    }
+}
+
+/* Add a block of per-element losses (nr rows of m columns, contiguous) into
+   the column sums' lanes: accumulator l*m + c is lane l of column c.  With
+   weights, lo becomes w*loss first (stored, so rounded: never fused into a
+   multiply-add with the accumulation). */
+FL_CLONES void FL_T(fl_colacc)(T *restrict lo, fl_intp nr, fl_intp m, const char *w, fl_intp sw,
+                               double *restrict acc, double *restrict aw)
+{
+    const fl_intp period = FL_LANES * m, ne = nr * m;
+    if (w)
+        for (fl_intp r = 0; r < nr; r++) {
+            const T ww = *(const T *)(w + r * sw);
+            aw[r % FL_LANES] += (double)ww;
+            for (fl_intp c = 0; c < m; c++) lo[r * m + c] = ww * lo[r * m + c];
+        }
+    for (fl_intp k0 = 0; k0 < ne; k0 += period) {
+        const fl_intp lim = ne - k0 < period ? ne - k0 : period;
+        for (fl_intp t = 0; t < lim; t++) acc[t] += (double)lo[k0 + t];
+    }
+}

@@ -1,0 +1,83 @@
+/*
+ * fastloss — the kernels' arithmetic: runtime dispatch attributes, vector
+ * transcendentals without fast-math, type-generic helpers, and the domains
+ * that targets and predictions are checked against.
+ */
+#ifndef FL_MATH_H
+#define FL_MATH_H
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fl_kernels.h"
+
+/* Runtime dispatch: the loader picks the AVX-512 (x86-64-v4), AVX2
+   (x86-64-v3) or baseline clone of each block function once. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FL_NO_CLONES)
+#define FL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define FL_HAVE_CLONES 1
+#else
+#define FL_CLONES
+#define FL_HAVE_CLONES 0
+#endif
+/* always inlined: the loss functions and loop bodies become one loop */
+#define FL_AI static inline __attribute__((always_inline))
+#define FL_UNUSED __attribute__((unused))
+/* token pasting through one expansion (FL_CAT(fl_ew_, NAME)) */
+#define FL_CAT2(a, b) a##b
+#define FL_CAT(a, b) FL_CAT2(a, b)
+
+/* Vector transcendentals without -ffast-math: glibc's libmvec has SIMD
+   variants of these, but its headers announce them only under __FAST_MATH__.
+   Declaring them here lets the vectorizer call the variant of each clone's
+   width (accuracy: glibc tests them to 4 ulp; see tests/test_vecmath.py). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) \
+    && !defined(FL_NO_LIBMVEC) && !defined(__SANITIZE_ADDRESS__)
+#if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 22)
+__attribute__((simd("notinbranch"))) double exp(double);
+__attribute__((simd("notinbranch"))) double log(double);
+__attribute__((simd("notinbranch"))) float expf(float);
+__attribute__((simd("notinbranch"))) float logf(float);
+#define FL_HAVE_LIBMVEC 1
+#endif
+#if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35)
+__attribute__((simd("notinbranch"))) double log1p(double);
+__attribute__((simd("notinbranch"))) float log1pf(float);
+#endif
+#endif
+#ifndef FL_HAVE_LIBMVEC
+#define FL_HAVE_LIBMVEC 0
+#endif
+
+/* type-generic math on the compute type */
+#define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
+#define FL_EXP(x) _Generic((x), float: expf, default: exp)(x)
+#define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
+/* |x| as one AND of the sign bit (a select would cost three vector ops and
+   give -0 for -0) */
+#define FL_ABS(x) _Generic((x), float: fabsf, default: fabs)(x)
+/* sign(r) with sign(0) = 0 and sign(NaN) = NaN, in r's type T */
+#define FL_SIGN(T, r) ((r) > 0 ? (T)1 : ((r) < 0 ? (T)-1 : (r)))
+/* max(0, m) that keeps NaN */
+#define FL_POS(T, m) ((T)0 > (m) ? (T)0 : (m))
+#define FL_COPYSIGN(x, s) _Generic((x), float: copysignf, default: copysign)(x, s)
+/* the largest finite value of T */
+#define FL_HUGE(T) (sizeof(T) == 4 ? (T)0x1.fffffep127f : (T)0x1.fffffffffffffp1023)
+
+/* ---- domains of targets and predictions -------------------------------
+   The loss table (fastloss/_losses.py, generated into fl_table.h) gives each
+   loss the domain of its targets and of its predictions; fl_in_domain tests
+   one value.  Written with & and | so that the loops that check vectorize. */
+enum { FL_DOM_ANY, FL_DOM_UNIT, FL_DOM_SIGN, FL_DOM_PROB };
+/* in [0, 1]; NaN is not */
+#define FL_UNIT(y) (((y) >= 0) & ((y) <= 1))
+/* a probability: in [0, 1], or NaN (which propagates to the result) */
+#define FL_PROB_OK(p) (!(((p) < 0) | ((p) > 1))) /* (NaN: both comparisons false) */
+#define FL_IN_DOMAIN(dom, v)                                                 \
+    ((dom) == FL_DOM_UNIT ? FL_UNIT(v)                                        \
+     : (dom) == FL_DOM_SIGN ? (FL_ABS(v) == 1)                                \
+     : (dom) == FL_DOM_PROB ? FL_PROB_OK(v) : 1)
+
+/* the smallest eps keeping 1 - eps below 1 in T (2^-24 for float32) */
+#define FL_EPS_MIN(T) (sizeof(T) == 4 ? (T)0x1p-24 : (T)0x1p-53)
+#endif

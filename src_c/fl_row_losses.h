@@ -1,0 +1,199 @@
+/*
+ * fastloss — the row losses (classes on the last axis): one stage function
+ * per loss.
+ *
+ * A template (no include guard): fl_rows.c includes it once per dtype, with T
+ * and FL_T defined (see fl_typed.h).
+ *
+ * The row driver (fl_rows_template.h) works a block of rows in chunks made
+ * contiguous and calls the loss's FL_ROW_LOSS(name) stage once per chunk.  A
+ * stage computes, for the R rows of its chunk, each row's (unweighted) loss
+ * into s->rl[], and, when s->gc is set, the gradient rows scaled by s->f[r]
+ * (gscale times the row's weight).  Everything it reads or writes is a field
+ * of its argument (FL_T(fl_row_stage) below).  Its table entry
+ * (fastloss/_losses.py) says whether it takes labels or dense targets and the
+ * domains of its targets and predictions; a stage that checks values against
+ * them records the first bad row in s->bad.  Transcendentals run through
+ * FL_T(fl_vlog) / FL_T(fl_vexp) over whole chunks, so that they vectorize.
+ */
+
+/* a row stage's arguments */
+typedef struct {
+    fl_intp k, R, c0;     /* classes, rows in this chunk, the chunk's first row */
+    const T *z;           /* the chunk's predictions, R x k contiguous */
+    const T *t;           /* its dense targets, R x k contiguous, or NULL */
+    const fl_intp *lab;   /* its labels, in [0, k) (an invalid label reads 0), or NULL */
+    const double *f;      /* the gradient factor of each row */
+    T *gc;                /* out: the gradient rows, R x k contiguous, or NULL */
+    double *rl;           /* out: the loss of each row, unweighted */
+    T *eb, *zb;           /* scratch: R * k + FL_LANES values each */
+    T o[2];               /* the options, in table order */
+    int targets, preds;   /* FL_DOM_* of the targets and of the predictions */
+    fl_intp bad;          /* in/out: the block's first invalid row so far, or -1 */
+} FL_T(fl_row_stage);
+
+#define FL_ROW_LOSS(name) FL_AI void FL_T(fl_row_##name)(FL_T(fl_row_stage) *s)
+
+/* categorical_cross_entropy(eps = o[0]): -sum_j t_j log(clip(p_j));
+   gradient -t / clip(p).  Checks targets and probabilities in the clip loop. */
+FL_ROW_LOSS(categorical_cross_entropy)
+{
+    const fl_intp k = s->k, R = s->R, nk = R * k;
+    const T *z = s->z, *t = s->t;
+    T *eb = s->eb, *zb = s->zb, *gc = s->gc;
+    const T e = s->o[0] > FL_EPS_MIN(T) ? s->o[0] : FL_EPS_MIN(T);
+    int nbad = 0;
+    for (fl_intp i = 0; i < nk; i++) {
+        const T tt = t[i], pp = z[i];
+        const T q = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
+        nbad += (!FL_IN_DOMAIN(s->targets, tt)) | (!FL_IN_DOMAIN(s->preds, pp));
+        eb[i] = q;
+        if (gc) zb[i] = -tt / q;
+    }
+    FL_T(fl_vlog)(eb, nk, (T)1);
+    for (fl_intp i = 0; i < nk; i++) eb[i] *= t[i];
+    for (fl_intp r = 0; r < R; r++) {
+        s->rl[r] = -FL_T(fl_rowsum)(eb + r * k, k); /* float64 whatever the storage */
+        if (gc)
+            for (fl_intp j = 0; j < k; j++) gc[r * k + j] = (T)(s->f[r] * zb[r * k + j]);
+    }
+    if (nbad && s->bad < 0)
+        for (fl_intp i = 0; i < nk; i++)
+            if (!(FL_IN_DOMAIN(s->targets, t[i]) & FL_IN_DOMAIN(s->preds, z[i]))) {
+                s->bad = s->c0 + i / k;
+                break;
+            }
+}
+
+/* sparse_categorical_cross_entropy(eps = o[0]): -log(clip(p[label]));
+   gradient -1/clip(p[label]) at the label, 0 elsewhere.  The probability it
+   reads (the label's) is checked; the row's other entries do not enter the
+   loss or its gradient. */
+FL_ROW_LOSS(sparse_categorical_cross_entropy)
+{
+    const fl_intp k = s->k, R = s->R;
+    const T *z = s->z;
+    const fl_intp *lab = s->lab;
+    T *eb = s->eb, *zb = s->zb, *gc = s->gc;
+    const T e = s->o[0] > FL_EPS_MIN(T) ? s->o[0] : FL_EPS_MIN(T);
+    for (fl_intp r = 0; r < R; r++) zb[r] = z[r * k + lab[r]]; /* the gather: one a row */
+    int nbadp = 0;
+    for (fl_intp r = 0; r < R; r++) { /* check and clip: a vector loop */
+        const T pp = zb[r];
+        nbadp += !FL_IN_DOMAIN(s->preds, pp);
+        eb[r] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
+    }
+    if (nbadp) /* the first such row, unless a smaller row is bad already */
+        for (fl_intp r = 0; r < R && (s->bad < 0 || s->c0 + r < s->bad); r++)
+            if (!FL_IN_DOMAIN(s->preds, z[r * k + lab[r]])) {
+                s->bad = s->c0 + r;
+                break;
+            }
+    for (fl_intp r = 0; r < R; r++) zb[r] = eb[r];
+    FL_T(fl_vlog)(zb, R, (T)1);
+    for (fl_intp r = 0; r < R; r++) s->rl[r] = -(double)zb[r];
+    if (gc)
+        for (fl_intp r = 0; r < R; r++) {
+            for (fl_intp j = 0; j < k; j++) gc[r * k + j] = 0;
+            gc[r * k + lab[r]] = (T)(-s->f[r] / eb[r]);
+        }
+}
+
+/* softmax_cross_entropy(label_smoothing = o[0]): log-softmax, max-shifted;
+   target = labels or dense rows, smoothed: t' = (1 - ls) t + ls / k.
+   loss = sum_j t'_j (lse - z_j); gradient softmax(z) sum_j t'_j - t' */
+FL_ROW_LOSS(softmax_cross_entropy)
+{
+    const fl_intp k = s->k, R = s->R, nk = R * k;
+    const T *z = s->z, *t = s->t;
+    T *eb = s->eb, *gc = s->gc;
+    const T ls = s->o[0], lsk = s->o[0] / (T)k, keep = 1 - s->o[0];
+    T mx[FL_CHUNK], sm[FL_CHUNK], si[FL_CHUNK];
+    for (fl_intp r = 0; r < R; r++) {
+        const T m = FL_T(fl_rowmax)(z + r * k, k);
+        mx[r] = m;
+        for (fl_intp j = 0; j < k; j++) eb[r * k + j] = z[r * k + j] - m;
+    }
+    FL_T(fl_vexp)(eb, nk, (T)0);
+    /* row sums in float64 whatever the storage */
+    for (fl_intp r = 0; r < R; r++) sm[r] = (T)FL_T(fl_rowsum)(eb + r * k, k);
+    for (fl_intp r = 0; r < R; r++) si[r] = 1 / sm[r];
+    FL_T(fl_vlog)(sm, R, (T)1);
+    for (fl_intp r = 0; r < R; r++) {
+        /* with d_j = z_j - max (<= 0): loss = log(sum exp d) sum_j t'_j
+           - sum_j t'_j d_j, free of cancellation for huge logits */
+        const T m = mx[r], lsum = sm[r], sinv = si[r]; /* 1 / sum exp d */
+        T loss, tsum;
+        fl_intp y = -1;
+        if (!t) {
+            y = s->lab[r];
+            double dsum = 0;
+            if (ls != 0)
+                for (fl_intp j = 0; j < k; j++) dsum += (double)(z[r * k + j] - m);
+            loss = lsum - keep * (z[r * k + y] - m) - (ls != 0 ? (T)(lsk * dsum) : 0);
+            tsum = 1;
+        } else {
+            double td = 0, ts = 0;
+            for (fl_intp j = 0; j < k; j++) {
+                const T tt = keep * t[r * k + j] + lsk;
+                ts += (double)tt;
+                td += (double)(tt * (z[r * k + j] - m));
+            }
+            loss = (T)((double)lsum * ts - td);
+            tsum = (T)ts;
+        }
+        s->rl[r] = (double)loss;
+        if (gc) {
+            const T fr = (T)s->f[r], a = fr * sinv * tsum;
+            if (!t) {
+                for (fl_intp j = 0; j < k; j++) gc[r * k + j] = a * eb[r * k + j] - fr * lsk;
+                gc[r * k + y] = a * eb[r * k + y] - fr * (keep + lsk);
+            } else
+                for (fl_intp j = 0; j < k; j++)
+                    gc[r * k + j] = a * eb[r * k + j] - fr * (keep * t[r * k + j] + lsk);
+        }
+    }
+}
+
+/* multiclass_hinge (Crammer-Singer): max(0, 1 - (s_y - max_{j != y} s_j));
+   subgradient +1 at the first arg-max rival, -1 at the label, where the
+   margin is violated.  A NaN anywhere in the row makes the row's loss and
+   gradient NaN. */
+FL_ROW_LOSS(multiclass_hinge)
+{
+    const fl_intp k = s->k, R = s->R;
+    const T *z = s->z;
+    T *gc = s->gc;
+    /* per row: the two largest scores m1 >= m2 (m2 = m1 when the maximum
+       repeats) and a NaN flag, worked column by column across the rows of
+       the chunk (independent rows side by side: vector lanes) */
+    T m1[FL_ROWBLOCK], m2[FL_ROWBLOCK], nf[FL_ROWBLOCK];
+    for (fl_intp r = 0; r < R; r++) m1[r] = m2[r] = -INFINITY, nf[r] = 0;
+    for (fl_intp j = 0; j < k; j++)
+        for (fl_intp r = 0; r < R; r++) {
+            const T v = z[r * k + j];
+            nf[r] = v != v ? (T)1 : nf[r];
+            const T lo = v < m1[r] ? v : m1[r];
+            m2[r] = lo > m2[r] ? lo : m2[r];
+            m1[r] = v > m1[r] ? v : m1[r];
+        }
+    for (fl_intp r = 0; r < R; r++) {
+        const fl_intp y = s->lab[r];
+        const T *zr = z + r * k;
+        const int nan = nf[r] != 0;
+        /* the best rival: m1, unless the label holds it */
+        const T zy = zr[y];
+        const T best = zy == m1[r] ? m2[r] : m1[r];
+        const T margin = 1 - (zy - best);
+        s->rl[r] = nan ? (double)NAN : (double)FL_POS(T, margin);
+        if (gc) {
+            for (fl_intp j = 0; j < k; j++) gc[r * k + j] = nan ? (T)NAN : (T)0;
+            if (!nan && margin > 0) {
+                fl_intp rival = 0; /* the first rival holding best */
+                while (rival < k && (rival == y || zr[rival] != best)) rival++;
+                if (rival < k) gc[r * k + rival] = (T)s->f[r];
+                gc[r * k + y] = (T)(-s->f[r]);
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+/*
+ * fastloss — the row driver, for one dtype.
+ *
+ * A template (no include guard): fl_rows.c includes it once per dtype, with T
+ * and FL_T defined (see fl_typed.h).  For each row loss of the table it
+ * defines FL_T(fl_rows_blocks_<name>), which processes a range of blocks of
+ * FL_ROWBLOCK rows.  A block is worked in chunks of rows whose values fit a
+ * FL_CHUNK buffer; each chunk is made contiguous (a pointer when the rows
+ * already are, a gather otherwise), its labels are read and checked (a label
+ * outside [0, k) is never used as an index: the row is marked bad and reads
+ * column 0), and the loss's stage (fl_row_losses.h) runs on it.  The block's
+ * row losses are then weighted, stored and summed in the fixed lanes.
+ */
+#include "fl_typed.h"
+
+#define FL_CHUNK 1024
+
+/* rows [c0, c0 + R) of a 2-D strided array as a contiguous R*k chunk */
+FL_AI const T *FL_T(fl_chunk)(const char *base, fl_intp s0, fl_intp s1, fl_intp c0, fl_intp R,
+                              fl_intp k, T *buf)
+{
+    if (s1 == (fl_intp)sizeof(T) && s0 == k * (fl_intp)sizeof(T))
+        return (const T *)(base + c0 * s0);
+    for (fl_intp r = 0; r < R; r++)
+        for (fl_intp j = 0; j < k; j++)
+            buf[r * k + j] = *(const T *)(base + (c0 + r) * s0 + j * s1);
+    return buf;
+}
+
+/* the reverse: a contiguous R*k chunk to rows [c0, c0 + R) of a strided array */
+FL_AI void FL_T(fl_chunk_scatter)(char *base, fl_intp s0, fl_intp s1, fl_intp c0, fl_intp R,
+                                  fl_intp k, const T *buf)
+{
+    for (fl_intp r = 0; r < R; r++)
+        for (fl_intp j = 0; j < k; j++)
+            *(T *)(base + (c0 + r) * s0 + j * s1) = buf[r * k + j];
+}
+
+/* Row reductions with 4 independent partial results (j mod 4), combined in a
+   fixed order: short dependency chains for short rows.  The max skips NaN
+   (a NaN row still ends NaN through its exp-sum); sums are float64. */
+FL_AI T FL_T(fl_rowmax)(const T *restrict z, fl_intp k)
+{
+    T m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY;
+    fl_intp j = 0;
+    for (; j + 4 <= k; j += 4) {
+        m0 = z[j] > m0 ? z[j] : m0;
+        m1 = z[j + 1] > m1 ? z[j + 1] : m1;
+        m2 = z[j + 2] > m2 ? z[j + 2] : m2;
+        m3 = z[j + 3] > m3 ? z[j + 3] : m3;
+    }
+    for (; j < k; j++) m0 = z[j] > m0 ? z[j] : m0;
+    m0 = m1 > m0 ? m1 : m0;
+    m2 = m3 > m2 ? m3 : m2;
+    return m2 > m0 ? m2 : m0;
+}
+
+FL_AI double FL_T(fl_rowsum)(const T *restrict e, fl_intp k)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    fl_intp j = 0;
+    for (; j + 4 <= k; j += 4) {
+        s0 += (double)e[j];
+        s1 += (double)e[j + 1];
+        s2 += (double)e[j + 2];
+        s3 += (double)e[j + 3];
+    }
+    for (; j < k; j++) s0 += (double)e[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* buf[i] = log(buf[i]) (or exp) for i < n, in whole groups of FL_LANES (buf
+   padded with pad up to the group; the buffers have FL_LANES of slack): every
+   value goes through the same vector code wherever a chunk boundary falls,
+   so a value never depends on how the input was split into blocks or batches. */
+FL_AI void FL_T(fl_vlog)(T *buf, fl_intp n, T pad)
+{
+    const fl_intp nl = (n + FL_LANES - 1) / FL_LANES * FL_LANES;
+    for (fl_intp i = n; i < nl; i++) buf[i] = pad;
+    for (fl_intp i0 = 0; i0 < nl; i0 += FL_LANES)
+        for (int j = 0; j < FL_LANES; j++) buf[i0 + j] = FL_LOG(buf[i0 + j]);
+}
+
+FL_AI void FL_T(fl_vexp)(T *buf, fl_intp n, T pad)
+{
+    const fl_intp nl = (n + FL_LANES - 1) / FL_LANES * FL_LANES;
+    for (fl_intp i = n; i < nl; i++) buf[i] = pad;
+    for (fl_intp i0 = 0; i0 < nl; i0 += FL_LANES)
+        for (int j = 0; j < FL_LANES; j++) buf[i0 + j] = FL_EXP(buf[i0 + j]);
+}
+
+#include "fl_row_losses.h"
+
+typedef void (*FL_T(fl_row_fn))(FL_T(fl_row_stage) *s);
+
+/* Blocks [b0, b1) of a row job for one loss. */
+FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const int preds,
+                                const fl_rows_job *job, fl_intp b0, fl_intp b1, fl_part *part)
+{
+    const fl_intp k = job->k;
+    const fl_intp cap = k > FL_CHUNK ? k : FL_CHUNK;
+    T stz[FL_CHUNK], stt[FL_CHUNK], stg[FL_CHUNK];
+    T ste[FL_CHUNK + FL_LANES], stzb[FL_CHUNK + FL_LANES];
+    T *zbuf = stz, *tb = stt, *gbuf = stg;
+    T *eb = ste, *zb = stzb;
+    char *heap = NULL;
+    if (cap > FL_CHUNK) { /* a row longer than the stack buffers */
+        heap = (char *)malloc((size_t)cap * 3 * sizeof(T) + (size_t)(cap + FL_LANES) * 2 * sizeof(T));
+        if (!heap) {
+            for (fl_intp b = b0; b < b1; b++) part[b].bad = FL_PART_NOMEM;
+            return;
+        }
+        zbuf = (T *)heap;
+        tb = zbuf + cap;
+        gbuf = tb + cap;
+        eb = gbuf + cap;
+        zb = eb + cap + FL_LANES;
+    }
+    const fl_intp RC = cap / k < FL_ROWBLOCK ? cap / k : FL_ROWBLOCK;
+    T wbuf[FL_ROWBLOCK];
+    double rl[FL_ROWBLOCK], f[FL_ROWBLOCK];
+    fl_intp lab[FL_ROWBLOCK];
+    FL_T(fl_row_stage) s;
+    s.k = k;
+    s.o[0] = (T)job->opt[0];
+    s.o[1] = (T)job->opt[1];
+    s.targets = targets;
+    s.preds = preds;
+    s.eb = eb;
+    s.zb = zb;
+    for (fl_intp b = b0; b < b1; b++) {
+        const fl_intp r0 = b * FL_ROWBLOCK;
+        const fl_intp nr = job->n - r0 < FL_ROWBLOCK ? job->n - r0 : FL_ROWBLOCK;
+        const T *w = job->w ? FL_T(fl_gather)(job->w, job->sw, r0, nr, wbuf) : NULL;
+        for (fl_intp r = 0; r < nr; r++) f[r] = job->gscale * (w ? (double)w[r] : 1.0);
+        s.bad = -1;
+        for (fl_intp c = 0; c < nr; c += RC) {
+            const fl_intp c0 = r0 + c, R = nr - c < RC ? nr - c : RC;
+            s.c0 = c0;
+            s.R = R;
+            s.z = FL_T(fl_chunk)(job->p, job->sp0, job->sp1, c0, R, k, zbuf);
+            s.t = job->t ? FL_T(fl_chunk)(job->t, job->st0, job->st1, c0, R, k, tb) : NULL;
+            s.lab = NULL;
+            if (job->lab) {
+                for (fl_intp r = 0; r < R; r++) lab[r] = fl_label_checked(job, c0 + r, &s.bad);
+                s.lab = lab;
+            }
+            s.f = f + c;
+            s.rl = rl + c;
+            s.gc = NULL;
+            if (job->g)
+                s.gc = (job->sg1 == (fl_intp)sizeof(T) && job->sg0 == k * (fl_intp)sizeof(T))
+                       ? (T *)(job->g + c0 * job->sg0) : gbuf;
+            stage(&s);
+            if (s.gc == gbuf) FL_T(fl_chunk_scatter)(job->g, job->sg0, job->sg1, c0, R, k, gbuf);
+        }
+        part[b].bad = s.bad;
+        if (w)
+            for (fl_intp r = 0; r < nr; r++) rl[r] *= (double)w[r];
+        if (job->lo)
+            for (fl_intp r = 0; r < nr; r++) *(T *)(job->lo + (r0 + r) * job->slo) = (T)rl[r];
+        if (job->want_sum) {
+            part[b].s = fl_sumlanes_f64(rl, nr);
+            part[b].sw = w ? FL_T(fl_sumlanes)(w, nr) : (double)nr;
+            part[b].swa = w ? FL_T(fl_sumabslanes)(w, nr) : (double)nr;
+        }
+    }
+    free(heap);
+}
+
+/* one block function per row loss of the table: its stage and domains given
+   to the driver above */
+#define FL_ROW_INSTANCE(name, targets, preds)                                              \
+    FL_CLONES void FL_T(fl_rows_blocks_##name)(const void *job, fl_intp b0, fl_intp b1,   \
+                                               fl_part *part)                              \
+    {                                                                                      \
+        FL_T(fl_rows_blocks)(FL_T(fl_row_##name), targets, preds, (const fl_rows_job *)job, \
+                             b0, b1, part);                                                \
+    }
+FL_ROW_TABLE(FL_ROW_INSTANCE)
+#undef FL_ROW_INSTANCE

@@ -1,0 +1,187 @@
+/*
+ * fastloss — support code outside the losses: build facts, the memory floors
+ * of the benchmarks, the one-pass input statistics of fastloss.metrics, and
+ * the vector math exactly as the kernels call it (for the accuracy tests).
+ */
+#include "fl_blocks.h"
+#include "fl_pool.h"
+
+/* the names of the kernels of the table (fl_ew.c, fl_rows.c) */
+extern const char *const fl_ew_names[], *const fl_row_names[];
+extern const int fl_n_ew, fl_n_row;
+
+/* losses are numbered elementwise first, then row losses */
+int fl_loss_index(const char *name, int *kind)
+{
+    for (int i = 0; i < fl_n_ew; i++)
+        if (strcmp(name, fl_ew_names[i]) == 0) {
+            *kind = 0;
+            return i;
+        }
+    for (int i = 0; i < fl_n_row; i++)
+        if (strcmp(name, fl_row_names[i]) == 0) {
+            *kind = 1;
+            return i;
+        }
+    return -1;
+}
+int fl_loss_count(void) { return fl_n_ew + fl_n_row; }
+const char *fl_loss_name(int i)
+{
+    if (i >= 0 && i < fl_n_ew) return fl_ew_names[i];
+    if (i >= fl_n_ew && i < fl_n_ew + fl_n_row) return fl_row_names[i - fl_n_ew];
+    return NULL;
+}
+
+/* ---- facts ------------------------------------------------------------- */
+
+int fl_have_libmvec(void) { return FL_HAVE_LIBMVEC; }
+
+const char *fl_simd_path(void)
+{
+#if FL_HAVE_CLONES
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4")) return "avx512 (x86-64-v4)";
+    if (__builtin_cpu_supports("x86-64-v3")) return "avx2 (x86-64-v3)";
+    return "baseline (x86-64)";
+#else
+    return "baseline (no runtime dispatch in this build)";
+#endif
+}
+
+/* ---- memory floors for the benchmarks ----------------------------------
+   The least work that touches the same bytes as a loss call: OR-reduce the
+   words of both inputs (read floor), and also write the output's words
+   (read+write floor).  Same dispatch as the kernels. */
+FL_CLONES uint64_t fl_floor_read(const uint64_t *restrict a, fl_intp na,
+                                 const uint64_t *restrict b, fl_intp nb)
+{
+    /* both streams advance together (as the kernels read them) */
+    uint64_t acc = 0;
+    if (na == nb) {
+        for (fl_intp i = 0; i < nb; i++) acc |= a[i] | b[i];
+        return acc;
+    }
+    const fl_intp nblk = nb / 4096 + 1;
+    for (fl_intp k = 0; k < nblk; k++) {
+        const fl_intp a0 = na * k / nblk, a1 = na * (k + 1) / nblk;
+        const fl_intp b0 = nb * k / nblk, b1 = nb * (k + 1) / nblk;
+        for (fl_intp i = a0; i < a1; i++) acc |= a[i];
+        for (fl_intp i = b0; i < b1; i++) acc |= b[i];
+    }
+    return acc;
+}
+
+/* the read floor on the pool: both buffers (na == nb) in chunks of 64 KiB of
+   words, each chunk's OR in its own slot */
+typedef struct {
+    const uint64_t *a, *b;
+    fl_intp n, step;
+    uint64_t *acc;
+} fl_floor_task;
+
+static void fl_floor_task_run(void *ctx, fl_intp b0, fl_intp b1, int slot)
+{
+    fl_floor_task *t = (fl_floor_task *)ctx;
+    (void)slot;
+    for (fl_intp k = b0; k < b1; k++) {
+        const fl_intp i0 = k * t->step, m = t->n - i0 < t->step ? t->n - i0 : t->step;
+        t->acc[k] = fl_floor_read(t->a + i0, m, t->b + i0, m);
+    }
+}
+
+uint64_t fl_floor_read_mt(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb,
+                          int n_threads)
+{
+    if (na != nb || n_threads <= 1) return fl_floor_read(a, na, b, nb);
+    const fl_intp step = 8192, nchunks = (nb + step - 1) / step;
+    fl_floor_task t = {a, b, nb, step, (uint64_t *)calloc((size_t)nchunks + 1, sizeof(uint64_t))};
+    if (!t.acc) return fl_floor_read(a, na, b, nb);
+    fl_par par = {n_threads, 0};
+    fl_parallel(fl_floor_task_run, &t, nchunks, par);
+    uint64_t acc = 0;
+    for (fl_intp k = 0; k < nchunks; k++) acc |= t.acc[k];
+    free(t.acc);
+    return acc;
+}
+
+FL_CLONES void fl_floor_read_write(const uint64_t *restrict a, fl_intp na,
+                                   const uint64_t *restrict b, uint64_t *restrict out, fl_intp nb)
+{
+    /* out has nb words, the size of the prediction b */
+    if (na == nb) {
+        for (fl_intp i = 0; i < nb; i++) out[i] = a[i] | b[i];
+        return;
+    }
+    uint64_t acc = 0;
+    const fl_intp nblk = nb / 4096 + 1;
+    for (fl_intp k = 0; k < nblk; k++) {
+        const fl_intp a0 = na * k / nblk, a1 = na * (k + 1) / nblk;
+        const fl_intp b0 = nb * k / nblk, b1 = nb * (k + 1) / nblk;
+        for (fl_intp i = a0; i < a1; i++) acc |= a[i];
+        for (fl_intp i = b0; i < b1; i++) out[i] = b[i] | acc;
+    }
+}
+
+/* ---- input statistics (fastloss.metrics) -------------------------------
+   Rows are taken FL_ROWBLOCK at a time: min/max/NaN over the block in fixed
+   lanes (vectorized), then the block's row sums while it is in cache. */
+#define FL_DEFINE_STATS(T, SUF)                                                     \
+    FL_CLONES void fl_stats_##SUF(const T *restrict x, fl_intp n_rows, fl_intp k,  \
+                                  double tol, fl_stats *st)                         \
+    {                                                                               \
+        T mn[FL_LANES], mx[FL_LANES], nn[FL_LANES];                                 \
+        for (int j = 0; j < FL_LANES; j++) mn[j] = INFINITY, mx[j] = -INFINITY, nn[j] = 0; \
+        fl_intp off = 0, nan = 0;                                                   \
+        for (fl_intp r0 = 0; r0 < n_rows; r0 += FL_ROWBLOCK) {                      \
+            const fl_intp nr = n_rows - r0 < FL_ROWBLOCK ? n_rows - r0 : FL_ROWBLOCK; \
+            const T *b = x + r0 * k;                                                \
+            const fl_intp m = nr * k;                                               \
+            fl_intp i = 0;                                                          \
+            for (; i + FL_LANES <= m; i += FL_LANES)                                \
+                for (int j = 0; j < FL_LANES; j++) {                                \
+                    const T v = b[i + j];                                           \
+                    mn[j] = v < mn[j] ? v : mn[j];                                  \
+                    mx[j] = v > mx[j] ? v : mx[j];                                  \
+                    nn[j] += v != v ? (T)1 : (T)0;                                  \
+                }                                                                   \
+            for (int j = 0; i < m; i++, j++) {                                      \
+                const T v = b[i];                                                   \
+                mn[j] = v < mn[j] ? v : mn[j];                                      \
+                mx[j] = v > mx[j] ? v : mx[j];                                      \
+                nn[j] += v != v ? (T)1 : (T)0;                                      \
+            }                                                                       \
+            for (int j = 0; j < FL_LANES; j++) nan += (fl_intp)nn[j], nn[j] = 0;    \
+            if (tol >= 0) { /* column by column across the block's rows */     \
+                double rs[FL_ROWBLOCK];                                             \
+                for (fl_intp r = 0; r < nr; r++) rs[r] = 0;                         \
+                for (fl_intp j = 0; j < k; j++)                                     \
+                    for (fl_intp r = 0; r < nr; r++) rs[r] += (double)b[r * k + j]; \
+                for (fl_intp r = 0; r < nr; r++) off += !(FL_ABS(rs[r] - 1) <= tol); \
+            }                                                                       \
+        }                                                                           \
+        for (int j = 1; j < FL_LANES; j++) {                                        \
+            mn[0] = mn[j] < mn[0] ? mn[j] : mn[0];                                  \
+            mx[0] = mx[j] > mx[0] ? mx[j] : mx[0];                                  \
+        }                                                                           \
+        st->min = (double)mn[0];                                                    \
+        st->max = (double)mx[0];                                                    \
+        st->n_nan = nan;                                                            \
+        st->rows_off = off;                                                         \
+    }
+FL_DEFINE_STATS(double, f64)
+FL_DEFINE_STATS(float, f32)
+
+/* ---- vector math exactly as the kernels call it (for the accuracy tests) */
+#define FL_DEFINE_VMATH(T, SUF)                                                     \
+    FL_CLONES void fl_vmath_##SUF(int fn, const T *restrict x, T *restrict y, fl_intp n) \
+    {                                                                               \
+        if (fn == 0)                                                                \
+            for (fl_intp i = 0; i < n; i++) y[i] = FL_EXP(x[i]);                    \
+        else if (fn == 1)                                                           \
+            for (fl_intp i = 0; i < n; i++) y[i] = FL_LOG(x[i]);                    \
+        else                                                                        \
+            for (fl_intp i = 0; i < n; i++) y[i] = FL_LOG1P(x[i]);                  \
+    }
+FL_DEFINE_VMATH(double, f64)
+FL_DEFINE_VMATH(float, f32)
