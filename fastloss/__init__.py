@@ -6,21 +6,24 @@ For each loss NAME (see ``fastloss.LOSSES``): ``NAME(y_true, y_pred, ...)``,
 """
 from __future__ import annotations
 
+import glob
+import os
 import warnings
 
-from . import _api, _backend
+from . import _api, _dispatch, _threads, reference
 from ._backend import backend, use_backend
+from ._errors import TargetError, ZeroWeightError
 from ._losses import LOSSES, REDUCTIONS
 from ._stream import Mean
 
 __version__ = "0.1.0"
 
+_ext = _dispatch._ext  # (the compiled kernels, or None)
+
+
 def _why_no_extension(err):
     """The warning for a missing extension: a source checkout that was never
     built says so, and how to get the compiled package."""
-    import glob
-    import os
-
     here = os.path.dirname(os.path.abspath(__file__))
     built = glob.glob(os.path.join(here, "_ext.*"))
     checkout = os.path.dirname(here)
@@ -35,24 +38,12 @@ def _why_no_extension(err):
             "NumPy reference backend")
 
 
-try:
-    from . import _ext
-except ImportError as _e:  # pragma: no cover - exercised by a subprocess test
-    _ext = None
-    warnings.warn(_why_no_extension(_e), RuntimeWarning, stacklevel=2)
-
-_backend._init(_ext)
-if _ext is not None:
-    from . import _threads
-
+if _ext is None:
+    warnings.warn(_why_no_extension(_dispatch.IMPORT_ERROR), RuntimeWarning, stacklevel=2)
+else:
     _threads.register_threadpoolctl(__version__)
 
-from . import reference  # noqa: E402  (the NumPy twin; also the fallback)
-
-if _ext is not None:
-    _api.define_losses(globals(), _ext.call, __name__, _ext.kernel)
-else:
-    _api.define_losses(globals(), reference._call, __name__)
+_api.define_losses(globals(), _dispatch.call, __name__, _dispatch.handle)
 
 
 def info():
@@ -75,12 +66,12 @@ def info():
     ['backend', 'version']
     """
     facts = {"version": __version__, "backend": backend(), "compiled_available": _ext is not None}
-    if _ext is not None:
-        facts.update(_ext.info())
+    facts.update(_dispatch.info())
     return facts
 
 
 __all__ = ["reference", "backend", "use_backend", "info", "LOSSES", "REDUCTIONS", "Mean",
+           "TargetError", "ZeroWeightError",
            *_api.public_names()]
 
 

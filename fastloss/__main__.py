@@ -5,6 +5,14 @@ import argparse
 import json
 import sys
 
+import fastloss
+
+from . import __version__, _cli
+from ._bench import (FULL, HALF_DECADES, HEADLINE, busy_report, estimate_seconds,
+                     main as bench, metrics_report, threads_report)
+from ._losses import LOSSES
+from .demo import main as demo
+
 
 class _Parser(argparse.ArgumentParser):
     """Errors as one line on stderr and exit status 2 (no usage dump)."""
@@ -14,8 +22,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _loss_list():
-    from ._losses import LOSSES
-
     width = max(len(loss.name) for loss in LOSSES)
     lines = [f"  {loss.name:<{width}}  {loss.summary.split('; ')[0].split(' (')[0].rstrip('.')}"
              for loss in LOSSES]
@@ -23,10 +29,6 @@ def _loss_list():
 
 
 def main(argv=None):
-    from . import _cli
-
-    from . import __version__
-
     parser = _Parser(prog="fastloss", description="Machine-learning losses and their gradients, "
                      "compiled.", epilog=_loss_list(), formatter_class=_cli.HelpFormatter)
     parser.add_argument("--version", action="version", version=f"fastloss {__version__}")
@@ -77,19 +79,11 @@ def main(argv=None):
             print(f"fastloss score: error: {e}", file=sys.stderr)
             return 2
     if args.cmd == "demo":
-        from .demo import main as demo
-
         demo()
     elif args.cmd == "info":
-        import fastloss
-
         print(json.dumps(fastloss.info(), indent=2))
     elif args.cmd == "bench":
-        from ._bench import main as bench, threads_report
-
         if args.threads and args.busy:
-            from ._bench import busy_report
-
             busy_report(losses=args.losses.split(",") if args.losses
                         else ("mse", "binary_cross_entropy_with_logits"))
             return 0
@@ -97,12 +91,8 @@ def main(argv=None):
             threads_report(losses=args.losses.split(",") if args.losses else None)
             return 0
         if args.metrics:
-            from ._bench import metrics_report
-
             metrics_report()
             return 0
-        from ._bench import FULL, HALF_DECADES, HEADLINE, estimate_seconds
-
         if args.plot:
             try:
                 import matplotlib  # noqa: F401

@@ -23,13 +23,12 @@ def _forced():
     return forced
 
 
-def _init(ext):
-    """Called once by fastloss/__init__ with the extension module (or None)."""
+def init(compiled_available):
+    """Called once by fastloss._dispatch: whether the compiled backend exists
+    (it is then the default, unless FASTLOSS_BACKEND=numpy)."""
     global HAVE_COMPILED, DEFAULT
-    HAVE_COMPILED = ext is not None
+    HAVE_COMPILED = compiled_available
     DEFAULT = "compiled" if HAVE_COMPILED and _forced() != "numpy" else "numpy"
-    if ext is not None:
-        ext._set_default_backend(DEFAULT)
 
 
 def backend():

@@ -9,14 +9,22 @@ run, implementations interleaved, so machine noise hits all of them alike.
 """
 from __future__ import annotations
 
+import datetime
+import platform
+import subprocess
+import sys
+import threading
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 import fastloss
-from fastloss import reference
+from fastloss import _dispatch, metrics as fm, reference
+from fastloss._compare import LIBRARIES, available, competitors
 from fastloss._losses import BY_NAME, LOSSES
+from fastloss._testing import sample
 
 MODES = ("value", "grad", "vg")
 _SUFFIX = {"value": "", "grad": "_grad", "vg": "_value_and_grad"}
@@ -45,55 +53,6 @@ def cases(losses=None, modes=MODES, dtypes=("float64", "float32"), sizes=(10, 10
                     yield Case(loss.name, mode, dtype, n)
 
 
-_SPECIAL_PREDS = {
-    "y_prob": [0.0, 1.0, np.nan, 1e-300, 1 - 1e-16, 0.5, 5e-324],
-    "logits": [1e4, -1e4, 1e300, -1e300, 0.0, -0.0, np.nan, 88.0, -88.0, np.inf, -np.inf, 5e-324],
-    "scores": [0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, 1e150, -1e150, 1e-300],
-    "y_pred": [0.0, -0.0, 1.0, np.nan, np.inf, -np.inf, 1e150, -1e150, 1e-300, 5e-324],
-}
-
-
-def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=None):
-    """(y_true, y_pred) typical for ``loss`` (its kind, targets and prediction
-    kind from the table); a ``special`` fraction of the predictions replaced by
-    edge values (NaN, inf, 0/1 probabilities, huge logits, subnormals).
-    ``targets`` ("labels" or "probs") fixes the kind a labels-or-probs loss gets."""
-    dtype = np.dtype(dtype)
-    shape = tuple(rows_shape) + ((k,) if loss.kind == "rows" else ())
-    if loss.pred_name == "y_prob":
-        if loss.kind == "rows":
-            p = rng.dirichlet(np.ones(k), size=int(np.prod(rows_shape))).reshape(shape)
-        else:
-            p = np.array(rng.random(shape))
-    else:
-        p = np.array(rng.standard_normal(shape) * (3.0 if loss.pred_name == "logits" else 1.0))
-    if special:
-        mask = rng.random(shape) < special
-        p[mask] = rng.choice(_SPECIAL_PREDS[loss.pred_name], size=int(mask.sum()))
-    with np.errstate(over="ignore"):
-        p = p.astype(dtype)
-    if loss.kind == "rows":
-        labels = rng.integers(0, k, size=rows_shape)
-        if loss.targets == "labels" or (loss.targets == "labels_or_probs" and (
-                targets == "labels" or (targets is None and rng.random() < 0.5))):
-            return labels, p
-        t = np.eye(k)[labels] if rng.random() < 0.5 else rng.dirichlet(np.ones(k), size=labels.size)
-        return t.reshape(shape).astype(dtype), p
-    if loss.valid_rule == "-1 or +1":
-        y = rng.choice([-1.0, 1.0], size=shape)
-    elif loss.valid_rule == "in [0, 1]" or loss.pred_name == "logits":
-        hard = targets == "labels" or (targets is None and rng.random() < 0.7)
-        y = rng.choice([0.0, 1.0], size=shape) if hard else rng.random(shape)
-    else:
-        y = np.array((p.astype(np.float64) if not special else rng.standard_normal(shape))
-                     + rng.standard_normal(shape))
-        if special:  # regression targets get the edge values too
-            mask = rng.random(shape) < special
-            y[mask] = rng.choice(_SPECIAL_PREDS["y_pred"], size=int(mask.sum()))
-    with np.errstate(over="ignore", invalid="ignore"):
-        return np.asarray(y).astype(dtype), p
-
-
 def make_data(loss_name, dtype, n, seed=0):
     """Benchmark inputs (y_true, y_pred, out): n elements (n/10 rows x 10 classes
     for row losses), integer labels and hard 0/1 binary targets (the common
@@ -111,7 +70,7 @@ def implementations(case, data, n_threads=1):
     name = case.loss + _SUFFIX[case.mode]
     fast, ref = getattr(fastloss, name), getattr(reference, name)
     grad = case.mode != "value"
-    floor = fastloss._ext._floor
+    floor = _dispatch.floor
     impls = {
         "fastloss": (lambda: fast(y, p, out=out, n_threads=n_threads)) if grad
         else (lambda: fast(y, p, n_threads=n_threads)),
@@ -143,7 +102,6 @@ def measure(case, n_threads=1, repeats=7, budget=0.02, compare=False):
     data = make_data(case.loss, case.dtype, case.n)
     impls = implementations(case, data, n_threads)
     if compare:
-        from ._compare import competitors
 
         impls.update(competitors(case.loss, case.mode, data[0], data[1]))
     number = {}
@@ -170,7 +128,6 @@ def estimate_seconds(sizes, losses, dtypes, modes, compare, repeats=7):
     names = [loss.name for loss in LOSSES if not losses or loss.name in losses]
     impls = 3
     if compare:
-        from ._compare import LIBRARIES, available
 
         impls += sum(len(LIBRARIES[lib]) for lib, ok in available().items() if ok)
     total = 0.0
@@ -199,7 +156,6 @@ def main(sizes=HEADLINE["sizes"], losses=None, dtypes=HEADLINE["dtypes"],
           "over the gradient alone", file=file)
     cols = ()
     if compare:
-        from ._compare import LIBRARIES, available
 
         have = available()
         for lib, ok in have.items():
@@ -233,8 +189,6 @@ def main(sizes=HEADLINE["sizes"], losses=None, dtypes=HEADLINE["dtypes"],
 
 def machine():
     """A short description of this machine for captions: CPU model, CPUs, date."""
-    import datetime
-    import platform
 
     model = platform.processor() or platform.machine()
     try:
@@ -293,7 +247,6 @@ def threads_report(losses=None, n=10**7, repeats=9, file=None):
     per-pair ratios: on a shared machine, load from other tenants drifts on a
     scale of seconds, and pairing cancels most of it (the spread of the paired
     ratios, quartiles, is printed too)."""
-    import threading
 
     print(f"thread scaling, n = {n:.0e}, float64, value; threads (n_threads=None) "
           f"{fastloss.info().get('threads')}", file=file)
@@ -333,7 +286,7 @@ def threads_report(losses=None, n=10**7, repeats=9, file=None):
               f"{float(np.median(r_py)):>12.2f}x {q(r_py):>13}", file=file, flush=True)
 
 
-__all__ = ["Case", "cases", "sample", "make_data", "implementations", "measure", "main", "chart",
+__all__ = ["Case", "cases", "make_data", "implementations", "measure", "main", "chart",
            "threads_report", "metrics_cases", "metrics_report"]
 
 
@@ -370,13 +323,11 @@ def metrics_cases(n=10**6, seed=0):
 def metrics_report(n=10**6, repeats=7, file=None):
     """fastloss.metrics against sklearn.metrics: best-of-repeats times,
     interleaved, and the speed-up (scikit-learn needed)."""
-    import warnings
 
     from sklearn import metrics as skm
 
-    from . import metrics as fm
 
-    nt = fastloss._ext.info()["threads"] if fastloss._ext is not None else 1
+    nt = fastloss.info().get("threads", 1)
     print(f"fastloss.metrics vs scikit-learn, n = {n:.0e} rows; best of {repeats} interleaved "
           "calls", file=file)
     print(f"floor = reading the two inputs once with {nt} threads and doing nothing else "
@@ -388,10 +339,10 @@ def metrics_report(n=10**6, repeats=7, file=None):
         f, s = getattr(fm, name), getattr(skm, name)
         arrays = [a for a in args if isinstance(a, np.ndarray)]
         floor = None
-        if (kw.get("sample_weight") is None and fastloss._ext is not None
+        if (kw.get("sample_weight") is None and _dispatch.compiled()
                 and len(arrays) == 2 and arrays[0].nbytes == arrays[1].nbytes
                 and all(a.dtype.kind in "iuf" for a in arrays)):
-            floor = lambda: fastloss._ext._floor(arrays[0], arrays[1], n_threads=nt)  # noqa: E731
+            floor = lambda: _dispatch.floor(arrays[0], arrays[1], n_threads=nt)  # noqa: E731
         tf, ts, tr = [], [], []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -414,8 +365,6 @@ def busy_report(sizes=(2 * 10**5, 10**7), losses=("mse", "binary_cross_entropy_w
     both alike; reported: the median of the paired ratios auto/one, and the
     ratio of their 99th percentiles (how bad the slow tail of the automatic
     choice is against the slow tail of one thread)."""
-    import subprocess
-    import sys
 
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
 import re
@@ -10,6 +12,10 @@ import sys
 import tempfile
 
 import numpy as np
+
+import fastloss
+
+from ._losses import BY_NAME, LOSSES
 
 CHUNK_BYTES = int(os.environ.get("FASTLOSS_CLI_CHUNK_BYTES", 64 << 20))  # predictions per chunk
 PROGRESS_MIN_BYTES = 256 << 20
@@ -76,11 +82,9 @@ def _regular_file(path, what):
 
 def _pyarrow(what, path):
     try:
-        import pyarrow  # noqa: F401
+        import pyarrow
     except ImportError:
         raise CLIError(f"{what}: reading {path} needs pyarrow: pip install 'fastloss[cli]'") from None
-    import pyarrow
-
     return pyarrow
 
 
@@ -148,9 +152,6 @@ class _Csv:
         line, nl, _ = head.partition(b"\n")
         if not nl and len(head) == HEADER_MAX:
             raise CLIError(f"{what}: {path}: the first line is longer than {HEADER_MAX >> 20} MiB")
-        import csv
-        import io
-
         try:
             text = line.decode("utf-8-sig")
         except UnicodeDecodeError as e:
@@ -165,7 +166,7 @@ class _Csv:
         return _resolve(self.path, self.names, wanted, self.what, by_index_only=not self.header)
 
     def _reader(self, cols, types, threads=True):
-        pa, pacsv = self.pa, self.pacsv
+        pacsv = self.pacsv
         names = [f"c{i}" for i in range(self.n_cols)]
         ro = pacsv.ReadOptions(column_names=names, skip_rows=1 if self.header else 0,
                                block_size=CSV_BLOCK, use_threads=threads)
@@ -516,9 +517,6 @@ def _absolute(msg, pos):
 
 
 def score(args):
-    import fastloss
-    from ._losses import BY_NAME, LOSSES
-
     if args.loss not in BY_NAME:
         raise CLIError(f"unknown loss {args.loss!r}; one of: {', '.join(BY_NAME)}")
     loss = BY_NAME[args.loss]
@@ -619,8 +617,6 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
 
 def add_parser(sub):
-    from ._losses import LOSSES
-
     p = sub.add_parser("score", help="a loss over .npy, CSV, Parquet or Feather files (chunked)",
                        description=HELP, formatter_class=HelpFormatter)
     p.add_argument("loss", help="one of: " + ", ".join(loss.name for loss in LOSSES))

@@ -5,6 +5,8 @@ is missing or has no equivalent.  Nothing here is imported by fastloss itself.
 """
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 
 
@@ -138,7 +140,6 @@ LIBRARIES = {"torch": ("torch1", "torch2"), "sklearn": ("sklearn",), "numba": ("
 
 def available():
     """{library: installed?} for the libraries the comparison columns use."""
-    import importlib.util
 
     return {lib: importlib.util.find_spec(lib) is not None for lib in LIBRARIES}
 

@@ -1,25 +1,31 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Compiled backend of fastloss: validation fast path and dispatch to the C kernels.
+"""The compiled kernels of fastloss and their entry (a leaf: it imports
+nothing of the package's Python side).
 
 ``call`` is the single entry of every public function.  Its fast path takes
 native, aligned, C-contiguous float32/float64 arrays (and, for row losses,
 contiguous integer labels of any width) with default options and goes
-straight to the kernel; anything else goes through the shared Python
-validation (``_validate.prepare``), is viewed as 1-D (elementwise) or 2-D
-(rows) strided arrays (walked, not copied) and runs through the same kernel
-invocation (``_execute``).
+straight to the kernel; anything else is validated by the dispatcher's
+``prepare``, viewed as 1-D (elementwise) or 2-D (rows) strided arrays
+(walked, not copied) and runs through the same kernel invocation
+(``_execute``).  fastloss._dispatch decides how calls run: it binds the
+backend switch, the NumPy reference, the validation and the error builders
+here (``bind``) and sets the thread limits (``configure_threads``).
+
+Its other entries, private to the package: ``Kernel`` (a loss's compiled
+kernel, the handle ``call`` takes), ``column_sums`` (per-column sums for
+fastloss.metrics), ``factorize`` (hashing of string labels), ``stats``
+(min/max/NaN/row-sum checks of probabilities), ``floor`` (the benchmarks'
+memory floor), ``vmath`` (the vector math, for its accuracy tests),
+``auto_threads`` and ``info``.
 """
 import numpy as np
 cimport numpy as cnp
 from cpython.contextvars cimport get_value
-from libc.math cimport isfinite
 from libc.stdint cimport int64_t, uint64_t
 from libc.string cimport memset
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.pythread cimport PyThread_get_thread_ident
-
-from ._validate import check_n_threads, input_error, prepare, weight_total, zero_weight_error
-from . import _backend, _threads
 
 cnp.import_array()
 
@@ -137,8 +143,10 @@ cdef extern from *:
     fl_intp fl_py_hash_bytes(const void *data, fl_intp len) noexcept nogil
 
 cdef enum:
+    # fastloss._losses.Mode, checked by bind()
     MODE_VALUE = 0
     MODE_GRAD = 1
+    MODE_VALUE_AND_GRAD = 2
     MODE_SUMS = 3  # private: (sum(w * loss), sum(w)) of reduction="sum", for fastloss.Mean
     RED_MEAN = 0
     RED_SUM = 1
@@ -152,35 +160,64 @@ cdef enum:
     # up memory-bound losses too (each core brings its own cache and
     # bandwidth), but waking a sleeping worker costs several microseconds and
     # may not get a CPU of its own at once, so short calls stay on one thread.
-    MIN_PER_THREAD_MEMORY = 1 << 16
-    MIN_PER_THREAD_COMPUTE = 1 << 16
+    MIN_PER_THREAD = 1 << 16
     # runs of at least this many elements from the main thread poll for
     # signals (Ctrl-C) between chunks of blocks
     INTERRUPT_MIN = 1 << 16
 
-cdef object _reference = None  # the fastloss.reference module, bound lazily
-cdef object _backend_var = _backend.BACKEND_VAR
-cdef object _COMPILED = "compiled"
-cdef object _default_backend = "numpy"
 cdef object _ndarray = np.ndarray
 
 BLOCK = FL_BLOCK
 ROWBLOCK = FL_ROWBLOCK
+MAX_THREADS = FL_MAX_THREADS
+MODES = {"VALUE": MODE_VALUE, "GRAD": MODE_GRAD, "VALUE_AND_GRAD": MODE_VALUE_AND_GRAD,
+         "SUMS": MODE_SUMS}
 KERNEL_NAMES = tuple(fl_loss_name(i).decode() for i in range(fl_loss_count()))
 
-_CHECKS = {"any": 0, "positive": 1, "nonnegative": 2, "unit_interval": 3, "eps": 4}
+# bound by fastloss._dispatch (bind): the backend switch and the Python side
+cdef object _backend_var = None
+cdef object _compiled = "compiled"
+cdef object _default_backend = "numpy"
+cdef object _fallback = None          # the NumPy reference's call
+cdef object _prepare = None           # validation and normalisation of the general path
+cdef object _input_error = None       # the error naming the first invalid input
+cdef object _weight_total = None      # the sum of weights that "mean" divides by
+cdef object _zero_weight_error = None
+cdef object _check_n_threads = None
+
+
+def bind(*, backend_var, compiled, default_backend, fallback, prepare, input_error,
+         weight_total, zero_weight_error, check_n_threads, modes):
+    """Set how calls run (called once, by fastloss._dispatch): the context
+    variable holding the backend in force, its value meaning this module and
+    its default, the reference backend's call for the other value, and the
+    validation and error builders of the general path.  ``modes`` (name ->
+    value) must equal this module's own."""
+    global _backend_var, _compiled, _default_backend, _fallback, _prepare, _input_error
+    global _weight_total, _zero_weight_error, _check_n_threads
+    if dict(modes) != MODES:
+        raise ImportError(f"fastloss: the compiled modes {MODES} differ from the table's {dict(modes)}")
+    _backend_var, _compiled, _default_backend = backend_var, compiled, default_backend
+    _fallback, _prepare, _input_error = fallback, prepare, input_error
+    _weight_total, _zero_weight_error, _check_n_threads = (weight_total, zero_weight_error,
+                                                           check_n_threads)
 
 
 cdef class Kernel:
-    """Handle binding one table entry to its C kernel (given to the API)."""
+    """One loss of the table bound to its C kernel (the handle the public
+    functions pass to ``call``).  ``loss`` is the table entry: its name,
+    kind, options (with their bounds), targets and minimum of classes are
+    read here; the kernel's own facts come from the table generated at build."""
     cdef readonly object loss
     cdef int kid
     cdef int kind
     cdef int nopts
-    cdef int check[MAX_OPTS]
+    cdef double lo[MAX_OPTS]
+    cdef double hi[MAX_OPTS]
+    cdef bint lo_open[MAX_OPTS]
+    cdef bint hi_open[MAX_OPTS]
     cdef double none_value[MAX_OPTS]
     cdef bint none_ok[MAX_OPTS]
-    cdef bint compute_bound
     cdef bint dense_targets_ok
     cdef bint labels_ok
     cdef Py_ssize_t min_classes
@@ -190,7 +227,8 @@ cdef class Kernel:
         self.loss = loss
         self.kid = fl_loss_index(loss.name.encode(), &kind)
         if self.kid < 0:
-            raise ImportError(f"fastloss: the compiled table has no kernel for {loss.name!r}")
+            raise ImportError(f"fastloss: the compiled table has no kernel for {loss.name!r}: "
+                              "rebuild the extension (pip install .)")
         self.kind = kind
         if (kind == KIND_ROWS) != (loss.kind == "rows"):
             raise ImportError(f"fastloss: {loss.name!r} is {loss.kind} in the table but not in C")
@@ -198,25 +236,18 @@ cdef class Kernel:
         if self.nopts > MAX_OPTS:
             raise ImportError(f"fastloss: {loss.name!r} has more than {MAX_OPTS} options")
         for i, o in enumerate(loss.options):
-            self.check[i] = _CHECKS[o.check]
+            self.lo[i], self.hi[i] = o.bounds.lo, o.bounds.hi
+            self.lo_open[i], self.hi_open[i] = o.bounds.lo_open, o.bounds.hi_open
             self.none_ok[i] = o.none is not None
             self.none_value[i] = o.none if o.none is not None else 0.0
-        self.compute_bound = loss.bound == "compute"
         self.labels_ok = loss.targets in ("labels", "labels_or_probs")
         self.dense_targets_ok = loss.targets in ("probs", "labels_or_probs")
         self.min_classes = loss.min_classes
 
-
-cdef inline bint _opt_ok(int check, double v) noexcept:
-    if check == 1:
-        return v > 0 and isfinite(v)
-    if check == 2:
-        return v >= 0 and isfinite(v)
-    if check == 3:
-        return 0 <= v <= 1
-    if check == 4:
-        return 0 < v < 0.5
-    return isfinite(v)
+    cdef inline bint option_ok(self, int i, double v) noexcept:
+        """Option i's value within its bounds (NaN never is)."""
+        return ((v > self.lo[i]) if self.lo_open[i] else (v >= self.lo[i])) and (
+            (v < self.hi[i]) if self.hi_open[i] else (v <= self.hi[i]))
 
 
 cdef inline int _red_code(object reduction):
@@ -237,31 +268,28 @@ cdef inline bint _overlaps(cnp.ndarray a, cnp.ndarray b) noexcept:
     return na > 0 and nb > 0 and a0 < b0 + nb and b0 < a0 + na
 
 
-# explicit n_threads are capped at this (the CPUs this process may use, or
-# FASTLOSS_MAX_THREADS); n_threads=None uses at most fastloss_get_num_threads()
+# explicit n_threads are capped at this; n_threads=None uses at most
+# fastloss_get_num_threads() (both set by configure_threads)
 cdef int _thread_cap = 1
 # signals are handled by the main thread only: runs started there poll for them
 cdef unsigned long _main_ident = 0
 
 
-def _init_threads():
-    """Thread cap, default thread count and the main thread's identity, from
-    the environment and this process's CPUs; again in a child after fork()."""
+def configure_threads(int cap, int default, main_ident):
+    """The thread limits of this process (fastloss._threads computes them, again
+    in a child after fork()): the cap on an explicit n_threads, the default of
+    n_threads=None, and the main thread (whose runs poll for Ctrl-C)."""
     global _thread_cap, _main_ident
-    _thread_cap = _threads.thread_cap()
-    fastloss_set_num_threads(_threads.default_threads())
-    import threading
-    _main_ident = threading.main_thread().ident
+    _thread_cap = max(1, min(cap, FL_MAX_THREADS))
+    fastloss_set_num_threads(default)
+    _main_ident = main_ident
 
 
 fl_pool_init(fl_py_check_signals, 1)
-_init_threads()
-import os as _os
-_os.register_at_fork(after_in_child=_init_threads)
 
 
 cdef int _auto_threads(Kernel k, Py_ssize_t nelem) noexcept:
-    cdef Py_ssize_t per = MIN_PER_THREAD_COMPUTE if k.compute_bound else MIN_PER_THREAD_MEMORY
+    cdef Py_ssize_t per = MIN_PER_THREAD
     cdef Py_ssize_t t
     if nelem < 2 * per:
         return 1
@@ -329,17 +357,40 @@ cdef inline int _run_kernel(int kind, int kid, bint f32, void *job, fl_par par,
     return fl_ew_run(kid, f32, <fl_ew_job *>job, par, res)
 
 
-cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, const char *w,
-                     fl_intp sw, object weight, fl_intp n, fl_intp nelem, int n_threads,
-                     object value_out, object grad_out, tuple err_args):
+cdef inline void _ew_init(fl_ew_job *j, fl_intp n, const double *o) noexcept:
+    """An elementwise job of n elements with options o, nothing bound yet."""
+    memset(j, 0, sizeof(fl_ew_job))
+    j.n = n
+    j.aux_period = 1
+    j.opt[0] = o[0]
+    j.opt[1] = o[1]
+
+
+cdef inline void _rows_init(fl_rows_job *j, fl_intp n, fl_intp k, const double *o) noexcept:
+    """A row job of n rows of k classes with options o, nothing bound yet."""
+    memset(j, 0, sizeof(fl_rows_job))
+    j.n = n
+    j.k = k
+    j.lab_kind = FL_LAB_NONE
+    j.opt[0] = o[0]
+    j.opt[1] = o[1]
+
+
+cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, fl_intp n,
+                     fl_intp nelem, int n_threads, object value_out, object grad_out,
+                     tuple ctx):
     """Run the kernel on a filled job (elementwise or rows); build the result.
 
-    weight: the weight array w points into (None without weights);
-    err_args = (y_true array, labels array or None, k, y_pred array) for the
-    error naming an invalid input."""
+    ctx = (y_true array, labels array or None, k, y_pred array, weight array
+    or None): what the error naming an invalid input and the sum of the
+    weights need."""
     cdef fl_result res
     cdef double total_w = <double>n, total_wabs = 0.0, gscale = 1.0
     cdef int rc = 0
+    cdef const char *w = (<fl_rows_job *>job).w if k.kind == KIND_ROWS else (<fl_ew_job *>job).w
+    cdef fl_intp sw = (<fl_rows_job *>job).sw if k.kind == KIND_ROWS else (<fl_ew_job *>job).sw
+    err_args = ctx[:4]
+    weight = ctx[4]
     cdef bint want_sum = mode != MODE_GRAD and red != RED_NONE
     cdef fl_intp block = FL_ROWBLOCK if k.kind == KIND_ROWS else FL_BLOCK
     cdef fl_par par = _par(n_threads, nelem)
@@ -348,9 +399,9 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, const cha
             with nogil:
                 rc = fl_wsum_run(f32, w, sw, n, block, par, &total_w, &total_wabs)
             _check_rc(rc)
-            total_w = weight_total(total_w, total_wabs, n, weight)
+            total_w = _weight_total(total_w, total_wabs, n, weight)
             if total_w == 0:  # invalid targets are reported first, as the reference does
-                raise input_error(k.loss, *err_args) or zero_weight_error()
+                raise _input_error(k.loss, *err_args) or _zero_weight_error()
         gscale = 1.0 / total_w
     if k.kind == KIND_ROWS:
         (<fl_rows_job *>job).want_sum = want_sum
@@ -365,7 +416,7 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, const cha
         rc = _run_kernel(k.kind, k.kid, f32, job, par, &res)
     _check_rc(rc)
     if res.bad >= 0:
-        err = input_error(k.loss, *err_args)
+        err = _input_error(k.loss, *err_args)
         raise err if err is not None else ValueError(
             f"{k.loss.name}: invalid input at position {res.bad}")
     if mode == MODE_GRAD:
@@ -378,10 +429,10 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, const cha
         if w == NULL:
             total_w = res.sum_w
         elif mode == MODE_VALUE:
-            total_w = weight_total(res.sum_w, res.sum_wabs, n, weight)
+            total_w = _weight_total(res.sum_w, res.sum_wabs, n, weight)
         # (with a gradient, total_w came from the same blocks before the run)
         if total_w == 0:
-            raise zero_weight_error()
+            raise _zero_weight_error()
         value = res.sum / total_w
     else:
         value = value_out
@@ -405,7 +456,7 @@ cdef bint _fast_opts(Kernel k, tuple opts, double *out) except -1:
             out[i] = v
         else:
             return False
-        if not _opt_ok(k.check[i], out[i]):
+        if not k.option_ok(i, out[i]):
             return False
     return True
 
@@ -448,7 +499,7 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
         if type(n_threads) is not int or n_threads < 1 or n_threads > FL_MAX_THREADS:
             return None
         nt = _cap_threads(n_threads)
-    elif nelem >= 2 * MIN_PER_THREAD_COMPUTE:
+    elif nelem >= 2 * MIN_PER_THREAD:
         nt = _auto_threads(k, nelem)
     if not _fast_opts(k, opts, o):
         return None
@@ -465,51 +516,31 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
     lo = None
     if red == RED_NONE and mode != MODE_GRAD:
         lo = cnp.PyArray_EMPTY(1 if k.kind == KIND_ROWS else nd, cnp.PyArray_DIMS(yp), tn, 0)
-    if k.kind == KIND_ROWS:
-        rj.n = n
-        rj.k = kk
-        rj.lab = NULL
-        rj.slab = 0
-        rj.lab_kind = FL_LAB_NONE
-        rj.t = NULL
-        rj.st0 = kk * isz
-        rj.st1 = isz
+    if k.kind == KIND_ROWS:  # contiguous (n, k) rows
+        _rows_init(&rj, n, kk, o)
         if labels:
             rj.lab = cnp.PyArray_BYTES(yt)
             rj.slab = cnp.PyArray_ITEMSIZE(yt)
             rj.lab_kind = _label_kind(yt)
         else:
             rj.t = cnp.PyArray_BYTES(yt)
-        rj.p = cnp.PyArray_BYTES(yp)
-        rj.sp0 = kk * isz
-        rj.sp1 = isz
-        rj.w = NULL
-        rj.sw = 0
-        rj.lo = cnp.PyArray_BYTES(<cnp.ndarray>lo) if lo is not None else NULL
-        rj.slo = isz
-        rj.g = cnp.PyArray_BYTES(go) if go is not None else NULL
-        rj.sg0 = kk * isz
-        rj.sg1 = isz
-        rj.opt[0] = o[0]
-        rj.opt[1] = o[1]
-        return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &rj, NULL, 0, None, n, nelem, nt, lo, go,
-                        (None if labels else yt, yt if labels else None, kk, yp))
-    ej.n = n
-    ej.y = cnp.PyArray_BYTES(yt)
-    ej.p = cnp.PyArray_BYTES(yp)
-    ej.sy = ej.sp = isz
-    ej.w = NULL
-    ej.sw = 0
-    ej.lo = cnp.PyArray_BYTES(<cnp.ndarray>lo) if lo is not None else NULL
-    ej.slo = isz
-    ej.g = cnp.PyArray_BYTES(go) if go is not None else NULL
-    ej.sg = isz
-    ej.aux = NULL
-    ej.aux_period = 1
-    ej.opt[0] = o[0]
-    ej.opt[1] = o[1]
-    return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &ej, NULL, 0, None, n, nelem, nt, lo, go,
-                    (yt, None, 1, yp))
+            rj.st0, rj.st1 = kk * isz, isz
+        rj.p, rj.sp0, rj.sp1 = cnp.PyArray_BYTES(yp), kk * isz, isz
+        if lo is not None:
+            rj.lo, rj.slo = cnp.PyArray_BYTES(<cnp.ndarray>lo), isz
+        if go is not None:
+            rj.g, rj.sg0, rj.sg1 = cnp.PyArray_BYTES(go), kk * isz, isz
+        return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &rj, n, nelem, nt, lo, go,
+                        (None if labels else yt, yt if labels else None, kk, yp, None))
+    _ew_init(&ej, n, o)  # contiguous elements
+    ej.y, ej.sy = cnp.PyArray_BYTES(yt), isz
+    ej.p, ej.sp = cnp.PyArray_BYTES(yp), isz
+    if lo is not None:
+        ej.lo, ej.slo = cnp.PyArray_BYTES(<cnp.ndarray>lo), isz
+    if go is not None:
+        ej.g, ej.sg = cnp.PyArray_BYTES(go), isz
+    return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &ej, n, nelem, nt, lo, go,
+                    (yt, None, 1, yp, None))
 
 
 def _flat(a, order):
@@ -557,11 +588,12 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
     cdef int red, i, nt
     cdef const char *wp = NULL
     cdef fl_intp wst = 0
+    cdef double o[MAX_OPTS]
     if mode == MODE_SUMS:  # a value with reduction="sum" that also returns sum(w)
-        p = prepare(k.loss, MODE_VALUE, y_true, y_pred, sample_weight, "sum", n_threads, None,
-                    opts)
+        p = _prepare(k.loss, MODE_VALUE, y_true, y_pred, sample_weight, "sum", n_threads, None,
+                     opts)
     else:
-        p = prepare(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
+        p = _prepare(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
     red = _red_code(p.reduction)
     yp = p.y_pred
     nt = _cap_threads(p.n_threads) if p.n_threads is not None else _auto_threads(k, yp.size)
@@ -576,11 +608,12 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
     keep = []  # arrays the job points into
     if p.weight is not None:
         keep.append(_bind(_flat(p.weight, order), &wp, &wst, NULL))
-    memset(&ej, 0, sizeof(ej))
-    memset(&rj, 0, sizeof(rj))
+    o[0] = o[1] = 0.0
+    for i in range(k.nopts):
+        o[i] = p.opts[i]
     if rows:
         job = &rj
-        rj.n, rj.k = p.n, p.k
+        _rows_init(&rj, p.n, p.k, o)
         rj.w, rj.sw = wp, wst
         keep.append(_bind(_rows2d(yp, p.k), &rj.p, &rj.sp0, &rj.sp1))
         if p.labels is not None:
@@ -596,15 +629,12 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
         if g is not None:
             g_walk = _writable_view(g, (p.n, p.k))
             _bind(g_walk, <const char **>&rj.g, &rj.sg0, &rj.sg1)
-        for i in range(k.nopts):
-            rj.opt[i] = p.opts[i]
     else:
         job = &ej
-        ej.n = p.n
+        _ew_init(&ej, p.n, o)
         ej.w, ej.sw = wp, wst
         keep.append(_bind(_flat(p.y_true, order), &ej.y, &ej.sy, NULL))
         keep.append(_bind(_flat(yp, order), &ej.p, &ej.sp, NULL))
-        ej.aux_period = 1
         if p.aux is not None:
             aux = np.ascontiguousarray(p.aux)
             keep.append(aux)
@@ -616,26 +646,21 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
             # F order of g is C order of g.T
             g_walk = _writable_view(g.T if order == "F" else g, (g.size,))
             _bind(g_walk, <const char **>&ej.g, &ej.sg, NULL)
-        for i in range(k.nopts):
-            ej.opt[i] = p.opts[i]
-    res = _execute(k, mode, red, p.dtype == np.float32, job, wp, wst, p.weight, p.n, yp.size, nt,
-                   lo, g, (p.y_true, p.labels, p.k, p.y_pred))
+    res = _execute(k, mode, red, p.dtype == np.float32, job, p.n, yp.size, nt, lo, g,
+                   (p.y_true, p.labels, p.k, p.y_pred, p.weight))
     if g is not None and g.size and not np.may_share_memory(g_walk, g):
         g[...] = g_walk.reshape(p.shape, order=order)  # a temporary: copy back
     return res
 
 
 def call(Kernel k, int mode, y_true, y_pred, sample_weight, reduction, n_threads, out, tuple opts):
-    """Entry of every public function: backend switch, fast path, general path."""
-    global _reference
+    """Entry of every public function: the backend in force (the reference's
+    call for the other one), the fast path, the general path."""
     cdef int red
     be = get_value(_backend_var, _default_backend)
-    if be is not _COMPILED and be != _COMPILED:
-        if _reference is None:
-            from . import reference
-            _reference = reference
-        return _reference._call(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads,
-                                out, opts)
+    if be is not _compiled and be != _compiled:
+        return _fallback(k.loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out,
+                         opts)
     if sample_weight is None and type(y_pred) is _ndarray and type(y_true) is _ndarray \
             and type(reduction) is str and mode != MODE_SUMS:
         red = _red_code(reduction)
@@ -646,21 +671,7 @@ def call(Kernel k, int mode, y_true, y_pred, sample_weight, reduction, n_threads
     return _general(k, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
 
 
-_KERNELS = {}
-
-
-def kernel(loss):
-    """The Kernel handle of a loss (a table entry or its name): one per loss,
-    shared by the public functions, fastloss.Mean and column_sums."""
-    from ._losses import BY_NAME
-    name = loss if isinstance(loss, str) else loss.name
-    k = _KERNELS.get(name)
-    if k is None:
-        k = _KERNELS[name] = Kernel(BY_NAME[name])
-    return k
-
-
-def column_sums(loss, y_true, y_pred, sample_weight=None, n_threads=None, **options):
+def column_sums(Kernel k, y_true, y_pred, sample_weight=None, n_threads=None, **options):
     """Per-column (Σ w·ℓ, Σ w) of an elementwise loss over 2-D (n, m) inputs, in
     one pass: two float64 arrays of shape (m,), the same bits for any n_threads.
     Column j's sums are those of the 1-D call on ``y_pred[:, j]`` with
@@ -673,16 +684,13 @@ def column_sums(loss, y_true, y_pred, sample_weight=None, n_threads=None, **opti
     y_true and y_pred: 2-D arrays of one float dtype (float32/float64, native
     byte order, aligned, any strides); sample_weight: None or a 1-D array of
     that dtype, one weight per row; options: scalars."""
-    cdef Kernel k
     cdef cnp.ndarray yt, yp, w = None
     cdef fl_ew_job ej
     cdef fl_intp m, n
     cdef int nt, i, tn, rc = 0
     cdef cnp.ndarray sums, sws
-    from ._losses import BY_NAME
-    if loss not in BY_NAME or BY_NAME[loss].kind == "rows":
-        raise ValueError(f"column_sums: loss must name an elementwise loss, got {loss!r}")
-    k = kernel(loss)
+    if k.kind == KIND_ROWS:
+        raise ValueError(f"column_sums: {k.loss.name} is not an elementwise loss")
     k.loss.check_options(options)
     if not isinstance(y_true, np.ndarray) or not isinstance(y_pred, np.ndarray):
         raise TypeError("column_sums: y_true and y_pred must be numpy arrays")
@@ -721,7 +729,7 @@ def column_sums(loss, y_true, y_pred, sample_weight=None, n_threads=None, **opti
     ej.p, ej.sp = cnp.PyArray_BYTES(yp), cnp.PyArray_STRIDE(yp, 0)
     ej.aux_period = 1
     ej.want_sum = 1
-    nt = (_cap_threads(check_n_threads(n_threads)) if n_threads is not None
+    nt = (_cap_threads(_check_n_threads(n_threads)) if n_threads is not None
           else _auto_threads(k, n * m))
     sums = np.empty(m, np.float64)
     sws = np.empty(m, np.float64)
@@ -736,9 +744,9 @@ def column_sums(loss, y_true, y_pred, sample_weight=None, n_threads=None, **opti
         _check_rc(rc)
         for i in range(m):
             if res[i].bad >= 0:
-                err = input_error(k.loss, yt[:, i], None, 1, yp[:, i])
+                err = _input_error(k.loss, yt[:, i], None, 1, yp[:, i])
                 raise err if err is not None else ValueError(
-                    f"{loss}: invalid target in column {i}, row {res[i].bad}")
+                    f"{k.loss.name}: invalid target in column {i}, row {res[i].bad}")
             sums[i] = res[i].sum
             sws[i] = res[i].sum_w
     finally:
@@ -771,7 +779,7 @@ def factorize(a):
     return codes, first[:k].copy()
 
 
-def _floor(a, b, out=None, int n_threads=1):
+def floor(a, b, out=None, int n_threads=1):
     """Benchmark floor: read every byte of the contiguous arrays a and b (and
     write out, of b's size) doing nothing but an OR per 64-bit word; the read
     is shared by n_threads threads of the pool when a and b have one size."""
@@ -793,7 +801,7 @@ def _floor(a, b, out=None, int n_threads=1):
     return out
 
 
-def _stats(a, double tol=-1.0):
+def stats(a, double tol=-1.0):
     """(min, max, number of NaN, rows off one) of a float32/float64 array in one
     pass: min/max skip NaN; the last counts the rows (last axis) whose float64
     sum is not within tol of 1 (tol < 0: not computed, 0).  Any layout (a
@@ -802,7 +810,7 @@ def _stats(a, double tol=-1.0):
     cdef fl_stats st
     cdef int tn = cnp.PyArray_TYPE(x)
     if tn != cnp.NPY_DOUBLE and tn != cnp.NPY_FLOAT:
-        raise TypeError(f"_stats takes float32 or float64, not {x.dtype}")
+        raise TypeError(f"stats takes float32 or float64, not {x.dtype}")
     cdef fl_intp k = x.shape[x.ndim - 1] if x.ndim else 1
     cdef fl_intp rows = x.size // k if k else 0
     if x.size == 0:
@@ -815,7 +823,7 @@ def _stats(a, double tol=-1.0):
     return (st.min, st.max, int(st.n_nan), int(st.rows_off))
 
 
-def _vmath(name, x):
+def vmath(name, x):
     """exp, log or log1p of a float64/float32 array through the kernels' vector
     math (libmvec where available): what the accuracy tests measure."""
     cdef int fn = {"exp": 0, "log": 1, "log1p": 2}[name]
@@ -838,11 +846,6 @@ def auto_threads(Kernel k, Py_ssize_t nelem):
     return _auto_threads(k, nelem)
 
 
-def _set_default_backend(name):
-    global _default_backend
-    _default_backend = _COMPILED if name == _COMPILED else "numpy"
-
-
 def info():
     """Build and run-time facts of the compiled backend."""
     return {
@@ -850,7 +853,6 @@ def info():
         "libmvec": bool(fl_have_libmvec()),
         "threads": fastloss_get_num_threads(),
         "thread_cap": _thread_cap,
-        "cpus": _threads.cpu_count(),
         "pool_workers": fl_pool_workers(),
         "block": FL_BLOCK,
         "rowblock": FL_ROWBLOCK,

@@ -1,13 +1,16 @@
-"""The loss table: one entry per loss drives the compiled kernels' lookup,
-the public API, the NumPy reference twin, the tests and the benchmarks.
+"""The loss table: one entry per loss holds every fact about it once, and
+drives the compiled kernels (the build generates their table from it), the
+public API and its docs, the NumPy reference twin, the test and benchmark
+data, Mean, fastloss.dask and the command line.
 
-A new elementwise loss is
-  * one line in ``FL_EW_LOSSES`` and one per-element formula (value and
-    derivative) in ``src_c/fl_losses.h``, and
-  * one :class:`Loss` entry below with its textbook NumPy formula.
+A new elementwise loss is one :class:`Loss` entry below (with its textbook
+NumPy formula) and one C function in ``src_c/fl_ew_losses.h``; a row loss is
+one entry and one stage function in ``src_c/fl_row_losses.h``.  See
+docs/adding-a-loss.md.
 """
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -15,26 +18,79 @@ from typing import Callable
 import numpy as np
 
 
-_CHECKS = {  # check -> (predicate, what the message asks for)
-    "positive": (lambda v: v > 0 and math.isfinite(v), "a finite number > 0"),
-    "nonnegative": (lambda v: v >= 0 and math.isfinite(v), "a finite number >= 0"),
-    "unit_interval": (lambda v: 0 <= v <= 1, "in [0, 1]"),
-    "eps": (lambda v: 0 < v < 0.5, "in (0, 0.5)"),
-    "any": (math.isfinite, "finite"),
-}
+class Mode(enum.IntEnum):
+    """What a call computes (the compiled entry checks its own copy against this)."""
+
+    VALUE = 0
+    GRAD = 1
+    VALUE_AND_GRAD = 2
+    SUMS = 3  # private: (sum(w * loss), sum(w)) of reduction="sum", for fastloss.Mean
+
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The interval of valid values of an option; NaN is never valid."""
+
+    lo: float = -math.inf
+    hi: float = math.inf
+    lo_open: bool = True
+    hi_open: bool = True
+
+    def __contains__(self, v):
+        return ((v > self.lo) if self.lo_open else (v >= self.lo)) and (
+            (v < self.hi) if self.hi_open else (v <= self.hi))
+
+    def describe(self):
+        """What an error message asks for: "a finite number > 0", "in [0, 1]"."""
+        if self.hi == math.inf and self.hi_open:
+            if self.lo == -math.inf:
+                return "finite"
+            return f"a finite number {'>' if self.lo_open else '>='} {self.lo:g}"
+        return (f"in {'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}"
+                f"{')' if self.hi_open else ']'}")
+
+    def outside(self):
+        """Values that are not valid (for the tests)."""
+        bad = [math.nan]
+        bad += [self.lo] if self.lo_open else ([self.lo - 1e-9] if self.lo > -math.inf else [])
+        bad += [self.hi] if self.hi_open else [self.hi + 0.5]
+        if self.lo > -math.inf:
+            bad.append(self.lo - 1)
+        return [v for v in dict.fromkeys(bad) if v not in self]
+
+    def inside(self):
+        """A few valid values for the tests, a moderate one first (0.7 above an
+        open 0; 2% into a finite interval), then the closed ends."""
+        if self.lo > -math.inf and self.hi < math.inf:
+            span = self.hi - self.lo
+            vals = [self.lo + span * f for f in (0.02, 0.5, 0.9, 1e-3)]
+        else:
+            base = self.lo if self.lo > -math.inf else (self.hi - 10 if self.hi < math.inf else 0.0)
+            vals = [base + d for d in (0.7, 2.5, 1e-3, 1e3)]
+        vals += [v for v, closed in ((self.lo, not self.lo_open), (self.hi, not self.hi_open))
+                 if closed]
+        return [v for v in dict.fromkeys(vals) if v in self]
+
+
+POSITIVE = Bounds(lo=0.0)
+UNIT = Bounds(0.0, 1.0, False, False)
 
 
 @dataclass(frozen=True)
 class Option:
     """A scalar loss option (keyword-only argument).
 
-    ``none``: the value meant by passing None (None is then the default);
-    ``columns``: a 1-D array of one value per column of a 2-D input is also
-    accepted (each value checked like the scalar)."""
+    ``bounds``: its valid values; ``none``: the value meant by passing None
+    (None is then the default); ``columns``: a 1-D array of one value per
+    column of a 2-D input is also accepted (each value checked like the
+    scalar), which the kernels read element by element."""
 
     name: str
     default: object
-    check: str  # a key of _CHECKS
+    bounds: Bounds
     doc: str
     none: float | None = None
     columns: bool = False
@@ -43,14 +99,14 @@ class Option:
         """The option as a float (or, for ``columns``, a 1-D float64 array)."""
         if value is None and self.none is not None:
             return self.none
-        pred, want = _CHECKS[self.check]
+        want = self.bounds.describe()
         if self.columns and isinstance(value, (list, tuple, np.ndarray)):
             a = np.asarray(value)
             if a.dtype.kind not in "iuf" or a.ndim != 1:
                 raise ValueError(f"{self.name} must be a scalar or a 1-D array of numbers, "
                                  f"got an array of shape {a.shape} and dtype {a.dtype}")
             a = a.astype(np.float64)
-            if not all(pred(float(v)) for v in a):
+            if not all(float(v) in self.bounds for v in a):
                 raise ValueError(f"{self.name} must have every entry {want}")
             return a
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -60,27 +116,94 @@ class Option:
         except OverflowError:  # an int beyond float64
             raise ValueError(f"{self.name} must be {want}; got an integer too large for a "
                              f"float ({int(value).bit_length()} bits)") from None
-        if not pred(v):
+        if v not in self.bounds:
             raise ValueError(f"{self.name} must be {want}, got {value!r}")
         return v
 
 
 @dataclass(frozen=True, repr=False)
+class Domain:
+    """The valid values of targets or predictions, as data: the test, the
+    rule an error message states, the kernels' constant (src_c/fl_math.h),
+    and what the test and benchmark samplers draw from it."""
+
+    name: str
+    rule: str               # "in [0, 1]": what a message says a value must be
+    c_name: str             # FL_DOM_*: how the kernels check it
+    contains: Callable      # values -> boolean mask of the valid ones
+    draw: Callable          # (rng, shape, hard=None) -> typical valid values
+                            # (hard: only the hard labels, when the domain has a soft form)
+    special: tuple = ()     # edge values the samplers mix in (all valid)
+    outside: tuple = ()     # values that are not (for the tests)
+    plural: str = ""        # what its values are called in a message
+
+    def __repr__(self):
+        return f"<domain {self.name}>"
+
+
+def _draw_real(rng, shape, hard=None):
+    return rng.standard_normal(shape)
+
+
+def _draw_unit(rng, shape, hard=None):
+    """Hard 0/1 labels (by default 70% of the draws), else soft ones."""
+    if hard is None:
+        hard = rng.random() < 0.7
+    return rng.choice([0.0, 1.0], size=shape) if hard else rng.random(shape)
+
+
+def _draw_sign(rng, shape, hard=None):
+    return rng.choice([-1.0, 1.0], size=shape)
+
+
+def _draw_probability(rng, shape, hard=None):
+    return rng.random(shape)
+
+
+def _draw_logit(rng, shape, hard=None):
+    return rng.standard_normal(shape) * 3.0
+
+
+_EDGE = (0.0, -0.0, 1.0, math.nan, math.inf, -math.inf, 1e150, -1e150, 1e-300, 5e-324)
+
+REAL = Domain("real", "", "FL_DOM_ANY", lambda v: np.ones(np.shape(v), bool), _draw_real, _EDGE)
+SCORE = Domain("score", "", "FL_DOM_ANY", lambda v: np.ones(np.shape(v), bool), _draw_real,
+               (0.0, 1.0, -1.0, math.nan, math.inf, -math.inf, 1e150, -1e150, 1e-300))
+LOGIT = Domain("logit", "", "FL_DOM_ANY", lambda v: np.ones(np.shape(v), bool), _draw_logit,
+               (1e4, -1e4, 1e300, -1e300, 0.0, -0.0, math.nan, 88.0, -88.0, math.inf, -math.inf,
+                5e-324))
+UNIT_INTERVAL = Domain("unit interval", "in [0, 1]", "FL_DOM_UNIT",
+                       lambda y: (y >= 0) & (y <= 1), _draw_unit, (0.0, 1.0, 0.5),
+                       (2.0, -0.5, math.nan, math.inf))
+SIGN = Domain("sign", "-1 or +1", "FL_DOM_SIGN", lambda y: (y == 1) | (y == -1), _draw_sign,
+              (-1.0, 1.0), (0.5, 0.0, 2.0, math.nan))
+# a probability prediction: in [0, 1]; a NaN is not an error (it propagates)
+PROBABILITY = Domain("probability", "in [0, 1]", "FL_DOM_PROB",
+                     lambda p: ((p >= 0) & (p <= 1)) | np.isnan(p), _draw_probability,
+                     (0.0, 1.0, math.nan, 1e-300, 1 - 1e-16, 0.5, 5e-324), (-2.0, 3.0, 1.5, -1e-300),
+                     "probabilities")
+
+# what each kind of prediction is called in the signatures
+_PRED_NAMES = {"real": "y_pred", "probability": "y_prob", "logit": "logits", "score": "scores"}
+
+
+@dataclass(frozen=True, repr=False)
 class Loss:
-    """One loss.
+    """One loss: every fact about it, once.
 
     kind "elementwise": ``value``/``deriv`` map same-shape (y, p) to the
     per-element loss and its derivative.  kind "rows": p is (n, k) with the
     classes on the last axis, and ``value``/``deriv`` map (targets, p) to the
     n row losses and the (n, k) derivative of each row loss.
     ``targets``: "same" (elementwise), "probs" (dense (n, k)), "labels"
-    (integers (n,)) or "labels_or_probs".
-    ``valid``: None, or a function of the targets giving a boolean mask of the
-    valid ones (``valid_rule`` says what valid means, for the message).
-    ``pred_valid``: None, or the same for the predictions (the losses on
-    probabilities: in [0, 1], NaN allowed as it propagates); ``pred_hint``
-    ends that message (which loss to use for logits).  With integer labels,
-    only the probability the loss reads (the label's, one per row) is checked."""
+    (integers (n,), valid in [0, k)) or "labels_or_probs".
+    ``target_domain``: the valid dense targets (None: not checked).
+    ``pred_domain``: the valid predictions (its name names the argument:
+    y_pred, y_prob, logits, scores); a loss on probabilities checks them
+    (with integer labels, only the probability it reads, the label's);
+    ``pred_hint`` ends that error message (which loss takes logits).
+    ``hard_labels``: the kernels have a cheaper form for blocks whose
+    targets are all 0 or 1."""
 
     name: str
     kind: str
@@ -90,24 +213,24 @@ class Loss:
     value: Callable  # reference: the textbook NumPy formula
     deriv: Callable  # reference: its derivative w.r.t. the prediction
     options: tuple = field(default_factory=tuple)
-    pred_name: str = "y_pred"
+    pred_domain: Domain = REAL
     targets: str = "same"
-    valid: Callable | None = None
-    valid_rule: str = ""
-    pred_valid: Callable | None = None
+    target_domain: Domain | None = None
     pred_hint: str = ""
-    # a cheaper form when every target of a block is 0 or 1 (the kernels pick it)
     hard_labels: bool = False
     min_classes: int = 1
-    # bench / auto-threading hint: "memory" bound or "compute" bound
-    bound: str = "memory"
-    # the docstring example's results, rounded to 6 digits (value, gradient) on
-    # the inputs _api.example_inputs gives this kind of loss
-    example: tuple = ()
 
     def __repr__(self):
         opts = "".join(f", {o.name}={o.default!r}" for o in self.options)
         return f"<{self.kind} loss {self.name}({self.pred_name}{opts})>"
+
+    @property
+    def pred_name(self):
+        return _PRED_NAMES[self.pred_domain.name]
+
+    @property
+    def checks_predictions(self):
+        return self.pred_domain.c_name != "FL_DOM_ANY"
 
     @property
     def option_names(self):
@@ -167,15 +290,6 @@ def _bce_d(y_true, y_prob, eps):
     return (p - y_true) / (p * (1 - p))
 
 
-def _in_unit_interval(y):
-    return (y >= 0) & (y <= 1)
-
-
-def _probability(p):
-    """In [0, 1], or NaN (a NaN prediction propagates to the result)."""
-    return ((p >= 0) & (p <= 1)) | np.isnan(p)
-
-
 _LOGITS_HINT = "(are these logits? binary_cross_entropy_with_logits takes them)"
 _SOFTMAX_HINT = "(are these logits? softmax_cross_entropy takes them)"
 
@@ -198,10 +312,6 @@ def _hinge(y_true, scores):
 def _hinge_d(y_true, scores):
     ys = y_true * scores
     return np.where(np.isnan(ys), ys, np.where(ys < 1, -y_true, 0))  # NaN stays NaN
-
-
-def _plus_minus_one(y):
-    return (y == 1) | (y == -1)
 
 
 def _squared_hinge(y_true, scores):
@@ -292,27 +402,25 @@ def _multiclass_hinge_d(labels, scores):
     return g
 
 
-_EPS = Option("eps", 1e-15, "eps", "Probabilities are clipped to [eps, 1 - eps] (eps is raised to "
+_EPS = Option("eps", 1e-15, Bounds(0.0, 0.5), "Probabilities are clipped to [eps, 1 - eps] (eps is raised to "
               "2**-24 for float32, 2**-53 for float64, so that 1 - eps stays below 1).")
 
 LOSSES = (
     Loss(
         "mse", "elementwise", "Mean squared error, for regression.",
         "(y_pred - y_true)**2", "2 (y_pred - y_true)", _mse, _mse_d,
-        example=('0.416667', 'array([ 0.333333,  0.      , -0.666667])')
     ),
     Loss(
         "mae", "elementwise", "Mean absolute error, for regression (robust to outliers).",
         "|y_pred - y_true|", "sign(y_pred - y_true), 0 where they are equal", _mae, _mae_d,
-        example=('0.5', 'array([ 0.333333,  0.      , -0.333333])')
     ),
     Loss(
         "huber", "elementwise",
         "Huber loss: quadratic near zero, linear beyond delta (as torch.nn.functional.huber_loss).",
         "r**2/2 if |r| <= delta else delta (|r| - delta/2), r = y_pred - y_true",
         "r if |r| <= delta else delta sign(r)", _huber, _huber_d,
-        options=(Option("delta", 1.0, "positive", "Threshold between the quadratic and linear parts (> 0)."),),
-        example=('0.208333', 'array([ 0.166667,  0.      , -0.333333])')
+        options=(Option("delta", 1.0, POSITIVE,
+                        "Threshold between the quadratic and linear parts (> 0)."),),
     ),
     Loss(
         "binary_cross_entropy", "elementwise",
@@ -320,10 +428,8 @@ LOSSES = (
         "-(y log q + (1 - y) log(1 - q)), q = clip(y_prob, eps, 1 - eps)",
         "(q - y) / (q (1 - q)) at the clipped q (the clip guards the logs and is not "
         "differentiated, so saturated predictions keep a learning signal)",
-        _bce, _bce_d, options=(_EPS,), pred_name="y_prob",
-        valid=_in_unit_interval, valid_rule="in [0, 1]", bound="compute",
-        pred_valid=_probability, pred_hint=_LOGITS_HINT, hard_labels=True,
-        example=('0.279777', 'array([ 0.37037 , -0.416667, -0.555556])')
+        _bce, _bce_d, options=(_EPS,), pred_domain=PROBABILITY, target_domain=UNIT_INTERVAL,
+        pred_hint=_LOGITS_HINT, hard_labels=True,
     ),
     Loss(
         "binary_cross_entropy_with_logits", "elementwise",
@@ -332,44 +438,36 @@ LOSSES = (
         "(1 - y) z + (1 + (w+ - 1) y) softplus(-z), softplus(-z) = max(-z, 0) + log1p(exp(-|z|))",
         "(1 - y) - (1 + (w+ - 1) y) sigmoid(-z)  (sigmoid(z) - y when pos_weight is 1)",
         _bce_logits, _bce_logits_d,
-        options=(Option("pos_weight", None, "positive",
+        options=(Option("pos_weight", None, POSITIVE,
                         "Weight w+ of the positive targets: a positive scalar, or a 1-D array of one "
                         "positive weight per column of a 2-D input (multi-label). None means 1.",
                         none=1.0, columns=True),),
-        pred_name="logits", bound="compute", valid=_in_unit_interval, valid_rule="in [0, 1]",
-        example=('0.294232', 'array([ 0.039734, -0.060809, -0.141852])')
+        pred_domain=LOGIT, target_domain=UNIT_INTERVAL,
     ),
     Loss(
         "hinge", "elementwise", "Hinge loss of SVMs; labels are -1 or +1.",
         "max(0, 1 - y s)", "-y where y s < 1, else 0 (the usual subgradient)",
-        _hinge, _hinge_d, pred_name="scores", valid=_plus_minus_one, valid_rule="-1 or +1",
-        example=('0.166667', 'array([ 0.      , -0.333333,  0.      ])')
+        _hinge, _hinge_d, pred_domain=SCORE, target_domain=SIGN,
     ),
     Loss(
         "squared_hinge", "elementwise", "Squared hinge loss; labels are -1 or +1.",
         "max(0, 1 - y s)**2", "-2 y max(0, 1 - y s)",
-        _squared_hinge, _squared_hinge_d, pred_name="scores", valid=_plus_minus_one,
-        valid_rule="-1 or +1",
-        example=('0.083333', 'array([ 0.      , -0.333333, -0.      ])')
+        _squared_hinge, _squared_hinge_d, pred_domain=SCORE, target_domain=SIGN,
     ),
     Loss(
         "categorical_cross_entropy", "rows",
         "Categorical cross-entropy on probabilities (the textbook formula); targets one-hot or "
         "probabilities, classes on the last axis.",
         "-sum_j y_j log(clip(p_j, eps, 1 - eps)) per row",
-        "-y / p at the clipped p", _cce, _cce_d, options=(_EPS,), pred_name="y_prob",
-        targets="probs", valid=_in_unit_interval, valid_rule="in [0, 1]", bound="compute",
-        pred_valid=_probability, pred_hint=_SOFTMAX_HINT,
-        example=('0.43375', 'array([[-0.714286, -0.      , -0.      ],\n       [-0.      , -0.      , -0.833333]])')
+        "-y / p at the clipped p", _cce, _cce_d, options=(_EPS,), pred_domain=PROBABILITY,
+        targets="probs", target_domain=UNIT_INTERVAL, pred_hint=_SOFTMAX_HINT,
     ),
     Loss(
         "sparse_categorical_cross_entropy", "rows",
         "Categorical cross-entropy with integer class labels (n,) and probabilities (n, k).",
         "-log(clip(p[label], eps, 1 - eps)) per row",
         "-1 / p[label] at the label (clipped p), 0 elsewhere", _scce, _scce_d,
-        options=(_EPS,), pred_name="y_prob", targets="labels", bound="compute",
-        pred_valid=_probability, pred_hint=_SOFTMAX_HINT,
-        example=('0.43375', 'array([[-0.714286,  0.      ,  0.      ],\n       [ 0.      ,  0.      , -0.833333]])')
+        options=(_EPS,), pred_domain=PROBABILITY, targets="labels", pred_hint=_SOFTMAX_HINT,
     ),
     Loss(
         "softmax_cross_entropy", "rows",
@@ -377,51 +475,44 @@ LOSSES = (
         "torch.nn.functional.cross_entropy); targets are integer labels (n,) or probabilities (n, k).",
         "-sum_j t_j log_softmax(z)_j per row, t = (1 - ls) target + ls / k",
         "softmax(z) sum_j t_j - t", _softmax_ce, _softmax_ce_d,
-        options=(Option("label_smoothing", 0.0, "unit_interval",
+        options=(Option("label_smoothing", 0.0, UNIT,
                         "Mix the target with the uniform distribution (0 <= ls <= 1), as torch."),),
-        pred_name="logits", targets="labels_or_probs", bound="compute",
-        example=('0.455988', 'array([[-0.170499,  0.121216,  0.049283],\n       [ 0.11213 ,  0.083068, -0.195198]])')
+        pred_domain=LOGIT, targets="labels_or_probs",
     ),
     Loss(
         "multiclass_hinge", "rows",
         "Crammer-Singer multi-class hinge loss (as sklearn.metrics.hinge_loss for multi-class input).",
         "max(0, 1 - (s_label - max_{j != label} s_j)) per row",
         "+1 at the first arg-max rival, -1 at the label, where the margin is violated",
-        _multiclass_hinge, _multiclass_hinge_d, pred_name="scores", targets="labels",
+        _multiclass_hinge, _multiclass_hinge_d, pred_domain=SCORE, targets="labels",
         min_classes=2,
-        example=('0.4', 'array([[-0.5,  0.5,  0. ],\n       [ 0.5,  0. , -0.5]])'),
     ),
 )
 
 BY_NAME = {loss.name: loss for loss in LOSSES}
 
-REDUCTIONS = ("mean", "sum", "none")
-VALUE, GRAD, VALUE_AND_GRAD = 0, 1, 2
-SUMS = 3  # private: (sum(w * loss), sum(w)) of reduction="sum" (fastloss.Mean)
 
 
 # ---- the C kernels' view of the table --------------------------------------------
 
-_C_DOMAINS = {"": "FL_DOM_ANY", "in [0, 1]": "FL_DOM_UNIT", "-1 or +1": "FL_DOM_SIGN"}
-
-
 def c_table():
-    """src_c/fl_table.h's text: the table as the C kernels instantiate it.
+    """src_c/fl_table.h's text (the build writes it to build/gen/): the table
+    as the C kernels instantiate it.
 
     FL_EW_TABLE(X) has X(name, target domain, predictions are probabilities,
-    hard-label form, per-column option) for each elementwise loss, and
-    FL_ROW_TABLE(X) X(name, target domain, prediction domain) for each row
-    loss; the C function of each loss (fl_ew_<name> in fl_ew_losses.h,
-    fl_row_<name> in fl_row_losses.h) must exist."""
+    hard-label form, per-column option) for each elementwise loss;
+    FL_ROW_TABLE(X) has X(name, target domain, prediction domain) for each row
+    loss.  The C function of each loss (fl_ew_<name> in fl_ew_losses.h,
+    fl_row_<name> in fl_row_losses.h) must exist: a missing one is a compile
+    error naming it."""
     ew, rows = [], []
     for loss in LOSSES:
-        targets = _C_DOMAINS[loss.valid_rule] if loss.targets in ("same", "probs") else "FL_DOM_ANY"
+        targets = loss.target_domain.c_name if loss.target_domain else "FL_DOM_ANY"
         if loss.kind == "elementwise":
-            ew.append(f"    X({loss.name}, {targets}, {int(loss.pred_valid is not None)}, "
+            ew.append(f"    X({loss.name}, {targets}, {int(loss.checks_predictions)}, "
                       f"{int(loss.hard_labels)}, {int(any(o.columns for o in loss.options))})")
         else:
-            preds = "FL_DOM_PROB" if loss.pred_valid is not None else "FL_DOM_ANY"
-            rows.append(f"    X({loss.name}, {targets}, {preds})")
+            rows.append(f"    X({loss.name}, {targets}, {loss.pred_domain.c_name})")
     return ("/* Generated from fastloss/_losses.py by the build: do not edit. */\n"
             "#ifndef FL_TABLE_H\n#define FL_TABLE_H\n"
             "#define FL_EW_TABLE(X) \\\n" + " \\\n".join(ew) + "\n"

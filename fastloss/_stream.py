@@ -7,7 +7,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._losses import BY_NAME, SUMS
+from . import _dispatch
+from ._errors import ZeroWeightError
+from ._losses import BY_NAME
 
 
 class _Sum:
@@ -82,24 +84,6 @@ class Mean:
         self._lock = threading.Lock()
         self.reset()
 
-    def _fn(self):
-        import fastloss
-
-        return getattr(fastloss, self.loss)
-
-    def _sums(self, y_true, y_pred, sample_weight, n_threads):
-        import fastloss
-
-        loss = BY_NAME[self.loss]
-        opts = tuple(self.options.get(o.name, o.default) for o in loss.options)
-        if fastloss._ext is not None:  # (its call follows the active backend)
-            return fastloss._ext.call(fastloss._ext.kernel(self.loss), SUMS, y_true, y_pred,
-                                      sample_weight, "sum", n_threads, None, opts)
-        from . import reference
-
-        return reference._call(loss, SUMS, y_true, y_pred, sample_weight, "sum", n_threads, None,
-                               opts)
-
     def reset(self) -> "Mean":
         """Forget every batch."""
         with self._lock:
@@ -109,15 +93,12 @@ class Mean:
     def update(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None,
                *, n_threads: int | None = None) -> "Mean":
         """Add a batch (the arguments of the loss function itself).  Returns self."""
-        if sample_weight is None:
-            s = self._fn()(y_true, y_pred, reduction="sum", n_threads=n_threads, **self.options)
-        else:  # Σ w·ℓ and Σ w from the same pass
-            s, sw = self._sums(y_true, y_pred, sample_weight, n_threads)
+        loss = BY_NAME[self.loss]
+        opts = tuple(self.options.get(o.name, o.default) for o in loss.options)
+        s, sw = _dispatch.sums(loss, y_true, y_pred, sample_weight, n_threads, opts)  # one pass
         shape = np.shape(y_pred)
-        rows = shape[:-1] if BY_NAME[self.loss].kind == "rows" else shape
+        rows = shape[:-1] if loss.kind == "rows" else shape
         count = int(np.prod(rows, dtype=np.int64))
-        if sample_weight is None:
-            sw = float(count)
         with self._lock:
             self._s.add(s)
             self._w.add(sw)
@@ -131,11 +112,12 @@ class Mean:
             return (self._s.hi, self._s.lo, self._w.hi, self._w.lo, self._count)
 
     def result(self) -> float:
-        """Σ w·ℓ / Σ w over every batch so far (ValueError when Σ w is 0)."""
+        """Σ w·ℓ / Σ w over every batch so far (ZeroWeightError, a ValueError,
+        when Σ w is 0)."""
         shi, slo, whi, wlo, _ = self._state()
         s, w = shi + slo, whi + wlo
         if w == 0:
-            raise ValueError(f"Mean({self.loss!r}).result(): no data yet, or weights summing to "
+            raise ZeroWeightError(f"Mean({self.loss!r}).result(): no data yet, or weights summing to "
                              "zero")
         return s / w
 

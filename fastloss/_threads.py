@@ -5,7 +5,7 @@
   quota (containers: ``docker --cpus``, Kubernetes CPU limits).
 * Explicit ``n_threads`` are capped at ``thread_cap()``: ``cpu_count()``, or
   ``FASTLOSS_MAX_THREADS`` when that is set (e.g. to study oversubscription
-  in a benchmark; at most 256).  More threads than CPUs only wait for each
+  in a benchmark; at most the kernels' limit, 256).  More threads than CPUs only wait for each
   other.
 * ``n_threads=None`` uses at most ``default_threads()``: ``cpu_count()``, or
   less when ``OMP_NUM_THREADS`` (the usual knob of numerical libraries, also
@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import math
 import os
-
-MAX_THREADS = 256
-
 
 def _cgroup_cpus():
     """CPUs allowed by a cgroup CPU quota, or None when there is none."""
@@ -64,10 +61,11 @@ def _env_int(name):
     return n if n >= 1 else None
 
 
-def thread_cap():
-    """The most threads an explicit n_threads gets."""
+def thread_cap(max_threads):
+    """The most threads an explicit n_threads gets (max_threads: the kernels'
+    own limit)."""
     forced = _env_int("FASTLOSS_MAX_THREADS")
-    return min(forced if forced else cpu_count(), MAX_THREADS)
+    return min(forced if forced else cpu_count(), max_threads)
 
 
 def default_threads():

@@ -12,9 +12,8 @@ import operator
 
 import numpy as np
 
-from ._losses import REDUCTIONS, VALUE
-
-MAX_THREADS = 256  # explicit n_threads above this are capped (documented)
+from ._errors import TargetError, ZeroWeightError
+from ._losses import REDUCTIONS, Mode
 
 
 class Prepared:
@@ -96,6 +95,8 @@ def check_reduction(reduction):
 
 
 def check_n_threads(n_threads):
+    """None, or n_threads as an int >= 1 (the compiled backend caps it at the
+    CPUs this process may use)."""
     if n_threads is None:
         return None
     if isinstance(n_threads, (bool, np.bool_)):
@@ -108,7 +109,7 @@ def check_n_threads(n_threads):
         ) from None
     if nt < 1:
         raise ValueError(f"n_threads must be None or an integer >= 1, got {nt}")
-    return min(nt, MAX_THREADS)
+    return nt
 
 
 def _self_overlapping(a):
@@ -207,7 +208,7 @@ def prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out
         raise ValueError(f"reduction='mean' of an empty input is undefined ({pname} has shape "
                          f"{yp.shape}); use reduction='sum' (0.0 for empty input)")
     if out is not None:
-        if mode == VALUE:
+        if mode == Mode.VALUE:
             raise TypeError("out= is only accepted by the gradient functions")
         check_out(out, p.shape, p.dtype)
         # the caller's arrays and what they were converted to (a memoryview or
@@ -240,20 +241,21 @@ def input_error(loss, y_true, labels, k, y_pred=None):
     with np.errstate(invalid="ignore"):
         if labels is not None:
             bad_t = (labels < 0) | (labels >= k)
-        elif loss.valid is not None:
-            bad_t = ~loss.valid(y_true)
+        elif loss.target_domain is not None:
+            bad_t = ~loss.target_domain.contains(y_true)
         else:
             bad_t = None
         bad_p = None
-        if loss.pred_valid is not None and y_pred is not None:
+        if loss.checks_predictions and y_pred is not None:
+            valid = loss.pred_domain.contains
             if labels is not None:  # the probability each row reads: its label's
                 rows = y_pred.reshape(labels.size, k)
                 lab = labels.reshape(-1)
                 ok = (lab >= 0) & (lab < k)
                 picked = rows[np.arange(lab.size), np.where(ok, lab, 0)]
-                bad_p = ok & ~loss.pred_valid(picked)
+                bad_p = ok & ~valid(picked)
             else:
-                bad_p = ~loss.pred_valid(y_pred)
+                bad_p = ~valid(y_pred)
     it = _first(bad_t) if bad_t is not None else None
     ip = _first(bad_p) if bad_p is not None else None  # (rows for labels, else elements)
     if it is None and ip is None:
@@ -262,15 +264,17 @@ def input_error(loss, y_true, labels, k, y_pred=None):
         shape = labels.shape if labels is not None else y_true.shape
         pos = _index(it, shape)
         if labels is not None:
-            return ValueError(f"y_true has a label outside [0, {k}) (the classes of {pname}'s "
-                              f"last axis): y_true[{pos}] = {labels[pos]}")
-        return ValueError(f"{loss.name} needs y_true {loss.valid_rule}; got y_true[{pos}] = "
-                          f"{y_true[pos]}")
+            return TargetError(f"y_true has a label outside [0, {k}) (the classes of {pname}'s "
+                               f"last axis): y_true[{pos}] = {labels[pos]}", "y_true", pos,
+                               labels[pos])
+        return TargetError(f"{loss.name} needs y_true {loss.target_domain.rule}; got y_true[{pos}] "
+                           f"= {y_true[pos]}", "y_true", pos, y_true[pos])
     if labels is not None:  # that row's label's probability
         ip = ip * k + int(labels.reshape(-1)[ip])
     pos = _index(ip, y_pred.shape)
-    return ValueError(f"{loss.name} needs {pname} in [0, 1] (probabilities); got {pname}[{pos}] = "
-                      f"{y_pred[pos]} {loss.pred_hint}")
+    return TargetError(f"{loss.name} needs {pname} {loss.pred_domain.rule} "
+                       f"({loss.pred_domain.plural}); got {pname}[{pos}] = {y_pred[pos]} "
+                       f"{loss.pred_hint}", pname, pos, y_pred[pos])
 
 
 def _index(flat, shape):
@@ -308,4 +312,4 @@ def weight_total(s, s_abs, n, weight):
 
 
 def zero_weight_error():
-    return ValueError("reduction='mean' with sample_weight summing to zero is undefined")
+    return ZeroWeightError("reduction='mean' with sample_weight summing to zero is undefined")

@@ -27,15 +27,17 @@ try:
 except ImportError as e:  # pragma: no cover - exercised without dask
     raise ImportError("fastloss.dask needs dask: pip install 'fastloss[dask]'") from e
 
+from ._api import example_inputs
+from ._errors import ZeroWeightError
+from ._examples import EXAMPLES
 from ._losses import BY_NAME, LOSSES
+from ._stream import Mean
 
 __all__ = [loss.name for loss in LOSSES]
 
 
 def _partial(name, opts, y, p, w):
     """(Σ w·ℓ, Σ w) of one chunk: one batch of a fastloss.Mean (compiled kernel)."""
-    from ._stream import Mean
-
     m = Mean(name, **opts).update(y, p, w, n_threads=1)
     return np.array([m.sum, m.sum_weight])
 
@@ -49,7 +51,7 @@ def _finish(total, reduction, name):
     if reduction == "sum":
         return s
     if sw == 0:
-        raise ValueError(f"{name}: reduction='mean' of an empty input or of sample_weight "
+        raise ZeroWeightError(f"{name}: reduction='mean' of an empty input or of sample_weight "
                          "summing to zero is undefined")
     return s / sw
 
@@ -120,16 +122,25 @@ def _reduce(name, y_true, y_pred, sample_weight, reduction, split_every, opts):
     return dask.delayed(_finish, pure=True)(parts[0], reduction, name)
 
 
-def _make(loss):
-    opt_names = loss.option_names
+def _example(loss):
+    """The Examples section (empty when fastloss/_examples.py lacks the loss)."""
+    if loss.name not in EXAMPLES:
+        return ""
+    y, p = example_inputs(loss)
+    return f"""
+Examples
+--------
+>>> import dask.array as da, fastloss.dask
+>>> round(fastloss.dask.{loss.name}(da.asarray({y}), da.asarray({p})).compute(), 6)
+{EXAMPLES[loss.name][0]}
+"""
 
+
+def _make(loss):
     def fn(y_true, y_pred, *, sample_weight=None, reduction="mean", split_every=8, **options):
         loss.check_options(options)
         return _reduce(loss.name, y_true, y_pred, sample_weight, reduction, split_every, options)
 
-    from ._api import example_inputs
-
-    y, p = example_inputs(loss)
     opt_doc = "".join(f"{o.name} : float, default {o.default}\n    {o.doc}\n" for o in loss.options)
     fn.__name__ = fn.__qualname__ = loss.name
     fn.__doc__ = f"""{loss.summary}
@@ -161,12 +172,7 @@ ValueError
 TypeError
     An unknown keyword argument.
 
-Examples
---------
->>> import dask.array as da, fastloss.dask
->>> round(fastloss.dask.{loss.name}(da.asarray({y}), da.asarray({p})).compute(), 6)
-{loss.example[0]}
-"""
+{_example(loss)}"""
     return fn
 
 

@@ -33,11 +33,15 @@ from numpy.typing import ArrayLike
 
 import fastloss as _fl
 
+from . import _dispatch
+from ._errors import ZeroWeightError
+
 
 def _stats(a, tol):
     """(min, max, number of NaN, rows whose sum is off one by more than tol)."""
-    if _fl._ext is not None and _fl.backend() == "compiled" and a.dtype in (np.float32, np.float64):
-        return _fl._ext._stats(a, tol)
+    compiled = _dispatch.stats(a, tol)
+    if compiled is not None:
+        return compiled
     with np.errstate(invalid="ignore"):
         n_nan = int(np.isnan(a).sum())
         lo, hi = (np.nanmin(a), np.nanmax(a)) if n_nan < a.size else (np.inf, -np.inf)
@@ -255,8 +259,8 @@ def _weighted_mean(loss, yt, yp, w, raise_finite):
     earlier NaN check) are reconstructed only on that error path."""
     try:
         v = loss(yt, yp, sample_weight=w)
-    except ValueError as e:
-        if w is None or "summing to zero" not in str(e):
+    except ZeroWeightError:
+        if w is None:
             raise
         raise_finite()
         if not np.any(w):
@@ -270,11 +274,14 @@ def _weighted_mean(loss, yt, yp, w, raise_finite):
 def _column_means(loss, yt, yp, w, raise_finite):
     """Each output's Σ w·loss / Σ w: one compiled pass over all the columns
     (each column's own call to rounding), or a call per column on NumPy."""
-    if (_fl._ext is None or _fl.backend() != "compiled" or yt.dtype not in (np.float32, np.float64)
-            or not all(a.flags.aligned for a in (yt, yp, w) if a is not None)):
+    compiled = None
+    if yt.dtype in (np.float32, np.float64) and all(
+            a.flags.aligned for a in (yt, yp, w) if a is not None):
+        compiled = _dispatch.column_sums(loss.__name__, yt, yp, w)
+    if compiled is None:
         return np.array([_weighted_mean(loss, yt[:, j], yp[:, j], w, raise_finite)
                          for j in range(yt.shape[1])])
-    sums, sws = _fl._ext.column_sums(loss.__name__, yt, yp, w)
+    sums, sws = compiled
     if sws[0] == 0:  # Σ w is the same for every column
         _weighted_mean(loss, yt[:, 0], yp[:, 0], w, raise_finite)  # raises scikit-learn's error
     errors = sums / sws
@@ -479,9 +486,10 @@ def _factorize(y, labels=None):
                 hit = (c >= lo) & (c <= hi) & (c == np.round(c))
             lut[c[hit].astype(np.int64) - lo] = np.flatnonzero(hit)
         return classes, lut[yi]
-    if y.dtype.kind in "SU" and y.ndim == 1 and _fl._ext is not None:
-        # strings: hash them once (O(n)), then sort only the distinct values
-        codes, first = _fl._ext.factorize(y)
+    factorized = _dispatch.factorize(y) if y.dtype.kind in "SU" and y.ndim == 1 else None
+    if factorized is not None:
+        # strings: hashed once (O(n)); only the distinct values are sorted
+        codes, first = factorized
         classes, idx = _by_sorting(y[first], classes)
         return classes, idx[codes]
     return _by_sorting(y, classes)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _api
-from ._losses import GRAD, SUMS, VALUE
+from ._losses import Mode
 from ._validate import input_error, prepare, weight_total, zero_weight_error
 
 
@@ -25,9 +25,9 @@ def _call(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, 
 
 
 def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
-    sums = mode == SUMS  # (Σ w·ℓ, Σ w), for fastloss.Mean
+    sums = mode == Mode.SUMS  # (Σ w·ℓ, Σ w), for fastloss.Mean
     if sums:
-        mode, reduction, out = VALUE, "sum", None
+        mode, reduction, out = Mode.VALUE, "sum", None
     p = prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
     err = input_error(loss, p.y_true, p.labels, p.k, p.y_pred)
     if err is not None:
@@ -52,7 +52,7 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
             raise zero_weight_error()
 
     value = None
-    if mode != GRAD:
+    if mode != Mode.GRAD:
         ell = np.reshape(loss.value(target, pred, **kw), p.rows_shape)
         if w is not None:
             ell = w * ell
@@ -64,7 +64,7 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
                 value = float(value / total_w)
         if sums:
             return value, float(p.n) if w is None else float(np.sum(w, dtype=np.float64))
-        if mode == VALUE:
+        if mode == Mode.VALUE:
             return value
 
     d = np.reshape(loss.deriv(target, pred, **kw), p.shape)
@@ -76,7 +76,7 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
     if out is not None:
         out[...] = d
         d = out
-    return d if mode == GRAD else (value, d)
+    return d if mode == Mode.GRAD else (value, d)
 
 
 _api.define_losses(globals(), _call, __name__)

@@ -48,7 +48,7 @@ def _digest(result):
 
 
 def _data(loss, n, dtype, seed):
-    from fastloss._bench import sample
+    from fastloss._testing import sample
 
     rng = np.random.default_rng(seed)
     rows = (n,) if loss.kind == "elementwise" else (max(1, n // 7),)

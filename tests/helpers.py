@@ -1,10 +1,16 @@
 """Shared test machinery, driven by the loss table (fastloss.LOSSES)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
+
 import numpy as np
 from hypothesis import strategies as st
 
 import fastloss
+from fastloss._testing import sample
 
 
 LOSSES = list(fastloss.LOSSES)
@@ -14,8 +20,6 @@ ROWS = [loss for loss in LOSSES if loss.kind == "rows"]
 
 def inputs(loss, rows=(3,), k=3, dtype="float64", seed=0):
     """Valid (y_true, y_pred) for a loss, from the table-driven sampler."""
-    from fastloss._bench import sample
-
     return sample(loss, np.random.default_rng(seed), rows, k, dtype)
 
 # tolerance of compiled vs reference, relative to the magnitude of the terms
@@ -23,31 +27,15 @@ RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 2e-6}
 
 
 def option_values(loss):
-    """A strategy of valid option dicts for a loss, from its table entry."""
-    strategies = {}
-    for o in loss.options:
-        if o.check == "positive":
-            s = st.sampled_from([o.default, 1e-3, 0.5, 2.0, 1e3])
-        elif o.check == "nonnegative":
-            s = st.sampled_from([o.default, 0.0, 0.5, 2.0])
-        elif o.check == "unit_interval":
-            s = st.sampled_from([o.default, 0.0, 0.1, 0.9, 1.0])
-        elif o.check == "eps":
-            s = st.sampled_from([o.default, 1e-7, 1e-3, 0.1, 1e-300])
-        else:
-            s = st.sampled_from([o.default, -1.0, 1.0])
-        strategies[o.name] = s
-    return st.fixed_dictionaries(strategies)
+    """A strategy of valid option dicts for a loss: its default or a value
+    from the option's bounds (fastloss._losses.Bounds.inside)."""
+    return st.fixed_dictionaries({o.name: st.sampled_from([o.default, *o.bounds.inside()])
+                                  for o in loss.options})
 
 
 def invalid_option_values(option):
-    return {
-        "positive": [0.0, -1.0, float("nan"), float("inf")],
-        "nonnegative": [-1e-9, float("nan"), float("inf")],
-        "unit_interval": [-0.1, 1.5, float("nan")],
-        "eps": [0.0, -1e-3, 0.5, 0.7, float("nan")],
-        "any": [float("nan"), float("inf")],
-    }[option.check]
+    """Values outside an option's bounds (NaN, the open ends, beyond them)."""
+    return option.bounds.outside()
 
 
 LAYOUTS = ["C", "F", "strided", "reversed", "readonly", "noncontig2d", "list", "memmap"]
@@ -57,9 +45,6 @@ _MEMMAP_DIR = []
 def _memmap(a):
     """A read-only np.memmap of a's bytes (its file is unlinked at once: the
     mapping stays valid).  Empty and 0-d arrays cannot be mapped: copies."""
-    import os
-    import tempfile
-
     if a.size == 0 or a.ndim == 0:
         return a.copy()
     if not _MEMMAP_DIR:
@@ -126,10 +111,6 @@ def assert_same(c, r, rtol, atol=0.0):
 def run_python(*args, env=None, check=False):
     """Run ``python *args`` from the tests folder (so the source checkout is not
     on sys.path and the installed package is the one imported)."""
-    import os
-    import subprocess
-    import sys
-
     e = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=e,
                           cwd=os.path.dirname(os.path.abspath(__file__)), check=check)
@@ -162,8 +143,9 @@ def hostile_cases(mod):
             add("sample_weight extra axis", ValueError, "sample_weight",
                 sample_weight=np.ones(wshape + (2,)))
             add("sample_weight strings", TypeError, "sample_weight", sample_weight=["a"] * 6)
-            add("sample_weight all zero", ValueError, "sample_weight", sample_weight=np.zeros(wshape))
-            add("sample_weight sums to zero", ValueError, "sample_weight",
+            add("sample_weight all zero", fastloss.ZeroWeightError, "sample_weight",
+                sample_weight=np.zeros(wshape))
+            add("sample_weight sums to zero", fastloss.ZeroWeightError, "sample_weight",
                 sample_weight=np.array([1.0, -1.0] * 3))
             add("y_pred object array", TypeError, pn, pp=p.astype(object))
             add("y_true object array", TypeError, "y_true", yy=np.asarray(y).astype(object))
@@ -174,17 +156,16 @@ def hostile_cases(mod):
             add("y_pred ragged", ValueError, pn, pp=[[0.1, 0.2], [0.3]])
             add("y_pred masked", TypeError, f"{pn} is a masked", pp=np.ma.masked_array(p))
             add("y_true masked", TypeError, "y_true is a masked", yy=np.ma.masked_array(y))
-            if loss.pred_valid is not None:  # probabilities outside [0, 1]: logits passed
-                bad_p = p.copy()
-                if rows and loss.targets == "labels":
-                    bad_p[-1, int(y[-1])] = -2.0
-                    add("y_prob negative", ValueError, rf"{pn}\[\(5, {int(y[-1])}\)\] = -2.0", pp=bad_p)
-                elif rows:
-                    bad_p[-1, -1] = 3.0
-                    add("y_prob above 1", ValueError, rf"{pn}\[\(5, 3\)\] = 3.0", pp=bad_p)
-                else:
-                    bad_p[-1] = -2.0
-                    add("y_prob negative", ValueError, rf"{pn}\[5\] = -2.0", pp=bad_p)
+            if loss.checks_predictions:  # e.g. probabilities outside [0, 1]: logits passed
+                # the element checked: the label's (integer labels), else the last
+                at = (5, int(y[-1])) if rows and loss.targets == "labels" else (
+                    (5, p.shape[-1] - 1) if rows else 5)
+                where = rf"\({at[0]}, {at[1]}\)" if rows else str(at)
+                for bad in loss.pred_domain.outside:
+                    bad_p = p.copy()
+                    bad_p[at] = bad
+                    add(f"{pn} = {bad}", fastloss.TargetError, rf"{pn}\[{where}\] = {bad}",
+                        pp=bad_p)
             add("empty mean", ValueError, "empty", yy=y[:0], pp=p[:0])
             add("reduction", ValueError, "reduction", reduction="avg")
             add("unknown keyword", TypeError, "unexpected|keyword", dlta=1.0)
@@ -210,29 +191,25 @@ def hostile_cases(mod):
                     sample_weight=w_alias[..., 0] if rows else w_alias, out=w_alias)
             else:
                 add("out on a value", TypeError, "out", out=np.empty(p.shape))
-            # targets
-            if loss.kind == "elementwise" and loss.valid is not None:
-                bad_y = np.asarray(y, np.float64).copy()
-                bad_y[-1] = 0.5 if loss.valid_rule == "-1 or +1" else 2.0
-                add("y_true invalid", ValueError, r"y_true\[5\]", yy=bad_y)
-                nan_y = bad_y.copy()
-                nan_y[-1] = np.nan
-                add("y_true NaN", ValueError, r"y_true\[5\] = nan", yy=nan_y)
+            # targets: values outside the target domain, labels outside [0, k)
+            if loss.target_domain is not None:
+                at = (5, p.shape[-1] - 1) if rows else 5
+                where = rf"\({at[0]}, {at[1]}\)" if rows else str(at)
+                for bad in loss.target_domain.outside:
+                    bad_y = np.asarray(y, np.float64).copy()
+                    bad_y[at] = bad
+                    add(f"y_true = {bad}", fastloss.TargetError, rf"y_true\[{where}\] = {bad}",
+                        yy=bad_y)
             if rows and loss.targets != "probs":
                 k = p.shape[-1]
                 for bad in (-1, k, 2**63 - 1):
                     lab = np.zeros(6, np.int64)
                     lab[-1] = bad
-                    add(f"label {bad}", ValueError, rf"y_true\[5\] = {bad}", yy=lab)
+                    add(f"label {bad}", fastloss.TargetError, rf"y_true\[5\] = {bad}", yy=lab)
                 lab = np.zeros(6, np.uint64)
                 lab[-1] = 2**64 - 1
-                add("label 2**64-1", ValueError, r"y_true\[5\]", yy=lab)
+                add("label 2**64-1", fastloss.TargetError, r"y_true\[5\]", yy=lab)
                 if loss.targets == "labels":
                     add("labels NaN float", TypeError, "y_true",
                         yy=np.array([0, 1, 2, 0, 1, np.nan]))
-            if rows and loss.targets == "probs":  # (softmax CE does not check its
-                # probabilities, as torch: a NaN there gives NaN, see test_parity)
-                t = np.full(p.shape, 1.0 / p.shape[-1])
-                t[-1, -1] = np.nan
-                add("probabilities NaN", ValueError, r"y_true\[\(5, 3\)\] = nan", yy=t)
     return cases

@@ -10,7 +10,7 @@ from fastloss import metrics
 PUBLIC = [getattr(fastloss, n) for n in fastloss.__all__ if callable(getattr(fastloss, n))
           and not inspect.isclass(getattr(fastloss, n))]
 PUBLIC += [getattr(metrics, n) for n in metrics.__all__]
-PUBLIC += [fastloss.Mean]
+PUBLIC += [fastloss.Mean, fastloss.TargetError, fastloss.ZeroWeightError]
 try:
     import fastloss.dask as fdask
 

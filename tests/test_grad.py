@@ -1,45 +1,46 @@
 """Gradients against 4th-order central finite differences of the value, for
-every loss, away from its kinks (and inside the probability clip range)."""
+every loss, on the table's data: away from kinks (found by the differences
+themselves) and inside the probability clip range."""
 import numpy as np
 import pytest
 
 import fastloss
+from fastloss._losses import PROBABILITY
 from helpers import LOSSES, inputs
 
 H = 1e-5
 
 
-def _smooth_point(loss, rng):
-    """(y, p, options) where the loss is differentiable with margin >> H."""
-    opts = {o.name: o.default for o in loss.options}
-    if loss.name == "huber":
-        opts["delta"] = 0.7
-    if loss.name == "binary_cross_entropy_with_logits":
-        opts["pos_weight"] = 2.5
-    if loss.name == "softmax_cross_entropy":
-        opts["label_smoothing"] = 0.1
+def _point(loss, rng):
+    """(y, p, options): the table's typical data, with a moderate non-default
+    value of every option; probabilities kept inside the clip range (there the
+    documented gradient is the derivative of the value)."""
+    opts = {o.name: o.bounds.inside()[0] for o in loss.options}
     y, p = inputs(loss, rows=(6,), k=4, seed=int(rng.integers(1 << 30)))
     p = p.copy()
-    if loss.pred_name == "y_prob":  # inside the clip range
+    if loss.pred_domain is PROBABILITY:
         p = 0.05 + 0.9 * p
-    if loss.name in ("mae", "huber"):
-        r = rng.uniform(0.1, 4.0, p.shape) * rng.choice([-1, 1], p.shape)
-        if loss.name == "huber":
-            r[np.abs(np.abs(r) - 0.7) < 0.05] += 0.1
-        p = y + r
-    if loss.name in ("hinge", "squared_hinge"):  # y*s away from 1
-        m = rng.uniform(0.1, 2.0, p.shape) * rng.choice([-1, 1], p.shape)
-        p = y * (1 + m)
-    if loss.name == "multiclass_hinge":  # distinct scores, margins away from 0
-        p = rng.permuted(np.tile(np.arange(4.0), (6, 1)), axis=1) * 0.37
-        p[np.arange(6), y] += rng.choice([-0.2, 0.2, 1.5], 6)
     return y, p, opts
 
 
-def _fd(f, p, idx):
+def _fd(f, p, idx, h=H):
     e = np.zeros_like(p)
-    e[idx] = H
-    return (-f(p + 2 * e) + 8 * f(p + e) - 8 * f(p - e) + f(p - 2 * e)) / (12 * H)
+    e[idx] = h
+    return (-f(p + 2 * e) + 8 * f(p + e) - 8 * f(p - e) + f(p - 2 * e)) / (12 * h)
+
+
+def _check(g, f, p):
+    """g against the finite differences of f where f is smooth: there the
+    differences at steps H and 2H agree; an element within 4H of a kink
+    (|r| = delta, y s = 1, tied scores) does not count.  Nearly all do."""
+    smooth = 0
+    for idx in np.ndindex(p.shape):
+        d1, d2 = _fd(f, p, idx), _fd(f, p, idx, 2 * H)
+        if abs(d1 - d2) > 1e-7 * (1 + abs(d1)):
+            continue
+        smooth += 1
+        np.testing.assert_allclose(g[idx], d1, rtol=1e-6, atol=1e-8, err_msg=str(idx))
+    assert smooth >= 0.9 * p.size, f"only {smooth} of {p.size} points away from kinks"
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda l: l.name)
@@ -47,31 +48,24 @@ def _fd(f, p, idx):
 @pytest.mark.parametrize("weighted", [False, True])
 def test_grad_matches_finite_differences(loss, reduction, weighted):
     rng = np.random.default_rng(5)
-    y, p, opts = _smooth_point(loss, rng)
+    y, p, opts = _point(loss, rng)
     kw = dict(opts, reduction=reduction)
     if weighted:
         kw["sample_weight"] = rng.uniform(0.1, 3.0, 6)
     value = getattr(fastloss, loss.name)
     g = getattr(fastloss, loss.name + "_grad")(y, p, **kw)
-    fd = np.zeros_like(p)
-    for idx in np.ndindex(p.shape):
-        fd[idx] = _fd(lambda q: value(y, q, **kw), p, idx)
-    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+    _check(g, lambda q: value(y, q, **kw), p)
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda l: l.name)
 def test_none_grad_is_the_derivative_of_each_weighted_term(loss):
     rng = np.random.default_rng(6)
-    y, p, opts = _smooth_point(loss, rng)
+    y, p, opts = _point(loss, rng)
     w = rng.uniform(0.1, 3.0, 6)
     kw = dict(opts, reduction="none", sample_weight=w)
     g = getattr(fastloss, loss.name + "_grad")(y, p, **kw)
     value = getattr(fastloss, loss.name)
-    fd = np.zeros_like(p)
-    for idx in np.ndindex(p.shape):
-        row = idx[0]
-        fd[idx] = _fd(lambda q: value(y, q, **kw)[row], p, idx)
-    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+    _check(g, lambda q: value(y, q, **kw).sum(), p)  # term i depends on row i only
 
 
 def test_subgradient_conventions():

@@ -281,8 +281,8 @@ def test_metrics_report_rows_and_floor():
         a = np.arange(1001, dtype=np.uint64)
         b = a[::-1].copy() << np.uint64(20)
         want = int(np.bitwise_or.reduce(a) | np.bitwise_or.reduce(b))
-        assert fastloss._ext._floor(a, b) == want
-        assert fastloss._ext._floor(a, b, n_threads=2) == want
+        assert fastloss._ext.floor(a, b) == want
+        assert fastloss._ext.floor(a, b, n_threads=2) == want
 
 
 BAD_PARAMS = [

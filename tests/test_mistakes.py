@@ -14,42 +14,41 @@ from hypothesis import given, strategies as st
 
 import fastloss
 from fastloss import _ext
+from fastloss._testing import sample
 
 BACKENDS = ["compiled", "numpy"]
-PROB_LOSSES = ["binary_cross_entropy", "categorical_cross_entropy",
-               "sparse_categorical_cross_entropy"]
+# the losses whose predictions are checked (probabilities: in [0, 1])
+CHECKED = [loss for loss in fastloss.LOSSES if loss.checks_predictions]
 
 
-def _prob_inputs(name, n, rng):
-    """Valid (y_true, y_prob) for a loss on probabilities, n rows."""
-    if name == "binary_cross_entropy":
-        return rng.integers(0, 2, n).astype(float), rng.random(n)
-    p = rng.dirichlet(np.ones(4), n)
-    if name == "categorical_cross_entropy":
-        return np.eye(4)[rng.integers(0, 4, n)], p
-    return rng.integers(0, 4, n), p
+def _prob_inputs(loss, n, rng):
+    """Valid (y_true, y_pred) for a loss that checks its predictions, n rows
+    (hard targets; 4 classes for the row losses)."""
+    return sample(loss, rng, (n,), 4, targets="labels")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("name", PROB_LOSSES)
+@pytest.mark.parametrize("loss", CHECKED, ids=lambda l: l.name)
 @pytest.mark.parametrize("n_threads", [1, 2])
 @pytest.mark.parametrize("suffix", ["", "_grad"])
-def test_predictions_outside_the_unit_interval_are_an_error(backend, name, n_threads, suffix):
+def test_predictions_outside_their_domain_are_an_error(backend, loss, n_threads, suffix):
     rng = np.random.default_rng(1)
     n = 300_000  # many blocks, both threads busy
-    y, p = _prob_inputs(name, n, rng)
-    fn = getattr(fastloss, name + suffix)
+    y, p = _prob_inputs(loss, n, rng)
+    fn = getattr(fastloss, loss.name + suffix)
     late, early = (n - 3, 1) if p.ndim == 1 else ((n - 3, 2), (n // 2 + 7, 0))
-    if name.startswith("sparse"):  # it reads (and checks) the label's probability of a row
+    if loss.targets == "labels":  # it reads (and checks) the label's probability of a row
         late, early = (n - 3, int(y[n - 3])), (n // 2 + 7, int(y[n // 2 + 7]))
-    for value in (-2.0, 3.0, 1.0 + 1e-12, -1e-300):
+    pn = loss.pred_name
+    for value in (*loss.pred_domain.outside, 1.0 + 1e-12):
         q = p.copy()
         q[late] = value
-        want = (rf"y_prob\[{late}\]" if p.ndim == 1 else rf"y_prob\[\({late[0]}, {late[1]}\)\]")
-        with fastloss.use_backend(backend), pytest.raises(ValueError, match=want) as e:
+        want = (rf"{pn}\[{late}\]" if p.ndim == 1 else rf"{pn}\[\({late[0]}, {late[1]}\)\]")
+        with fastloss.use_backend(backend), pytest.raises(fastloss.TargetError, match=want) as e:
             fn(y, q, n_threads=n_threads)
-        assert "[0, 1]" in str(e.value) and "logits" in str(e.value)
-        assert ("with_logits" if name == "binary_cross_entropy" else "softmax_cross_entropy") in str(e.value)
+        assert loss.pred_domain.rule in str(e.value) and loss.pred_hint in str(e.value)
+        assert e.value.argument == pn and e.value.position == late
+        assert e.value.value == value
         q[early] = -0.5  # a smaller position wins, whatever the thread count
         want = rf"y_prob\[{early}\] = -0.5" if p.ndim == 1 else rf"y_prob\[\({early[0]}, {early[1]}\)\] = -0.5"
         with fastloss.use_backend(backend), pytest.raises(ValueError, match=want):
@@ -57,13 +56,13 @@ def test_predictions_outside_the_unit_interval_are_an_error(backend, name, n_thr
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("name", PROB_LOSSES)
-def test_nan_predictions_still_propagate(backend, name):
-    y, p = _prob_inputs(name, 10, np.random.default_rng(2))
+@pytest.mark.parametrize("loss", CHECKED, ids=lambda l: l.name)
+def test_nan_predictions_still_propagate(backend, loss):
+    y, p = _prob_inputs(loss, 10, np.random.default_rng(2))
     p = p.copy()
     p[3] = np.nan
     with fastloss.use_backend(backend):
-        assert math.isnan(getattr(fastloss, name)(y, p))
+        assert math.isnan(getattr(fastloss, loss.name)(y, p))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -189,8 +188,7 @@ def test_weights_summing_to_zero_decided_by_their_exact_sum(weights, zero, fn):
             try:
                 getattr(fastloss, fn)(y, p, sample_weight=weights)
                 outcomes.append("value")
-            except ValueError as e:
-                assert "summing to zero" in str(e)
+            except fastloss.ZeroWeightError:
                 outcomes.append("zero")
     assert outcomes == ["zero" if zero else "value"] * 2
 

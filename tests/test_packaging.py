@@ -99,7 +99,7 @@ def test_sdist_builds_a_clean_wheel_and_passes_its_own_test_suite(tmp_path):
         names = {n.split("/", 1)[1] for n in t.getnames() if "/" in n}
         t.extractall(tmp_path / "src", filter="data")
     for need in ("LICENSE", "tests/helpers.py", "tests/conftest.py", "bench/test_bench.py",
-                 "scripts/gen_stubs.py", "src_c/fl_kernels.h", "noxfile.py", "setup.py"):
+                 "scripts/generate.py", "src_c/fl_kernels.h", "noxfile.py", "setup.py"):
         assert need in names, need
     assert not any(n.endswith(("_ext.c", ".so")) for n in names)
     # a wheel from the sdist: no generated C, no debug information

@@ -86,7 +86,7 @@ def test_explicit_n_threads_is_capped_at_the_cpus_the_process_may_use():
     r = run("""
         import os, numpy as np, fastloss
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-        import importlib; fastloss._ext._init_threads()  # (as a process started this way)
+        fastloss._dispatch._configure_threads()  # (as a process started this way)
         x = np.ones(3_000_000)
         v = fastloss.mse(x, 2 * x, n_threads=256)
         i = fastloss.info()

@@ -126,13 +126,13 @@ def test_use_backend_routes_calls(monkeypatch):
     import fastloss.reference as ref
 
     calls = []
-    orig = ref._call
+    orig = ref._compute  # (what the reference's entry runs)
 
     def spy(*a, **k):
         calls.append(a[0].name)
         return orig(*a, **k)
 
-    monkeypatch.setattr(ref, "_call", spy)
+    monkeypatch.setattr(ref, "_compute", spy)
     fastloss.mse([1.0], [2.0])
     assert calls == []
     with fastloss.use_backend("numpy"):
@@ -162,7 +162,7 @@ def test_bad_label_reported_the_same_under_any_n_threads(name):
 
 
 def _auto(name, n):
-    return fastloss._ext.auto_threads(fastloss._ext.Kernel(fastloss._losses.BY_NAME[name]), n)
+    return fastloss._ext.auto_threads(fastloss._dispatch.handle(name), n)
 
 
 def test_automatic_threads_keep_a_minimum_of_work_per_thread():
@@ -189,7 +189,7 @@ def test_automatic_threads_respect_omp_num_threads():
     from helpers import run_python
 
     code = ("import fastloss;"
-            "k = fastloss._ext.Kernel(fastloss._losses.BY_NAME['softmax_cross_entropy']);"
+            "k = fastloss._dispatch.handle('softmax_cross_entropy');"
             "print(fastloss._ext.auto_threads(k, 10**8))")
     assert run_python("-c", code, env={"OMP_NUM_THREADS": "1"}).stdout.strip() == "1"
 

@@ -22,15 +22,18 @@ def test_py_typed_and_stubs_are_installed():
     assert (PKG / "__init__.pyi").exists() and (PKG / "dask.pyi").exists()
 
 
-@pytest.mark.skipif(not (CHECKOUT / "scripts" / "gen_stubs.py").exists(), reason="needs the checkout")
-def test_stubs_are_what_the_generator_writes():
+@pytest.mark.skipif(not (CHECKOUT / "scripts" / "generate.py").exists(), reason="needs the checkout")
+def test_generated_files_are_what_the_generator_writes():
+    """The stubs and the docstring examples' results (fastloss/_examples.py)."""
     sys.path.insert(0, str(CHECKOUT / "scripts"))
     try:
-        import gen_stubs
+        import generate
     finally:
         sys.path.pop(0)
-    for path, text in gen_stubs.render().items():
-        assert path.read_text() == text, f"{path.name} is stale: run python scripts/gen_stubs.py"
+    rendered = generate.render()
+    assert {p.name for p in rendered} == {"__init__.pyi", "dask.pyi", "_examples.py"}
+    for path, text in rendered.items():
+        assert path.read_text() == text, f"{path.name} is stale: run python scripts/generate.py"
         assert (PKG / path.name).read_text() == text, f"the installed {path.name} differs"
 
 

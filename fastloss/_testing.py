@@ -1,0 +1,55 @@
+"""Test and benchmark data drawn from the loss table (private).
+
+Every input comes from the domains of a loss (``Loss.pred_domain`` and
+``Loss.target_domain``): their typical values, their edge values and, for the
+error tests, the values outside them.  The tests, the benchmarks and
+scripts/value_corpus.py all draw from here, so a new loss gets its data from
+its table entry alone.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._losses import PROBABILITY, REAL
+
+
+def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=None):
+    """(y_true, y_pred) typical for ``loss``: predictions drawn from its
+    prediction domain (rows of probabilities from a Dirichlet distribution),
+    targets from its target domain, or near the predictions (regression) when
+    targets are not checked.  A ``special`` fraction of the predictions (and
+    of regression targets) is replaced by the domain's edge values (NaN, inf,
+    0/1 probabilities, huge logits, subnormals).  ``targets="labels"`` asks for
+    hard labels (integer labels for a labels-or-probabilities row loss, 0/1
+    for a binary one), ``"probs"`` for soft targets."""
+    dtype = np.dtype(dtype)
+    rows = loss.kind == "rows"
+    shape = tuple(rows_shape) + ((k,) if rows else ())
+    pred = loss.pred_domain
+    if rows and pred is PROBABILITY:  # each row sums to one
+        p = rng.dirichlet(np.ones(k), size=int(np.prod(rows_shape))).reshape(shape)
+    else:
+        p = np.array(pred.draw(rng, shape))
+    if special:
+        mask = rng.random(shape) < special
+        p[mask] = rng.choice(pred.special, size=int(mask.sum()))
+    with np.errstate(over="ignore"):
+        p = p.astype(dtype)
+    if rows:
+        labels = rng.integers(0, k, size=rows_shape)
+        if loss.targets == "labels" or (loss.targets == "labels_or_probs" and (
+                targets == "labels" or (targets is None and rng.random() < 0.5))):
+            return labels, p
+        t = np.eye(k)[labels] if rng.random() < 0.5 else rng.dirichlet(np.ones(k), size=labels.size)
+        return t.reshape(shape).astype(dtype), p
+    domain = loss.target_domain
+    if domain is not None:
+        y = domain.draw(rng, shape, hard={"labels": True, "probs": False}.get(targets))
+    else:  # regression: targets near the predictions, with the same edge values
+        y = np.array((p.astype(np.float64) if not special else rng.standard_normal(shape))
+                     + rng.standard_normal(shape))
+        if special:
+            mask = rng.random(shape) < special
+            y[mask] = rng.choice(REAL.special, size=int(mask.sum()))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(y).astype(dtype), p
