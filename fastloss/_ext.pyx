@@ -26,6 +26,7 @@ from libc.stdint cimport int64_t, uint64_t
 from libc.string cimport memset
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.pythread cimport PyThread_get_thread_ident
+from cpython.ref cimport PyObject
 
 cnp.import_array()
 
@@ -376,21 +377,38 @@ cdef inline void _rows_init(fl_rows_job *j, fl_intp n, fl_intp k, const double *
     j.opt[1] = o[1]
 
 
+cdef struct _Inputs:
+    # the call's arrays, borrowed (the caller holds them during the run): what
+    # the error naming an invalid input and the sum of the weights read
+    PyObject *y_true    # dense targets, or None
+    PyObject *labels    # integer labels, or None
+    Py_ssize_t k        # classes (1 for elementwise losses)
+    PyObject *y_pred
+    PyObject *weight    # or None
+
+
+cdef inline _Inputs _inputs(object y_true, object labels, Py_ssize_t k, object y_pred,
+                            object weight) noexcept:
+    cdef _Inputs a
+    a.y_true, a.labels, a.k = <PyObject *>y_true, <PyObject *>labels, k
+    a.y_pred, a.weight = <PyObject *>y_pred, <PyObject *>weight
+    return a
+
+
+cdef object _invalid_input(Kernel k, _Inputs *a):
+    """The error naming the first invalid input of a call."""
+    return _input_error(k.loss, <object>a.y_true, <object>a.labels, a.k, <object>a.y_pred)
+
+
 cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, fl_intp n,
                      fl_intp nelem, int n_threads, object value_out, object grad_out,
-                     tuple ctx):
-    """Run the kernel on a filled job (elementwise or rows); build the result.
-
-    ctx = (y_true array, labels array or None, k, y_pred array, weight array
-    or None): what the error naming an invalid input and the sum of the
-    weights need."""
+                     _Inputs *inputs):
+    """Run the kernel on a filled job (elementwise or rows); build the result."""
     cdef fl_result res
     cdef double total_w = <double>n, total_wabs = 0.0, gscale = 1.0
     cdef int rc = 0
     cdef const char *w = (<fl_rows_job *>job).w if k.kind == KIND_ROWS else (<fl_ew_job *>job).w
     cdef fl_intp sw = (<fl_rows_job *>job).sw if k.kind == KIND_ROWS else (<fl_ew_job *>job).sw
-    err_args = ctx[:4]
-    weight = ctx[4]
     cdef bint want_sum = mode != MODE_GRAD and red != RED_NONE
     cdef fl_intp block = FL_ROWBLOCK if k.kind == KIND_ROWS else FL_BLOCK
     cdef fl_par par = _par(n_threads, nelem)
@@ -399,9 +417,9 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, fl_intp n
             with nogil:
                 rc = fl_wsum_run(f32, w, sw, n, block, par, &total_w, &total_wabs)
             _check_rc(rc)
-            total_w = _weight_total(total_w, total_wabs, n, weight)
+            total_w = _weight_total(total_w, total_wabs, n, <object>inputs.weight)
             if total_w == 0:  # invalid targets are reported first, as the reference does
-                raise _input_error(k.loss, *err_args) or _zero_weight_error()
+                raise _invalid_input(k, inputs) or _zero_weight_error()
         gscale = 1.0 / total_w
     if k.kind == KIND_ROWS:
         (<fl_rows_job *>job).want_sum = want_sum
@@ -416,7 +434,7 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, fl_intp n
         rc = _run_kernel(k.kind, k.kid, f32, job, par, &res)
     _check_rc(rc)
     if res.bad >= 0:
-        err = _input_error(k.loss, *err_args)
+        err = _invalid_input(k, inputs)
         raise err if err is not None else ValueError(
             f"{k.loss.name}: invalid input at position {res.bad}")
     if mode == MODE_GRAD:
@@ -429,7 +447,7 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, fl_intp n
         if w == NULL:
             total_w = res.sum_w
         elif mode == MODE_VALUE:
-            total_w = _weight_total(res.sum_w, res.sum_wabs, n, weight)
+            total_w = _weight_total(res.sum_w, res.sum_wabs, n, <object>inputs.weight)
         # (with a gradient, total_w came from the same blocks before the run)
         if total_w == 0:
             raise _zero_weight_error()
@@ -472,6 +490,7 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
     cdef Py_ssize_t n, nelem = cnp.PyArray_SIZE(yp), kk = 1
     cdef fl_intp isz = cnp.PyArray_ITEMSIZE(yp)
     cdef bint labels = False
+    cdef _Inputs inputs
     if (tn != cnp.NPY_DOUBLE and tn != cnp.NPY_FLOAT) or not _native_c(yp) or not _native_c(yt):
         return None
     if k.kind == KIND_ROWS:
@@ -530,8 +549,8 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
             rj.lo, rj.slo = cnp.PyArray_BYTES(<cnp.ndarray>lo), isz
         if go is not None:
             rj.g, rj.sg0, rj.sg1 = cnp.PyArray_BYTES(go), kk * isz, isz
-        return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &rj, n, nelem, nt, lo, go,
-                        (None if labels else yt, yt if labels else None, kk, yp, None))
+        inputs = _inputs(None if labels else yt, yt if labels else None, kk, yp, None)
+        return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &rj, n, nelem, nt, lo, go, &inputs)
     _ew_init(&ej, n, o)  # contiguous elements
     ej.y, ej.sy = cnp.PyArray_BYTES(yt), isz
     ej.p, ej.sp = cnp.PyArray_BYTES(yp), isz
@@ -539,8 +558,8 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
         ej.lo, ej.slo = cnp.PyArray_BYTES(<cnp.ndarray>lo), isz
     if go is not None:
         ej.g, ej.sg = cnp.PyArray_BYTES(go), isz
-    return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &ej, n, nelem, nt, lo, go,
-                    (yt, None, 1, yp, None))
+    inputs = _inputs(yt, None, 1, yp, None)
+    return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &ej, n, nelem, nt, lo, go, &inputs)
 
 
 def _flat(a, order):
@@ -589,6 +608,7 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
     cdef const char *wp = NULL
     cdef fl_intp wst = 0
     cdef double o[MAX_OPTS]
+    cdef _Inputs inputs
     if mode == MODE_SUMS:  # a value with reduction="sum" that also returns sum(w)
         p = _prepare(k.loss, MODE_VALUE, y_true, y_pred, sample_weight, "sum", n_threads, None,
                      opts)
@@ -646,8 +666,8 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
             # F order of g is C order of g.T
             g_walk = _writable_view(g.T if order == "F" else g, (g.size,))
             _bind(g_walk, <const char **>&ej.g, &ej.sg, NULL)
-    res = _execute(k, mode, red, p.dtype == np.float32, job, p.n, yp.size, nt, lo, g,
-                   (p.y_true, p.labels, p.k, p.y_pred, p.weight))
+    inputs = _inputs(p.y_true, p.labels, p.k, p.y_pred, p.weight)
+    res = _execute(k, mode, red, p.dtype == np.float32, job, p.n, yp.size, nt, lo, g, &inputs)
     if g is not None and g.size and not np.may_share_memory(g_walk, g):
         g[...] = g_walk.reshape(p.shape, order=order)  # a temporary: copy back
     return res

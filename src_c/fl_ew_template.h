@@ -29,20 +29,14 @@ typedef struct {
     int aux;      /* it has a per-column option */
 } FL_T(fl_ew_facts);
 
-/* The accumulators of one block's loop. */
-typedef struct {
-    double a[FL_LANES], aw[FL_LANES], awa[FL_LANES];  /* w*loss, w, |w| */
-    T pmn[FL_LANES], pmx[FL_LANES];  /* the predictions' range (NaN skipped: a
-                                        comparison with NaN is false) */
-} FL_T(fl_ew_acc);
-
 /* One group of FL_LANES elements: element j in lane j (lane j of a[] gets
    elements j, j+32, j+64, ... in order: the order of fl_sumlanes, so every
    path sums identically); only the first `valid` count (the tail). */
 FL_AI void FL_T(fl_ew_group)(FL_T(fl_ew_fn) loss, const int probs, const int aux,
                              const T *restrict y, const T *restrict p, const T *restrict w,
                              const T *restrict ax, T *restrict lo, T *restrict g, const T gs,
-                             const T *o, const int valid, FL_T(fl_ew_acc) *restrict acc,
+                             const T *o, const int valid, double *restrict a, double *restrict aw,
+                             double *restrict awa, T *restrict pmn, T *restrict pmx,
                              const int HW, const int WS, const int WL, const int WG, const int HARD)
 {
     for (int j = 0; j < FL_LANES; j++) {
@@ -50,16 +44,16 @@ FL_AI void FL_T(fl_ew_group)(FL_T(fl_ew_fn) loss, const int probs, const int aux
         T L, D;
         const T yy = y[j], pp = p[j];
         if (probs) { /* min and max: one vminp/vmaxp each */
-            acc->pmn[j] = pp < acc->pmn[j] ? pp : acc->pmn[j];
-            acc->pmx[j] = pp > acc->pmx[j] ? pp : acc->pmx[j];
+            pmn[j] = pp < pmn[j] ? pp : pmn[j];
+            pmx[j] = pp > pmx[j] ? pp : pmx[j];
         }
         loss(yy, pp, aux ? ax[j] : o[0], o, HARD, &L, &D);
         const T ww = HW ? w[j] : (T)1;
         const T wl = HW ? ww * L : L;
         if (WS) {
-            acc->a[j] += v ? (double)wl : 0.0;
-            if (HW) acc->aw[j] += v ? (double)ww : 0.0;
-            if (HW) acc->awa[j] += v ? (double)FL_ABS(ww) : 0.0;
+            a[j] += v ? (double)wl : 0.0;
+            if (HW) aw[j] += v ? (double)ww : 0.0;
+            if (HW) awa[j] += v ? (double)FL_ABS(ww) : 0.0;
         }
         if (WL) lo[j] = wl;
         if (WG) g[j] = HW ? gs * (ww * D) : gs * D;
@@ -74,15 +68,20 @@ FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int probs, const int aux, 
                            const T *o, fl_part *pt, const int HW, const int WS, const int WL,
                            const int WG, const int HARD)
 {
-    FL_T(fl_ew_acc) acc;
+    /* the lanes' sums of w*loss, w and |w|, and the predictions' range (NaN
+       skipped: a comparison with NaN is false); only what this
+       specialisation reads is set */
+    double a[FL_LANES], aw[FL_LANES], awa[FL_LANES];
+    T pmn[FL_LANES], pmx[FL_LANES];
     for (int j = 0; j < FL_LANES; j++) {
-        acc.a[j] = acc.aw[j] = acc.awa[j] = 0.0;
-        acc.pmn[j] = (T)0, acc.pmx[j] = (T)1;
+        if (WS) a[j] = 0.0;
+        if (WS && HW) aw[j] = awa[j] = 0.0;
+        if (probs) pmn[j] = (T)0, pmx[j] = (T)1;
     }
     fl_intp i = 0;
     for (; i + FL_LANES <= m; i += FL_LANES)
         FL_T(fl_ew_group)(loss, probs, aux, y + i, p + i, HW ? w + i : w, aux ? ax + i : ax,
-                          WL ? lo + i : lo, WG ? g + i : g, gs, o, FL_LANES, &acc, HW, WS, WL,
+                          WL ? lo + i : lo, WG ? g + i : g, gs, o, FL_LANES, a, aw, awa, pmn, pmx, HW, WS, WL,
                           WG, HARD);
     if (i < m) {
         /* the tail runs through the same code on padded copies (pad lanes
@@ -96,19 +95,19 @@ FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int probs, const int aux, 
             ta[j] = aux ? ax[i + j] : (T)1;
         }
         for (int j = r; j < FL_LANES; j++) ty[j] = (T)1, tp[j] = (T)0.5, tw[j] = (T)0, ta[j] = (T)1;
-        FL_T(fl_ew_group)(loss, probs, aux, ty, tp, tw, ta, tl, tg, gs, o, r, &acc, HW, WS, WL,
+        FL_T(fl_ew_group)(loss, probs, aux, ty, tp, tw, ta, tl, tg, gs, o, r, a, aw, awa, pmn, pmx, HW, WS, WL,
                           WG, HARD);
         if (WL) for (int j = 0; j < r; j++) lo[i + j] = tl[j];
         if (WG) for (int j = 0; j < r; j++) g[i + j] = tg[j];
     }
     if (WS) {
-        pt->s = fl_lanetree(acc.a);
-        pt->sw = HW ? fl_lanetree(acc.aw) : (double)m;
-        pt->swa = HW ? fl_lanetree(acc.awa) : (double)m;
+        pt->s = fl_lanetree(a);
+        pt->sw = HW ? fl_lanetree(aw) : (double)m;
+        pt->swa = HW ? fl_lanetree(awa) : (double)m;
     }
     int bad_pred = 0;
     if (probs)
-        for (int j = 0; j < FL_LANES; j++) bad_pred |= (acc.pmn[j] < 0) | (acc.pmx[j] > 1);
+        for (int j = 0; j < FL_LANES; j++) bad_pred |= (pmn[j] < 0) | (pmx[j] > 1);
     return bad_pred;
 }
 

@@ -76,12 +76,11 @@ FL_ROW_LOSS(sparse_categorical_cross_entropy)
     const fl_intp *lab = s->lab;
     T *eb = s->eb, *zb = s->zb, *gc = s->gc;
     const T e = s->o[0] > FL_EPS_MIN(T) ? s->o[0] : FL_EPS_MIN(T);
-    for (fl_intp r = 0; r < R; r++) zb[r] = z[r * k + lab[r]]; /* the gather: one a row */
     int nbadp = 0;
-    for (fl_intp r = 0; r < R; r++) { /* check and clip: a vector loop */
-        const T pp = zb[r];
+    for (fl_intp r = 0; r < R; r++) { /* gather (one value a row), check and clip */
+        const T pp = z[r * k + lab[r]];
         nbadp += !FL_IN_DOMAIN(s->preds, pp);
-        eb[r] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
+        eb[r] = zb[r] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
     }
     if (nbadp) /* the first such row, unless a smaller row is bad already */
         for (fl_intp r = 0; r < R && (s->bad < 0 || s->c0 + r < s->bad); r++)
@@ -89,7 +88,6 @@ FL_ROW_LOSS(sparse_categorical_cross_entropy)
                 s->bad = s->c0 + r;
                 break;
             }
-    for (fl_intp r = 0; r < R; r++) zb[r] = eb[r];
     FL_T(fl_vlog)(zb, R, (T)1);
     for (fl_intp r = 0; r < R; r++) s->rl[r] = -(double)zb[r];
     if (gc)

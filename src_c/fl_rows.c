@@ -10,11 +10,10 @@
 #include "fl_blocks.h"
 #include "fl_table.h"
 
-/* the label of row r, of the job's integer kind (FL_LAB_*) */
-FL_AI int64_t fl_label(const fl_rows_job *job, fl_intp r)
+/* the label at q, of integer kind `kind` (FL_LAB_*; a uint64 beyond int64 reads -1) */
+FL_AI int64_t fl_label_at(const char *q, const int kind)
 {
-    const char *q = job->lab + r * job->slab;
-    switch (job->lab_kind) {
+    switch (kind) {
     case FL_LAB_I8: return *(const int8_t *)q;
     case FL_LAB_U8: return *(const uint8_t *)q;
     case FL_LAB_I16: return *(const int16_t *)q;
@@ -30,15 +29,57 @@ FL_AI int64_t fl_label(const fl_rows_job *job, fl_intp r)
     }
 }
 
-/* the label of row r, or 0 (and *bad set) if it is outside [0, k) */
-FL_AI fl_intp fl_label_checked(const fl_rows_job *job, fl_intp r, fl_intp *bad)
+/* The labels of rows [c0, c0 + R) into lab[], for a constant `kind` (the
+   switch above folds away) and byte stride st: a label outside [0, k) reads 0
+   and, unless an earlier row is bad already, makes *bad its row. */
+FL_AI void fl_labels_kind(const fl_rows_job *job, fl_intp c0, fl_intp R, fl_intp *restrict lab,
+                          fl_intp *bad, const int kind, const fl_intp st)
 {
-    const int64_t y = fl_label(job, r);
-    if (y < 0 || y >= (int64_t)job->k) {
-        if (*bad < 0) *bad = r;
-        return 0;
+    const char *q = job->lab + c0 * job->slab;
+    const int64_t k = (int64_t)job->k;
+    int nbad = 0;
+    for (fl_intp r = 0; r < R; r++) {
+        const int64_t y = fl_label_at(q + r * st, kind);
+        const int ok = (y >= 0) & (y < k);
+        nbad += !ok;
+        lab[r] = ok ? (fl_intp)y : 0;
     }
-    return (fl_intp)y;
+    if (nbad && *bad < 0)
+        for (fl_intp r = 0; r < R; r++) {
+            const int64_t y = fl_label_at(q + r * st, kind);
+            if (y < 0 || y >= k) {
+                *bad = c0 + r;
+                break;
+            }
+        }
+}
+
+/* contiguous labels (a constant stride: plain vector loads) or strided ones */
+FL_AI void fl_labels_strided(const fl_rows_job *job, fl_intp c0, fl_intp R,
+                             fl_intp *restrict lab, fl_intp *bad, const int kind,
+                             const fl_intp size)
+{
+    if (job->slab == size)
+        fl_labels_kind(job, c0, R, lab, bad, kind, size);
+    else
+        fl_labels_kind(job, c0, R, lab, bad, kind, job->slab);
+}
+
+/* the same for the job's kind of labels */
+FL_AI void fl_labels_checked(const fl_rows_job *job, fl_intp c0, fl_intp R,
+                                     fl_intp *restrict lab, fl_intp *bad)
+{
+    switch (job->lab_kind) {
+    case FL_LAB_I8: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I8, 1); break;
+    case FL_LAB_U8: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U8, 1); break;
+    case FL_LAB_I16: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I16, 2); break;
+    case FL_LAB_U16: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U16, 2); break;
+    case FL_LAB_I32: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I32, 4); break;
+    case FL_LAB_U32: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U32, 4); break;
+    case FL_LAB_I64: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I64, 8); break;
+    case FL_LAB_U64: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U64, 8); break;
+    default: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_NONE, 1); break; /* every row bad */
+    }
 }
 
 #define T double

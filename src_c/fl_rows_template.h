@@ -134,17 +134,14 @@ FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const 
         const T *w = job->w ? FL_T(fl_gather)(job->w, job->sw, r0, nr, wbuf) : NULL;
         for (fl_intp r = 0; r < nr; r++) f[r] = job->gscale * (w ? (double)w[r] : 1.0);
         s.bad = -1;
+        if (job->lab) fl_labels_checked(job, r0, nr, lab, &s.bad);
         for (fl_intp c = 0; c < nr; c += RC) {
             const fl_intp c0 = r0 + c, R = nr - c < RC ? nr - c : RC;
             s.c0 = c0;
             s.R = R;
             s.z = FL_T(fl_chunk)(job->p, job->sp0, job->sp1, c0, R, k, zbuf);
             s.t = job->t ? FL_T(fl_chunk)(job->t, job->st0, job->st1, c0, R, k, tb) : NULL;
-            s.lab = NULL;
-            if (job->lab) {
-                for (fl_intp r = 0; r < R; r++) lab[r] = fl_label_checked(job, c0 + r, &s.bad);
-                s.lab = lab;
-            }
+            s.lab = job->lab ? lab + c : NULL;
             s.f = f + c;
             s.rl = rl + c;
             s.gc = NULL;
