@@ -88,7 +88,8 @@ _PRED = {
 def example_inputs(loss):
     """Literal (y_true, prediction) of the docstring example of a loss."""
     if loss.kind == "rows":
-        pred = {"y_prob": "[[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]",
+        pred = {"y_pred": "[[0.6, 0.3, 0.1], [0.2, 0.2, 0.5]]",
+                "y_prob": "[[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]",
                 "logits": "[[2.0, 1.0, 0.1], [0.5, 0.2, 1.5]]",
                 "scores": "[[2.0, 1.5, 0.1], [0.5, 0.2, 1.2]]"}[loss.pred_name]
         return ("[[1, 0, 0], [0, 0, 1]]" if loss.targets == "probs" else "[0, 2]"), pred

@@ -1,10 +1,14 @@
 """Every public function has a numpydoc docstring whose example runs."""
+import ast
+import dataclasses
 import doctest
 import inspect
 
+import numpy as np
 import pytest
 
 import fastloss
+from fastloss import _api, _losses
 from fastloss import metrics
 
 PUBLIC = [getattr(fastloss, n) for n in fastloss.__all__ if callable(getattr(fastloss, n))
@@ -83,3 +87,16 @@ def test_public_modules_show_their_public_names_only():
         assert not imports & shown, (mod.__name__, imports & shown)
     r = repr(fastloss.LOSSES)
     assert len(r) < 2500 and "<elementwise loss mse(y_pred)>" in r and "function" not in r
+
+
+@pytest.mark.parametrize("kind", ["elementwise", "rows"])
+@pytest.mark.parametrize("domain", [_losses.REAL, _losses.SCORE, _losses.LOGIT, _losses.PROBABILITY],
+                         ids=lambda d: d.name)
+def test_every_kind_of_loss_has_docstring_example_inputs(kind, domain):
+    # a new loss of any kind and prediction domain gets example inputs that
+    # its own reference formula accepts
+    base = next(loss for loss in fastloss.LOSSES if loss.kind == kind)
+    loss = dataclasses.replace(base, pred_domain=domain)
+    y, p = (np.array(ast.literal_eval(s)) for s in _api.example_inputs(loss))
+    assert p.ndim == (2 if kind == "rows" else 1)
+    assert domain.contains(p).all()
