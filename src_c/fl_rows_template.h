@@ -4,12 +4,12 @@
  * A template (no include guard): fl_rows.c includes it once per dtype, with T
  * and FL_T defined (see fl_typed.h).  For each row loss of the table it
  * defines FL_T(fl_rows_blocks_<name>), which processes a range of blocks of
- * FL_ROWBLOCK rows.  A block is worked in chunks of rows whose values fit a
- * FL_CHUNK buffer; each chunk is made contiguous (a pointer when the rows
- * already are, a gather otherwise), its labels are read and checked (a label
+ * FL_ROWBLOCK rows.  A block's labels are read and checked first (a label
  * outside [0, k) is never used as an index: the row is marked bad and reads
- * column 0), and the loss's stage (fl_row_losses.h) runs on it.  The block's
- * row losses are then weighted, stored and summed in the fixed lanes.
+ * column 0); the block is then worked in chunks of rows whose values fit a
+ * FL_CHUNK buffer, each made contiguous (a pointer when the rows already are,
+ * a gather otherwise) and handed to the loss's stage (fl_row_losses.h).  The
+ * block's row losses are then weighted, stored and summed in the fixed lanes.
  */
 #include "fl_typed.h"
 
