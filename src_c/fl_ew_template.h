@@ -35,8 +35,9 @@ typedef struct {
 FL_AI void FL_T(fl_ew_group)(FL_T(fl_ew_fn) loss, const int probs, const int aux,
                              const T *restrict y, const T *restrict p, const T *restrict w,
                              const T *restrict ax, T *restrict lo, T *restrict g, const T gs,
-                             const T *o, const int valid, double *restrict a, double *restrict aw,
-                             double *restrict awa, T *restrict pmn, T *restrict pmx,
+                             const T *o, const int valid, double *restrict a,
+                             double *restrict aw, double *restrict awa, T *restrict pmn,
+                             T *restrict pmx,
                              const int HW, const int WS, const int WL, const int WG, const int HARD)
 {
     for (int j = 0; j < FL_LANES; j++) {
@@ -81,8 +82,8 @@ FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int probs, const int aux, 
     fl_intp i = 0;
     for (; i + FL_LANES <= m; i += FL_LANES)
         FL_T(fl_ew_group)(loss, probs, aux, y + i, p + i, HW ? w + i : w, aux ? ax + i : ax,
-                          WL ? lo + i : lo, WG ? g + i : g, gs, o, FL_LANES, a, aw, awa, pmn, pmx, HW, WS, WL,
-                          WG, HARD);
+                          WL ? lo + i : lo, WG ? g + i : g, gs, o, FL_LANES, a, aw, awa, pmn,
+                          pmx, HW, WS, WL, WG, HARD);
     if (i < m) {
         /* the tail runs through the same code on padded copies (pad lanes
            masked out of the sums), so that an element's value never depends
@@ -95,8 +96,8 @@ FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int probs, const int aux, 
             ta[j] = aux ? ax[i + j] : (T)1;
         }
         for (int j = r; j < FL_LANES; j++) ty[j] = (T)1, tp[j] = (T)0.5, tw[j] = (T)0, ta[j] = (T)1;
-        FL_T(fl_ew_group)(loss, probs, aux, ty, tp, tw, ta, tl, tg, gs, o, r, a, aw, awa, pmn, pmx, HW, WS, WL,
-                          WG, HARD);
+        FL_T(fl_ew_group)(loss, probs, aux, ty, tp, tw, ta, tl, tg, gs, o, r, a, aw, awa, pmn, pmx,
+                          HW, WS, WL, WG, HARD);
         if (WL) for (int j = 0; j < r; j++) lo[i + j] = tl[j];
         if (WG) for (int j = 0; j < r; j++) g[i + j] = tg[j];
     }

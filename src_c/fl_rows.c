@@ -54,31 +54,38 @@ FL_AI void fl_labels_kind(const fl_rows_job *job, fl_intp c0, fl_intp R, fl_intp
         }
 }
 
+/* the bytes of a label of integer kind `kind` */
+FL_AI fl_intp fl_label_size(const int kind)
+{
+    return kind == FL_LAB_I8 || kind == FL_LAB_U8 ? 1
+         : kind == FL_LAB_I16 || kind == FL_LAB_U16 ? 2
+         : kind == FL_LAB_I32 || kind == FL_LAB_U32 ? 4 : 8;
+}
+
 /* contiguous labels (a constant stride: plain vector loads) or strided ones */
 FL_AI void fl_labels_strided(const fl_rows_job *job, fl_intp c0, fl_intp R,
-                             fl_intp *restrict lab, fl_intp *bad, const int kind,
-                             const fl_intp size)
+                             fl_intp *restrict lab, fl_intp *bad, const int kind)
 {
-    if (job->slab == size)
-        fl_labels_kind(job, c0, R, lab, bad, kind, size);
+    if (job->slab == fl_label_size(kind))
+        fl_labels_kind(job, c0, R, lab, bad, kind, fl_label_size(kind));
     else
         fl_labels_kind(job, c0, R, lab, bad, kind, job->slab);
 }
 
-/* the same for the job's kind of labels */
+/* the same for the job's kind of labels (each case a constant kind) */
 FL_AI void fl_labels_checked(const fl_rows_job *job, fl_intp c0, fl_intp R,
-                                     fl_intp *restrict lab, fl_intp *bad)
+                             fl_intp *restrict lab, fl_intp *bad)
 {
     switch (job->lab_kind) {
-    case FL_LAB_I8: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I8, 1); break;
-    case FL_LAB_U8: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U8, 1); break;
-    case FL_LAB_I16: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I16, 2); break;
-    case FL_LAB_U16: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U16, 2); break;
-    case FL_LAB_I32: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I32, 4); break;
-    case FL_LAB_U32: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U32, 4); break;
-    case FL_LAB_I64: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I64, 8); break;
-    case FL_LAB_U64: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U64, 8); break;
-    default: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_NONE, 1); break; /* every row bad */
+    case FL_LAB_I8: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I8); break;
+    case FL_LAB_U8: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U8); break;
+    case FL_LAB_I16: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I16); break;
+    case FL_LAB_U16: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U16); break;
+    case FL_LAB_I32: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I32); break;
+    case FL_LAB_U32: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U32); break;
+    case FL_LAB_I64: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I64); break;
+    case FL_LAB_U64: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U64); break;
+    default: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_NONE); break; /* every row bad */
     }
 }
 
