@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -136,6 +136,8 @@ class Domain:
     special: tuple = ()     # edge values the samplers mix in (all valid)
     outside: tuple = ()     # values that are not (for the tests)
     plural: str = ""        # what its values are called in a message
+    grid: tuple = ()        # finite hard points for the accuracy oracle
+                            # (tiny, huge, subnormal, at and near the ends)
 
     def __repr__(self):
         return f"<domain {self.name}>"
@@ -165,26 +167,52 @@ def _draw_logit(rng, shape, hard=None):
 
 
 _EDGE = (0.0, -0.0, 1.0, math.nan, math.inf, -math.inf, 1e150, -1e150, 1e-300, 5e-324)
+# reals at every scale: subnormal (of float64 and of float32), tiny, moderate,
+# the exp overflow neighbourhood, huge; both signs
+_REAL_GRID = (0.0,) + tuple(s * v for v in (5e-324, 1e-300, 1e-40, 1e-8, 0.5, 1.0, 3.0, 30.0,
+                                           700.0, 1e8, 1e30, 1e300) for s in (1.0, -1.0))
+_PROB_GRID = (0.0, 5e-324, 1e-300, 1e-40, 1e-16, 1e-8, 0.25, 0.5, 0.75, 1 - 1e-8, 1 - 2.0**-24,
+              1 - 2.0**-53, 1.0)
 
-REAL = Domain("real", "", "FL_DOM_ANY", lambda v: np.ones(np.shape(v), bool), _draw_real, _EDGE)
+REAL = Domain("real", "", "FL_DOM_ANY", lambda v: np.ones(np.shape(v), bool), _draw_real, _EDGE,
+              grid=_REAL_GRID)
 SCORE = Domain("score", "", "FL_DOM_ANY", lambda v: np.ones(np.shape(v), bool), _draw_real,
-               (0.0, 1.0, -1.0, math.nan, math.inf, -math.inf, 1e150, -1e150, 1e-300))
+               (0.0, 1.0, -1.0, math.nan, math.inf, -math.inf, 1e150, -1e150, 1e-300),
+               grid=_REAL_GRID)
 LOGIT = Domain("logit", "", "FL_DOM_ANY", lambda v: np.ones(np.shape(v), bool), _draw_logit,
                (1e4, -1e4, 1e300, -1e300, 0.0, -0.0, math.nan, 88.0, -88.0, math.inf, -math.inf,
-                5e-324))
+                5e-324), grid=_REAL_GRID)
 UNIT_INTERVAL = Domain("unit interval", "in [0, 1]", "FL_DOM_UNIT",
                        lambda y: (y >= 0) & (y <= 1), _draw_unit, (0.0, 1.0, 0.5),
-                       (2.0, -0.5, math.nan, math.inf))
+                       (2.0, -0.5, math.nan, math.inf),
+                       grid=(0.0, 1.0, 0.5, 0.25, 1e-8, 1 - 1e-8))
 SIGN = Domain("sign", "-1 or +1", "FL_DOM_SIGN", lambda y: (y == 1) | (y == -1), _draw_sign,
-              (-1.0, 1.0), (0.5, 0.0, 2.0, math.nan))
+              (-1.0, 1.0), (0.5, 0.0, 2.0, math.nan), grid=(-1.0, 1.0))
 # a probability prediction: in [0, 1]; a NaN is not an error (it propagates)
 PROBABILITY = Domain("probability", "in [0, 1]", "FL_DOM_PROB",
                      lambda p: ((p >= 0) & (p <= 1)) | np.isnan(p), _draw_probability,
                      (0.0, 1.0, math.nan, 1e-300, 1 - 1e-16, 0.5, 5e-324), (-2.0, 3.0, 1.5, -1e-300),
-                     "probabilities")
+                     "probabilities", grid=_PROB_GRID)
 
 # what each kind of prediction is called in the signatures
 _PRED_NAMES = {"real": "y_pred", "probability": "y_prob", "logit": "logits", "score": "scores"}
+
+
+class Exact(NamedTuple):
+    """A loss's value and derivative at one point, computed exactly.
+
+    ``deriv`` is a number (elementwise) or a list (one per class; None where
+    it is not defined at this resolution, as at a kink the rounding of the
+    inputs can cross).  A result is accurate when it is within the loss's
+    ``ulps`` of the exact one, counted in units in the last place of the
+    larger of the exact magnitude and the ``*_scale`` given here: the largest
+    term of a sum whose cancellation the definition itself contains (the
+    textbook ``softmax - target``).  None means the exact magnitude."""
+
+    value: object
+    deriv: object
+    value_scale: object = None
+    deriv_scale: object = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -203,7 +231,14 @@ class Loss:
     (with integer labels, only the probability it reads, the label's);
     ``pred_hint`` ends that error message (which loss takes logits).
     ``hard_labels``: the kernels have a cheaper form for blocks whose
-    targets are all 0 or 1."""
+    targets are all 0 or 1.
+    ``exact``: the definition evaluated exactly, for the accuracy oracle:
+    ``exact(mp, y, p, dtype, **options)`` with mpmath ``mp`` and exact inputs
+    (the dtype's values: y and p numbers, or for a row loss a label or a list
+    of targets and a list of predictions) returns an :class:`Exact`.
+    ``ulps``: the stated accuracy of (value, derivative) on every finite
+    input, in units in the last place of the input dtype (see Exact for the
+    scale they are relative to)."""
 
     name: str
     kind: str
@@ -219,6 +254,8 @@ class Loss:
     pred_hint: str = ""
     hard_labels: bool = False
     min_classes: int = 1
+    exact: Callable | None = None
+    ulps: tuple = (2, 2)
 
     def __repr__(self):
         opts = "".join(f", {o.name}={o.default!r}" for o in self.options)
@@ -294,15 +331,19 @@ _LOGITS_HINT = "(are these logits? binary_cross_entropy_with_logits takes them)"
 _SOFTMAX_HINT = "(are these logits? softmax_cross_entropy takes them)"
 
 
+def _softplus(x):
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
 def _bce_logits(y_true, logits, pos_weight):
-    softplus_neg = np.maximum(-logits, 0) + np.log1p(np.exp(-np.abs(logits)))
-    return (1 - y_true) * logits + (1 + (pos_weight - 1) * y_true) * softplus_neg
+    return (1 - y_true) * _softplus(logits) + pos_weight * y_true * _softplus(-logits)
 
 
 def _bce_logits_d(y_true, logits, pos_weight):
     e = np.exp(-np.abs(logits))
+    sigmoid = np.where(logits >= 0, 1, e) / (1 + e)
     sigmoid_neg = np.where(logits >= 0, e, 1) / (1 + e)
-    return (1 - y_true) - (1 + (pos_weight - 1) * y_true) * sigmoid_neg
+    return (1 - y_true) * sigmoid - pos_weight * y_true * sigmoid_neg
 
 
 def _hinge(y_true, scores):
@@ -402,23 +443,134 @@ def _multiclass_hinge_d(labels, scores):
     return g
 
 
+# ---- exact definitions, for the accuracy oracle (mp: the mpmath module) ------
+
+def _clip_bounds(eps, dtype):
+    """The clip interval [e, 1 - e] as the kernels hold it in ``dtype``."""
+    t = np.dtype(dtype).type
+    e = max(t(eps), t(2.0**-24 if np.dtype(dtype) == np.float32 else 2.0**-53))
+    return float(e), float(t(1) - e)
+
+
+def _sign(mp, x):
+    return mp.mpf(mp.sign(x))
+
+
+def _mse_exact(mp, y, p, dtype):
+    return Exact((p - y) ** 2, 2 * (p - y))
+
+
+def _mae_exact(mp, y, p, dtype):
+    return Exact(abs(p - y), _sign(mp, p - y))
+
+
+def _huber_exact(mp, y, p, dtype, delta):
+    r = p - y
+    if abs(r) <= delta:
+        return Exact(r**2 / 2, r)
+    return Exact(delta * (abs(r) - delta / 2), delta * _sign(mp, r))
+
+
+def _bce_exact(mp, y, p, dtype, eps):
+    lo, hi = _clip_bounds(eps, dtype)
+    q = min(max(p, mp.mpf(lo)), mp.mpf(hi))
+    # the textbook form takes log(1 - q) of 1 - q rounded to the dtype: an
+    # error of half an ulp of 1 in that log, whatever q (tiny q included)
+    return Exact(-(y * mp.log(q) + (1 - y) * mp.log1p(-q)), (q - y) / (q * (1 - q)),
+                 value_scale=1 - y)
+
+
+def _bce_logits_exact(mp, y, z, dtype, pos_weight):
+    def softplus(x):
+        return mp.log1p(mp.exp(x))
+    neg, pos = (1 - y) / (1 + mp.exp(-z)), pos_weight * y / (1 + mp.exp(z))
+    return Exact((1 - y) * softplus(z) + pos_weight * y * softplus(-z), neg - pos,
+                 deriv_scale=max(abs(neg), abs(pos)))
+
+
+def _hinge_exact(mp, y, s, dtype):
+    m = 1 - y * s
+    return Exact(max(m, mp.mpf(0)), -y if m > 0 else mp.mpf(0))
+
+
+def _squared_hinge_exact(mp, y, s, dtype):
+    m = max(1 - y * s, mp.mpf(0))
+    return Exact(m**2, -2 * y * m)
+
+
+def _cce_exact(mp, t, p, dtype, eps):
+    lo, hi = _clip_bounds(eps, dtype)
+    q = [min(max(v, mp.mpf(lo)), mp.mpf(hi)) for v in p]
+    return Exact(-mp.fsum(tj * mp.log(qj) for tj, qj in zip(t, q)),
+                 [-tj / qj for tj, qj in zip(t, q)])
+
+
+def _scce_exact(mp, label, p, dtype, eps):
+    lo, hi = _clip_bounds(eps, dtype)
+    q = min(max(p[label], mp.mpf(lo)), mp.mpf(hi))
+    return Exact(-mp.log(q), [-1 / q if j == label else mp.mpf(0) for j in range(len(p))])
+
+
+def _softmax_ce_exact(mp, target, z, dtype, label_smoothing):
+    k = len(z)
+    if not isinstance(target, list):
+        target = [mp.mpf(j == target) for j in range(k)]
+    t = [(1 - label_smoothing) * tj + mp.mpf(label_smoothing) / k for tj in target]
+    # log-sum-exp - z_j = (m - z_j) + log(1 + rest), two terms >= 0, with m the
+    # maximum and rest the sum of exp(z_i - m) over all but one maximum
+    m = max(z)
+    top = z.index(m)
+    rest = mp.fsum(mp.exp(zj - m) for j, zj in enumerate(z) if j != top)
+    p = [mp.exp(zj - m) / (1 + rest) for zj in z]
+    grad = [pj * mp.fsum(t) - tj for pj, tj in zip(p, t)]
+    # The max-shifted form (as torch's log_softmax) rounds each z_j - m to the
+    # dtype, and exp turns that absolute error |z_j - m| ulp into a relative
+    # one: the value moves by sum_j |grad_j (z_j - m)| ulp, each probability by
+    # |z_j - m| + the probability-weighted mean of those ulp.  It also takes
+    # the log of 1 + rest rounded: half an ulp of 1 per unit of target.
+    shift = [abs(zj - m) for zj in z]
+    mean_shift = mp.fsum(pj * sj for pj, sj in zip(p, shift))
+    return Exact(mp.fsum(tj * ((m - zj) + mp.log1p(rest)) for tj, zj in zip(t, z)), grad,
+                 value_scale=mp.fsum(abs(g) * sj for g, sj in zip(grad, shift)) + mp.fsum(t),
+                 deriv_scale=[max(abs(pj * mp.fsum(t)) * (1 + sj + mean_shift), abs(tj))
+                              for pj, sj, tj in zip(p, shift, t)])
+
+
+def _multiclass_hinge_exact(mp, label, s, dtype):
+    rivals = [j for j in range(len(s)) if j != label]
+    best = max(s[j] for j in rivals)
+    rival = next(j for j in rivals if s[j] == best)
+    gap = mp.fsub(s[label], best, exact=True)
+    margin = mp.fsub(1, gap, exact=True)
+    # the margin is 1 - (s_label - s_rival) with the difference rounded first:
+    # its error is relative to that difference, and the sign of a margin
+    # within that error of 0 (the kink) is not determined
+    ulp = mp.mpf(2) ** (-23 if np.dtype(dtype) == np.float32 else -52)
+    d = [mp.mpf(0)] * len(s)
+    if margin > 0:
+        d[rival], d[label] = mp.mpf(1), mp.mpf(-1)
+    if abs(margin) <= 4 * ulp * max(abs(gap), 1):
+        d = [None] * len(s)
+    return Exact(max(margin, mp.mpf(0)), d, value_scale=abs(gap))
+
+
 _EPS = Option("eps", 1e-15, Bounds(0.0, 0.5), "Probabilities are clipped to [eps, 1 - eps] (eps is raised to "
               "2**-24 for float32, 2**-53 for float64, so that 1 - eps stays below 1).")
 
 LOSSES = (
     Loss(
         "mse", "elementwise", "Mean squared error, for regression.",
-        "(y_pred - y_true)**2", "2 (y_pred - y_true)", _mse, _mse_d,
+        "(y_pred - y_true)**2", "2 (y_pred - y_true)", _mse, _mse_d, exact=_mse_exact,
     ),
     Loss(
         "mae", "elementwise", "Mean absolute error, for regression (robust to outliers).",
-        "|y_pred - y_true|", "sign(y_pred - y_true), 0 where they are equal", _mae, _mae_d,
+        "|y_pred - y_true|", "sign(y_pred - y_true), 0 where they are equal", _mae, _mae_d, exact=_mae_exact,
     ),
     Loss(
         "huber", "elementwise",
         "Huber loss: quadratic near zero, linear beyond delta (as torch.nn.functional.huber_loss).",
         "r**2/2 if |r| <= delta else delta (|r| - delta/2), r = y_pred - y_true",
-        "r if |r| <= delta else delta sign(r)", _huber, _huber_d,
+        "r if |r| <= delta else delta sign(r)", _huber, _huber_d, exact=_huber_exact,
         options=(Option("delta", 1.0, POSITIVE,
                         "Threshold between the quadratic and linear parts (> 0)."),),
     ),
@@ -428,16 +580,16 @@ LOSSES = (
         "-(y log q + (1 - y) log(1 - q)), q = clip(y_prob, eps, 1 - eps)",
         "(q - y) / (q (1 - q)) at the clipped q (the clip guards the logs and is not "
         "differentiated, so saturated predictions keep a learning signal)",
-        _bce, _bce_d, options=(_EPS,), pred_domain=PROBABILITY, target_domain=UNIT_INTERVAL,
+        _bce, _bce_d, exact=_bce_exact, ulps=(4, 4), options=(_EPS,), pred_domain=PROBABILITY, target_domain=UNIT_INTERVAL,
         pred_hint=_LOGITS_HINT, hard_labels=True,
     ),
     Loss(
         "binary_cross_entropy_with_logits", "elementwise",
         "Binary cross-entropy on logits, stable for every finite logit "
         "(as torch.nn.functional.binary_cross_entropy_with_logits).",
-        "(1 - y) z + (1 + (w+ - 1) y) softplus(-z), softplus(-z) = max(-z, 0) + log1p(exp(-|z|))",
-        "(1 - y) - (1 + (w+ - 1) y) sigmoid(-z)  (sigmoid(z) - y when pos_weight is 1)",
-        _bce_logits, _bce_logits_d,
+        "(1 - y) softplus(z) + w+ y softplus(-z), softplus(x) = max(x, 0) + log1p(exp(-|x|))",
+        "(1 - y) sigmoid(z) - w+ y sigmoid(-z)  (sigmoid(z) - y when pos_weight is 1)",
+        _bce_logits, _bce_logits_d, exact=_bce_logits_exact, ulps=(4, 4),
         options=(Option("pos_weight", None, POSITIVE,
                         "Weight w+ of the positive targets: a positive scalar, or a 1-D array of one "
                         "positive weight per column of a 2-D input (multi-label). None means 1.",
@@ -447,26 +599,26 @@ LOSSES = (
     Loss(
         "hinge", "elementwise", "Hinge loss of SVMs; labels are -1 or +1.",
         "max(0, 1 - y s)", "-y where y s < 1, else 0 (the usual subgradient)",
-        _hinge, _hinge_d, pred_domain=SCORE, target_domain=SIGN,
+        _hinge, _hinge_d, exact=_hinge_exact, pred_domain=SCORE, target_domain=SIGN,
     ),
     Loss(
         "squared_hinge", "elementwise", "Squared hinge loss; labels are -1 or +1.",
         "max(0, 1 - y s)**2", "-2 y max(0, 1 - y s)",
-        _squared_hinge, _squared_hinge_d, pred_domain=SCORE, target_domain=SIGN,
+        _squared_hinge, _squared_hinge_d, exact=_squared_hinge_exact, pred_domain=SCORE, target_domain=SIGN,
     ),
     Loss(
         "categorical_cross_entropy", "rows",
         "Categorical cross-entropy on probabilities (the textbook formula); targets one-hot or "
         "probabilities, classes on the last axis.",
         "-sum_j y_j log(clip(p_j, eps, 1 - eps)) per row",
-        "-y / p at the clipped p", _cce, _cce_d, options=(_EPS,), pred_domain=PROBABILITY,
+        "-y / p at the clipped p", _cce, _cce_d, exact=_cce_exact, ulps=(4, 4), options=(_EPS,), pred_domain=PROBABILITY,
         targets="probs", target_domain=UNIT_INTERVAL, pred_hint=_SOFTMAX_HINT,
     ),
     Loss(
         "sparse_categorical_cross_entropy", "rows",
         "Categorical cross-entropy with integer class labels (n,) and probabilities (n, k).",
         "-log(clip(p[label], eps, 1 - eps)) per row",
-        "-1 / p[label] at the label (clipped p), 0 elsewhere", _scce, _scce_d,
+        "-1 / p[label] at the label (clipped p), 0 elsewhere", _scce, _scce_d, exact=_scce_exact, ulps=(4, 4),
         options=(_EPS,), pred_domain=PROBABILITY, targets="labels", pred_hint=_SOFTMAX_HINT,
     ),
     Loss(
@@ -474,7 +626,7 @@ LOSSES = (
         "Cross-entropy of softmax(logits), log-softmax computed stably per row (as "
         "torch.nn.functional.cross_entropy); targets are integer labels (n,) or probabilities (n, k).",
         "-sum_j t_j log_softmax(z)_j per row, t = (1 - ls) target + ls / k",
-        "softmax(z) sum_j t_j - t", _softmax_ce, _softmax_ce_d,
+        "softmax(z) sum_j t_j - t", _softmax_ce, _softmax_ce_d, exact=_softmax_ce_exact, ulps=(4, 4),
         options=(Option("label_smoothing", 0.0, UNIT,
                         "Mix the target with the uniform distribution (0 <= ls <= 1), as torch."),),
         pred_domain=LOGIT, targets="labels_or_probs",
@@ -484,7 +636,7 @@ LOSSES = (
         "Crammer-Singer multi-class hinge loss (as sklearn.metrics.hinge_loss for multi-class input).",
         "max(0, 1 - (s_label - max_{j != label} s_j)) per row",
         "+1 at the first arg-max rival, -1 at the label, where the margin is violated",
-        _multiclass_hinge, _multiclass_hinge_d, pred_domain=SCORE, targets="labels",
+        _multiclass_hinge, _multiclass_hinge_d, exact=_multiclass_hinge_exact, pred_domain=SCORE, targets="labels",
         min_classes=2,
     ),
 )

@@ -53,3 +53,55 @@ def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=No
             y[mask] = rng.choice(REAL.special, size=int(mask.sum()))
     with np.errstate(over="ignore", invalid="ignore"):
         return np.asarray(y).astype(dtype), p
+
+
+def accuracy_cases(loss, dtype, k=3):
+    """Hard inputs for the accuracy oracle, from the grids of the loss's
+    domains: a list of ``(y_true, y_pred, options)`` with every combination of
+    a target and a prediction (elementwise), or rows of ``k`` predictions
+    built from pairs of grid points (with a repeated maximum and a mirrored
+    value) under every label or a few target rows (row losses).  Values that
+    are not finite in ``dtype`` are left out; options run through their
+    default and two further valid values."""
+    dtype = np.dtype(dtype)
+
+    def finite(values):
+        with np.errstate(over="ignore"):
+            a = np.unique(np.array(values, np.float64).astype(dtype))
+        return a[np.isfinite(a)]
+
+    cases = []
+    for options in _option_sets(loss):
+        preds = finite(loss.pred_domain.grid)
+        if loss.kind == "elementwise":
+            targets = finite((loss.target_domain or REAL).grid)
+            y, p = np.meshgrid(targets, preds, indexing="ij")
+            cases.append((y.ravel(), p.ravel(), options))
+            continue
+        a, b = np.meshgrid(preds, preds, indexing="ij")
+        a, b = a.ravel(), b.ravel()
+        rows = np.concatenate([np.stack([a, b] + [c] * (k - 2), axis=1)
+                               for c in (np.zeros_like(a), a, -b, 1 - b)]).astype(dtype)
+        rows = rows[loss.pred_domain.contains(rows).all(axis=1)]
+        if loss.targets in ("labels", "labels_or_probs"):
+            for label in range(k):
+                cases.append((np.full(len(rows), label), rows, options))
+        if loss.targets in ("probs", "labels_or_probs"):
+            for t in _target_rows(k):
+                cases.append((np.tile(t, (len(rows), 1)).astype(dtype), rows, options))
+    return cases
+
+
+def _option_sets(loss):
+    sets = [{}]
+    for o in loss.options:
+        sets += [{o.name: v} for v in o.bounds.inside()[:2]]
+    return sets
+
+
+def _target_rows(k):
+    """Dense targets: one-hot, split, nearly one-hot, uniform."""
+    one = np.eye(k)[0]
+    half = np.r_[0.5, 0.5, np.zeros(k - 2)]
+    near = np.r_[1e-8, 1 - 1e-8, np.zeros(k - 2)]
+    return [one, np.eye(k)[1], half, near, np.full(k, 1 / k)]

@@ -14,6 +14,7 @@ and value_and_grad x 1 and 2 threads, on data with edge values mixed in.  Each
 call's result (or its exception type and message) is hashed.
 """
 import hashlib
+import collections
 import json
 import sys
 
@@ -118,6 +119,9 @@ def main(argv):
     diff = [k for k in want if got.get(k) != want[k]]
     missing = set(want) ^ set(got)
     print(f"{len(got)} calls; {len(diff)} differ; {len(missing)} only on one side")
+    per_function = collections.Counter(k.split("|")[0] for k in diff)
+    for name, count in sorted(per_function.items()):
+        print(f"  {name}: {count} differ")
     for k in diff[:20]:
         print("  differs:", k, want[k], "->", got.get(k))
     return 1 if diff or missing else 0

@@ -73,16 +73,19 @@ FL_EW_LOSS(binary_cross_entropy)
 }
 
 /* binary_cross_entropy_with_logits(pos_weight = a):
-   (1 - y) z + (1 + (a - 1) y) softplus(-z), softplus(-z) = max(-z, 0) +
-   log1p(exp(-|z|)); d/dz = (1 - y) - (1 + (a - 1) y) sigmoid(-z), with
-   sigmoid(-z) = (z >= 0 ? e : 1) / (1 + e), e = exp(-|z|): finite for every
-   finite z. */
+   (1 - y) softplus(z) + a y softplus(-z), the same function as torch's
+   (1 - y) z + (1 + (a - 1) y) softplus(-z) written without its cancellation
+   (for y = 0 and z << 0 that form subtracts two nearly equal terms);
+   softplus(+-z) = max(+-z, 0) + log1p(exp(-|z|)).  d/dz = (1 - y) sigmoid(z)
+   - a y sigmoid(-z), both sigmoids sharing e = exp(-|z|) and one division:
+   finite for every finite z. */
 FL_EW_LOSS(binary_cross_entropy_with_logits)
 {
     const T e = FL_EXP(-FL_ABS(p));
-    const T lw = 1 + (a - 1) * y;
-    *L = (1 - y) * p + lw * ((p < 0 ? -p : (T)0) + FL_LOG1P(e));
-    *D = (1 - y) - lw * ((p >= 0 ? e : (T)1) / (1 + e));
+    const T s = FL_LOG1P(e), ny = 1 - y, ay = a * y;
+    const T pos = p > 0 ? p : (T)0, neg = p < 0 ? -p : (T)0;
+    *L = ny * (pos + s) + ay * (neg + s);
+    *D = (ny * (p >= 0 ? (T)1 : e) - ay * (p >= 0 ? e : (T)1)) / (1 + e);
 }
 
 /* hinge: labels -1/+1; max(0, 1 - y s); subgradient -y where y s < 1, else 0 */

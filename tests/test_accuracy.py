@@ -1,0 +1,87 @@
+"""Every loss's value and derivative against its exact definition (mpmath at
+50 digits) at hard points: tiny and huge residuals, probabilities at and near
+0 and 1, logits from subnormal to 1e300, both signs.  The oracle shares no
+code with either backend (``Loss.exact`` is the definition, evaluated
+exactly), so a formula that loses digits fails here even when the compiled
+kernels and the NumPy reference lose them alike.  Each loss states its bound
+(``Loss.ulps``) in units in the last place of the input dtype."""
+import functools
+
+import mpmath
+import numpy as np
+import pytest
+
+import fastloss
+from fastloss import reference
+from fastloss._losses import LOSSES
+from fastloss._testing import accuracy_cases
+
+mpmath.mp.dps = 50
+BACKENDS = {"compiled": fastloss, "reference": reference}
+
+
+def _mpf(x):
+    return mpmath.mpf(float(x))
+
+
+@functools.lru_cache(maxsize=None)
+def _exact(name, dtype):
+    """Each case's inputs, options and exact results (shared by the backends)."""
+    loss = next(entry for entry in LOSSES if entry.name == name)
+    out = []
+    for y, p, options in accuracy_cases(loss, dtype):
+        t = np.dtype(dtype).type
+        opts = {o.name: _mpf(t(o.validate(options.get(o.name, o.default))))
+                for o in loss.options}
+        exact = []
+        for yi, pi in zip(y, p):
+            if loss.kind == "elementwise":
+                args = (_mpf(yi), _mpf(pi))
+            else:
+                target = int(yi) if np.ndim(yi) == 0 else [_mpf(v) for v in yi]
+                args = (target, [_mpf(v) for v in pi])
+            exact.append(loss.exact(mpmath.mp, *args, dtype, **opts))
+        out.append((y, p, options, exact))
+    return loss, out
+
+
+def _ulps(got, exact, scale, dtype):
+    """|got - exact| in ulps of max(|exact|, scale) in dtype (inf when got is
+    not finite and the exact result does not overflow dtype)."""
+    info = np.finfo(dtype)
+    if abs(exact) > info.max:
+        return 0.0 if got == np.copysign(np.inf, float(exact)) else np.inf
+    if not np.isfinite(got):
+        return np.inf
+    mag = max(abs(exact), abs(scale) if scale is not None else 0)
+    ulp = np.spacing(np.asarray(min(float(mag), float(info.max)), dtype))
+    return float(abs(mpmath.mpf(float(got)) - exact) / _mpf(ulp))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("backend", list(BACKENDS))
+@pytest.mark.parametrize("name", [loss.name for loss in LOSSES])
+def test_value_and_derivative_within_the_stated_ulps(name, backend, dtype):
+    loss, cases = _exact(name, dtype)
+    assert loss.exact is not None, f"{name}: its table entry has no exact definition"
+    api = BACKENDS[backend]
+    bound_v, bound_d = loss.ulps
+    worst_v = worst_d = (0.0, None)
+    for y, p, options, exact in cases:
+        values = getattr(api, name)(y, p, reduction="none", **options)
+        grads = getattr(api, name + "_grad")(y, p, reduction="sum", **options)
+        for i, ex in enumerate(exact):
+            where = (y[i], p[i], options)
+            e = _ulps(values[i], ex.value, ex.value_scale, dtype)
+            worst_v = max(worst_v, (e, where), key=lambda w: w[0])
+            derivs = [ex.deriv] if loss.kind == "elementwise" else ex.deriv
+            scales = (ex.deriv_scale if isinstance(ex.deriv_scale, list)
+                      else [ex.deriv_scale] * len(derivs))
+            got = np.atleast_1d(grads[i])
+            for j, (d, s) in enumerate(zip(derivs, scales)):
+                if d is not None:
+                    e = _ulps(got[j], d, s, dtype)
+                    worst_d = max(worst_d, (e, where + (j,)), key=lambda w: w[0])
+    print(f"{name} {backend} {dtype}: value {worst_v[0]:.3g} ulp, derivative {worst_d[0]:.3g} ulp")
+    assert worst_v[0] <= bound_v, f"{name} value: {worst_v[0]:.3g} ulp > {bound_v} at {worst_v[1]}"
+    assert worst_d[0] <= bound_d, f"{name} derivative: {worst_d[0]:.3g} ulp > {bound_d} at {worst_d[1]}"
