@@ -207,7 +207,9 @@ class Exact(NamedTuple):
     ``ulps`` of the exact one, counted in units in the last place of the
     larger of the exact magnitude and the ``*_scale`` given here: the largest
     term of a sum whose cancellation the definition itself contains (the
-    textbook ``softmax - target``).  None means the exact magnitude."""
+    textbook ``softmax - target``), or the magnitude of an intermediate the
+    textbook form rounds (the 1 - q in log(1 - q)).  None means the exact
+    magnitude."""
 
     value: object
     deriv: object
