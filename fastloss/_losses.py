@@ -348,6 +348,16 @@ def _bce_logits_d(y_true, logits, pos_weight):
     return (1 - y_true) * sigmoid - pos_weight * y_true * sigmoid_neg
 
 
+def _log_cosh(y_true, y_pred):
+    a = np.abs(y_pred - y_true)
+    t = np.expm1(np.minimum(a, 20))  # cosh a - 1 = t**2 / (2 (1 + t))
+    return np.where(a > 20, a - np.log(2), np.log1p(t * t / (2 * (1 + t))))
+
+
+def _log_cosh_d(y_true, y_pred):
+    return np.tanh(y_pred - y_true)
+
+
 def _hinge(y_true, scores):
     return np.maximum(0, 1 - y_true * scores)
 
@@ -473,6 +483,11 @@ def _huber_exact(mp, y, p, dtype, delta):
     return Exact(delta * (abs(r) - delta / 2), delta * _sign(mp, r))
 
 
+def _log_cosh_exact(mp, y, p, dtype):
+    # cosh r = 1 + 2 sinh(r/2)**2 keeps a tiny r's digits at any precision
+    return Exact(mp.log1p(2 * mp.sinh((p - y) / 2) ** 2), mp.tanh(p - y))
+
+
 def _bce_exact(mp, y, p, dtype, eps):
     lo, hi = _clip_bounds(eps, dtype)
     q = min(max(p, mp.mpf(lo)), mp.mpf(hi))
@@ -575,6 +590,12 @@ LOSSES = (
         "r if |r| <= delta else delta sign(r)", _huber, _huber_d, exact=_huber_exact,
         options=(Option("delta", 1.0, POSITIVE,
                         "Threshold between the quadratic and linear parts (> 0)."),),
+    ),
+    Loss(
+        "log_cosh", "elementwise",
+        "Log-cosh loss: quadratic near zero, linear far out (as Keras LogCosh and optax.log_cosh).",
+        "log(cosh(y_pred - y_true)), accurate for tiny and huge residuals",
+        "tanh(y_pred - y_true)", _log_cosh, _log_cosh_d, exact=_log_cosh_exact, ulps=(4, 4),
     ),
     Loss(
         "binary_cross_entropy", "elementwise",

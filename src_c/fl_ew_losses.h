@@ -88,6 +88,21 @@ FL_EW_LOSS(binary_cross_entropy_with_logits)
     *D = (ny * (p >= 0 ? (T)1 : e) - ay * (p >= 0 ? e : (T)1)) / (1 + e);
 }
 
+/* log_cosh: log(cosh r), r = p - y; d/dp = tanh r.  With |r| and
+   t = expm1(|r|): cosh r - 1 = t^2 / (2 (1 + t)), so log cosh r =
+   log1p(t^2 / (2 (1 + t))) and tanh |r| = t (t + 2) / (t (t + 2) + 2), both
+   without cancellation for tiny r.  Beyond |r| = 20 (t^2 would overflow
+   soon) log cosh r = |r| - log 2 and tanh |r| = 1 in both dtypes (the
+   dropped log1p(exp(-2|r|)) is below 2^-57 of the value). */
+FL_EW_LOSS(log_cosh)
+{
+    const T r = p - y, ar = FL_ABS(r);
+    const int big = ar > 20;
+    const T t = FL_EXPM1(big ? (T)0 : ar), u = t * (t + 2);
+    *L = big ? ar - (T)0.69314718055994530942 : FL_LOG1P(t * t / (2 * (1 + t)));
+    *D = FL_COPYSIGN(big ? (T)1 : u / (u + 2), r);
+}
+
 /* hinge: labels -1/+1; max(0, 1 - y s); subgradient -y where y s < 1, else 0 */
 FL_EW_LOSS(hinge)
 {

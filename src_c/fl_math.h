@@ -43,6 +43,8 @@ __attribute__((simd("notinbranch"))) float logf(float);
 #if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35)
 __attribute__((simd("notinbranch"))) double log1p(double);
 __attribute__((simd("notinbranch"))) float log1pf(float);
+__attribute__((simd("notinbranch"))) double expm1(double);
+__attribute__((simd("notinbranch"))) float expm1f(float);
 #endif
 #endif
 #ifndef FL_HAVE_LIBMVEC
@@ -53,6 +55,7 @@ __attribute__((simd("notinbranch"))) float log1pf(float);
 #define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
 #define FL_EXP(x) _Generic((x), float: expf, default: exp)(x)
 #define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
+#define FL_EXPM1(x) _Generic((x), float: expm1f, default: expm1)(x)
 /* |x| as one AND of the sign bit (a select would cost three vector ops and
    give -0 for -0) */
 #define FL_ABS(x) _Generic((x), float: fabsf, default: fabs)(x)
