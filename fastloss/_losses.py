@@ -348,6 +348,15 @@ def _bce_logits_d(y_true, logits, pos_weight):
     return (1 - y_true) * sigmoid - pos_weight * y_true * sigmoid_neg
 
 
+def _pinball(y_true, y_pred, alpha):
+    return alpha * np.maximum(y_true - y_pred, 0) + (1 - alpha) * np.maximum(y_pred - y_true, 0)
+
+
+def _pinball_d(y_true, y_pred, alpha):
+    r = y_pred - y_true
+    return np.where(r > 0, 1 - alpha, np.where(r < 0, -alpha, np.where(r == 0, 0, r)))
+
+
 def _log_cosh(y_true, y_pred):
     a = np.abs(y_pred - y_true)
     t = np.expm1(np.minimum(a, 20))  # cosh a - 1 = t**2 / (2 (1 + t))
@@ -483,6 +492,12 @@ def _huber_exact(mp, y, p, dtype, delta):
     return Exact(delta * (abs(r) - delta / 2), delta * _sign(mp, r))
 
 
+def _pinball_exact(mp, y, p, dtype, alpha):
+    r = p - y
+    return Exact(alpha * max(-r, mp.mpf(0)) + (1 - alpha) * max(r, mp.mpf(0)),
+                 (1 - alpha) if r > 0 else (-alpha if r < 0 else mp.mpf(0)))
+
+
 def _log_cosh_exact(mp, y, p, dtype):
     # cosh r = 1 + 2 sinh(r/2)**2 keeps a tiny r's digits at any precision
     return Exact(mp.log1p(2 * mp.sinh((p - y) / 2) ** 2), mp.tanh(p - y))
@@ -590,6 +605,14 @@ LOSSES = (
         "r if |r| <= delta else delta sign(r)", _huber, _huber_d, exact=_huber_exact,
         options=(Option("delta", 1.0, POSITIVE,
                         "Threshold between the quadratic and linear parts (> 0)."),),
+    ),
+    Loss(
+        "pinball", "elementwise",
+        "Pinball (quantile) loss of the alpha-quantile (as sklearn.metrics.mean_pinball_loss).",
+        "alpha max(y_true - y_pred, 0) + (1 - alpha) max(y_pred - y_true, 0)",
+        "1 - alpha where y_pred > y_true, -alpha where y_pred < y_true, 0 where equal",
+        _pinball, _pinball_d, exact=_pinball_exact,
+        options=(Option("alpha", 0.5, UNIT, "The quantile the predictions estimate (0 <= alpha <= 1)."),),
     ),
     Loss(
         "log_cosh", "elementwise",

@@ -55,6 +55,16 @@ FL_EW_LOSS(huber)
     *D = FL_COPYSIGN(m, r);
 }
 
+/* pinball(alpha = o[0]): alpha max(y - p, 0) + (1 - alpha) max(p - y, 0);
+   d/dp = 1 - alpha where p > y, -alpha where p < y, 0 where equal (NaN
+   falls through both comparisons to the arm that carries it). */
+FL_EW_LOSS(pinball)
+{
+    const T r = p - y, al = o[0];
+    *L = r >= 0 ? (1 - al) * r : -al * r;
+    *D = r > 0 ? 1 - al : (r < 0 ? -al : (r == 0 ? (T)0 : r));
+}
+
 /* binary_cross_entropy(eps = o[0]): q = clip(p, eps, 1 - eps);
    -(y log q + (1 - y) log(1 - q)) (the textbook form, as scikit-learn and
    torch write it); d/dp = (q - y) / (q (1 - q)) at the clipped q (the clip
