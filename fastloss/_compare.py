@@ -68,6 +68,7 @@ def sklearn_impl(loss, mode, y, p):
     fns = {
         "mse": lambda: metrics.mean_squared_error(y, p),
         "mae": lambda: metrics.mean_absolute_error(y, p),
+        "pinball": lambda: metrics.mean_pinball_loss(y, p, alpha=0.5),
         "binary_cross_entropy": lambda: metrics.log_loss((y > 0.5).astype(int), p, labels=[0, 1]),
         "hinge": lambda: metrics.hinge_loss(y, p),
         "sparse_categorical_cross_entropy": lambda: metrics.log_loss(y, p, labels=np.arange(k)),
