@@ -289,9 +289,9 @@ class Loss:
 
 # ---- reference formulas: written the way the textbook reads ----------------
 
-def _eps(eps, p):
-    """eps raised so that 1 - eps stays below 1 in p's dtype (2**-24 in float32)."""
-    return max(eps, 2.0**-24 if p.dtype == np.float32 else 2.0**-53)
+def _eps(eps, dtype):
+    """eps raised so that 1 - eps stays below 1 in dtype (2**-24 in float32)."""
+    return max(eps, 2.0**-24 if np.dtype(dtype) == np.float32 else 2.0**-53)
 
 def _mse(y_true, y_pred):
     return (y_true - y_pred) ** 2
@@ -320,12 +320,12 @@ def _huber_d(y_true, y_pred, delta):
 
 
 def _bce(y_true, y_prob, eps):
-    p = np.clip(y_prob, _eps(eps, y_prob), 1 - _eps(eps, y_prob))
+    p = np.clip(y_prob, _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype))
     return -(y_true * np.log(p) + (1 - y_true) * np.log(1 - p))
 
 
 def _bce_d(y_true, y_prob, eps):
-    p = np.clip(y_prob, _eps(eps, y_prob), 1 - _eps(eps, y_prob))
+    p = np.clip(y_prob, _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype))
     return (p - y_true) / (p * (1 - p))
 
 
@@ -385,12 +385,12 @@ def _squared_hinge_d(y_true, scores):
 
 
 def _cce(y_true, y_prob, eps):
-    p = np.clip(y_prob, _eps(eps, y_prob), 1 - _eps(eps, y_prob))
+    p = np.clip(y_prob, _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype))
     return -np.sum(y_true * np.log(p), axis=-1)
 
 
 def _cce_d(y_true, y_prob, eps):
-    p = np.clip(y_prob, _eps(eps, y_prob), 1 - _eps(eps, y_prob))
+    p = np.clip(y_prob, _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype))
     return -y_true / p
 
 
@@ -399,12 +399,12 @@ def _picked(y_prob, labels):
 
 
 def _scce(labels, y_prob, eps):
-    return -np.log(np.clip(_picked(y_prob, labels), _eps(eps, y_prob), 1 - _eps(eps, y_prob)))
+    return -np.log(np.clip(_picked(y_prob, labels), _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype)))
 
 
 def _scce_d(labels, y_prob, eps):
     g = np.zeros_like(y_prob)
-    p = np.clip(_picked(y_prob, labels), _eps(eps, y_prob), 1 - _eps(eps, y_prob))
+    p = np.clip(_picked(y_prob, labels), _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype))
     g[np.arange(len(labels)), labels] = -1 / p
     return g
 
@@ -469,7 +469,7 @@ def _multiclass_hinge_d(labels, scores):
 def _clip_bounds(eps, dtype):
     """The clip interval [e, 1 - e] as the kernels hold it in ``dtype``."""
     t = np.dtype(dtype).type
-    e = max(t(eps), t(2.0**-24 if np.dtype(dtype) == np.float32 else 2.0**-53))
+    e = t(_eps(t(eps), dtype))
     return float(e), float(t(1) - e)
 
 
