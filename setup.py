@@ -48,7 +48,9 @@ if not (os.environ.get("FASTLOSS_DEBUG") or os.environ.get("FASTLOSS_SANITIZE"))
 # GCC's -O3 unroll-and-jam interleaves two iterations of the elementwise block
 # loop (two groups of 32 elements, their loads out of order): ~40% slower on
 # the memory-bound float32 losses.  (The row kernels gain from it.)
-NO_UNROLL_AND_JAM = {"fl_ew.c"}
+NO_UNROLL_AND_JAM = {"fl_ew_f64.c", "fl_ew_f32.c"}
+# the translation units that take longest to compile (started first)
+SLOWEST = {"fl_ew_f64.c", "fl_ew_f32.c"}
 
 
 class ParallelBuildExt(build_ext):
@@ -69,8 +71,10 @@ class ParallelBuildExt(build_ext):
             return compile_one([f], *args, **kwargs)
 
         def compile_parallel(sources, *args, **kwargs):
-            # the largest files first, so that they do not end the build alone
-            order = sorted(sources, key=lambda f: -os.path.getsize(f))
+            # the slowest files first (the kernels of each dtype, then the
+            # largest), so that they do not end the build alone
+            order = sorted(sources, key=lambda f: (os.path.basename(f) not in SLOWEST,
+                                                   -os.path.getsize(f)))
             with ThreadPoolExecutor(jobs) as pool:
                 objs = dict(zip(order, pool.map(lambda f: compile_file(f, args, kwargs),
                                                 order)))
@@ -106,7 +110,8 @@ TABLE = _generate_table()
 
 ext = Extension(
     "fastloss._ext",
-    sources=["fastloss/_ext.pyx", "src_c/fl_ew.c", "src_c/fl_rows.c", "src_c/fl_driver.c",
+    sources=["fastloss/_ext.pyx", "src_c/fl_ew.c", "src_c/fl_ew_f64.c", "src_c/fl_ew_f32.c",
+             "src_c/fl_rows.c", "src_c/fl_driver.c",
              "src_c/fl_pool.c", "src_c/fl_support.c", "src_c/fl_factorize.c"],
     include_dirs=[np.get_include(), "src_c", os.path.dirname(TABLE)],
     depends=[os.path.join("src_c", f) for f in os.listdir("src_c") if f.endswith(".h")] + [TABLE],

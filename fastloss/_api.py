@@ -124,7 +124,8 @@ def _doc(loss, suffix):
     rule = f" ({loss.target_domain.rule})" if loss.target_domain else ""
     targets = _TARGETS[loss.targets].format(pred=pred, rule=rule)
     pred_doc = _PRED[pred] + (" Classes on the last axis (k of them)." if rows else "")
-    opt_doc = "".join(f"{o.name} : float, default {o.default}\n    {o.doc}\n" for o in loss.options)
+    opt_doc = "".join(f"{o.name} : {'bool' if o.boolean else 'float'}, default {o.default}\n"
+                      f"    {o.doc}\n" for o in loss.options)
     out_doc = ""
     if suffix:
         out_doc = ("\nout : ndarray, optional\n    Where to write the gradient (shape of "

@@ -636,13 +636,30 @@ def add_parser(sub):
     seen = {}
     for loss in LOSSES:
         for o in loss.options:
-            seen.setdefault(o.name, (o, []))[1].append(loss.name)
-    for name, (o, users) in seen.items():
-        conv = _pos_weight if o.columns else float
-        default = "none" if o.default is None else o.default
+            seen.setdefault(o.name, []).append((loss.name, o))
+    for name, uses in seen.items():
+        o = uses[0][1]
+        conv = _pos_weight if o.columns else (_boolean if o.boolean else float)
+        docs = list(dict.fromkeys(u.doc for _, u in uses))
+        defaults = {"none" if u.default is None else u.default for _, u in uses}
+        if len(defaults) == 1:
+            users = f"For {', '.join(n for n, _ in uses)}; default {defaults.pop()}."
+        else:
+            users = "For " + ", ".join(f"{n} (default {'none' if u.default is None else u.default})"
+                                       for n, u in uses) + "."
         p.add_argument("--" + name.replace("_", "-"), dest=name, type=conv, default=None,
-                       help=f"{o.doc} For {', '.join(users)}; default {default}.")
+                       help=f"{' / '.join(docs)} {users}")
     return p
+
+
+def _boolean(s):
+    """A boolean option's value: true/false, yes/no, 1/0."""
+    v = s.strip().lower()
+    if v in ("true", "yes", "1"):
+        return True
+    if v in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {s!r}")
 
 
 def _pos_weight(s):

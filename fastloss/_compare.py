@@ -34,6 +34,7 @@ def torch_impl(loss, mode, y, p, threads):
         "softmax_cross_entropy": lambda q: F.cross_entropy(q, yt),
         "sparse_categorical_cross_entropy": lambda q: F.nll_loss(torch.log(q), yt),
         "categorical_cross_entropy": lambda q: -(yt * torch.log(q)).sum(-1).mean(),
+        "poisson_nll": lambda q: F.poisson_nll_loss(q, yt),
     }
     fn = fns.get(loss)
     if fn is None:
@@ -69,6 +70,9 @@ def sklearn_impl(loss, mode, y, p):
         "mse": lambda: metrics.mean_squared_error(y, p),
         "mae": lambda: metrics.mean_absolute_error(y, p),
         "pinball": lambda: metrics.mean_pinball_loss(y, p, alpha=0.5),
+        "tweedie_deviance": lambda: metrics.mean_tweedie_deviance(y, p, power=0.0),
+        "squared_log_error": lambda: metrics.mean_squared_log_error(y, p),
+        "absolute_percentage_error": lambda: metrics.mean_absolute_percentage_error(y, p),
         "binary_cross_entropy": lambda: metrics.log_loss((y > 0.5).astype(int), p, labels=[0, 1]),
         "hinge": lambda: metrics.hinge_loss(y, p),
         "sparse_categorical_cross_entropy": lambda: metrics.log_loss(y, p, labels=np.arange(k)),

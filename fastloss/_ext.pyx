@@ -41,6 +41,10 @@ cdef extern from "fl_kernels.h" nogil:
         double sum_w
         double sum_wabs
         fl_intp bad
+    ctypedef struct fl_range:
+        double lo
+        double hi
+        int open
     ctypedef struct fl_ew_job:
         fl_intp n
         const char *y
@@ -56,8 +60,11 @@ cdef extern from "fl_kernels.h" nogil:
         const char *aux
         fl_intp aux_period
         double gscale
-        double opt[2]
+        double opt[4]
         int want_sum
+        fl_range yr
+        fl_range pr
+        int form
     ctypedef struct fl_rows_job:
         fl_intp n
         fl_intp k
@@ -78,9 +85,10 @@ cdef extern from "fl_kernels.h" nogil:
         fl_intp sg0
         fl_intp sg1
         double gscale
-        double opt[2]
+        double opt[4]
         int want_sum
     int FL_BLOCK
+    int FL_MAX_OPTS
     int FL_ROWBLOCK
     int FL_LAB_NONE, FL_LAB_I8, FL_LAB_U8, FL_LAB_I16, FL_LAB_U16, FL_LAB_I32, FL_LAB_U32
     int FL_LAB_I64, FL_LAB_U64
@@ -152,7 +160,7 @@ cdef enum:
     RED_MEAN = 0
     RED_SUM = 1
     RED_NONE = 2
-    MAX_OPTS = 2
+    MAX_OPTS = 4  # FL_MAX_OPTS, checked at import
     KIND_EW = 0
     KIND_ROWS = 1
     # below this many elements the GIL is kept: releasing it costs more than the work
@@ -219,6 +227,16 @@ cdef class Kernel:
     cdef bint hi_open[MAX_OPTS]
     cdef double none_value[MAX_OPTS]
     cdef bint none_ok[MAX_OPTS]
+    cdef bint boolean[MAX_OPTS]
+    cdef bint has_gap[MAX_OPTS]
+    cdef double gap_lo[MAX_OPTS]
+    cdef double gap_hi[MAX_OPTS]
+    # the valid targets and predictions as the kernels' ranges: fixed, or
+    # (ranges_of set) depending on the options
+    cdef fl_range yr
+    cdef fl_range pr
+    cdef object ranges_of
+    cdef object form_of
     cdef bint dense_targets_ok
     cdef bint labels_ok
     cdef Py_ssize_t min_classes
@@ -234,21 +252,47 @@ cdef class Kernel:
         if (kind == KIND_ROWS) != (loss.kind == "rows"):
             raise ImportError(f"fastloss: {loss.name!r} is {loss.kind} in the table but not in C")
         self.nopts = len(loss.options)
-        if self.nopts > MAX_OPTS:
-            raise ImportError(f"fastloss: {loss.name!r} has more than {MAX_OPTS} options")
+        if self.nopts > MAX_OPTS or MAX_OPTS != FL_MAX_OPTS:
+            raise ImportError(f"fastloss: {loss.name!r} has more than {FL_MAX_OPTS} options")
         for i, o in enumerate(loss.options):
             self.lo[i], self.hi[i] = o.bounds.lo, o.bounds.hi
             self.lo_open[i], self.hi_open[i] = o.bounds.lo_open, o.bounds.hi_open
             self.none_ok[i] = o.none is not None
             self.none_value[i] = o.none if o.none is not None else 0.0
+            self.boolean[i] = o.boolean
+            self.has_gap[i] = o.gap is not None
+            self.gap_lo[i] = o.gap.lo if o.gap is not None else 0.0
+            self.gap_hi[i] = o.gap.hi if o.gap is not None else 0.0
+        self.ranges_of = loss.c_ranges if loss.domains is not None else None
+        self.form_of = loss.c_form if loss.form is not None else None
+        (self.yr.lo, self.yr.hi, self.yr.open), (self.pr.lo, self.pr.hi, self.pr.open) = (
+            loss.c_ranges(tuple(o.validate(o.default) for o in loss.options)))
         self.labels_ok = loss.targets in ("labels", "labels_or_probs")
         self.dense_targets_ok = loss.targets in ("probs", "labels_or_probs")
         self.min_classes = loss.min_classes
 
     cdef inline bint option_ok(self, int i, double v) noexcept:
-        """Option i's value within its bounds (NaN never is)."""
+        """Option i's value within its bounds (NaN never is), outside its gap."""
         return ((v > self.lo[i]) if self.lo_open[i] else (v >= self.lo[i])) and (
-            (v < self.hi[i]) if self.hi_open[i] else (v <= self.hi[i]))
+            (v < self.hi[i]) if self.hi_open[i] else (v <= self.hi[i])) and not (
+            self.has_gap[i] and self.gap_lo[i] < v < self.gap_hi[i])
+
+    cdef int set_ranges(self, fl_ew_job *j, const double *o) except -1:
+        """The job's target and prediction ranges, and its form, under the
+        options o."""
+        if self.form_of is not None:
+            j.form = self.form_of(_values(self, o))
+        if self.ranges_of is None:
+            j.yr, j.pr = self.yr, self.pr
+            return 0
+        (j.yr.lo, j.yr.hi, j.yr.open), (j.pr.lo, j.pr.hi, j.pr.open) = self.ranges_of(
+            _values(self, o))
+        return 0
+
+
+cdef tuple _values(Kernel k, const double *o):
+    """The validated option values o as a tuple (table order)."""
+    return tuple([o[i] for i in range(k.nopts)])
 
 
 cdef inline int _red_code(object reduction):
@@ -359,22 +403,25 @@ cdef inline int _run_kernel(int kind, int kid, bint f32, void *job, fl_par par,
 
 
 cdef inline void _ew_init(fl_ew_job *j, fl_intp n, const double *o) noexcept:
-    """An elementwise job of n elements with options o, nothing bound yet."""
+    """An elementwise job of n elements with options o, nothing bound yet
+    (its ranges: Kernel.set_ranges)."""
+    cdef int i
     memset(j, 0, sizeof(fl_ew_job))
     j.n = n
     j.aux_period = 1
-    j.opt[0] = o[0]
-    j.opt[1] = o[1]
+    for i in range(MAX_OPTS):
+        j.opt[i] = o[i]
 
 
 cdef inline void _rows_init(fl_rows_job *j, fl_intp n, fl_intp k, const double *o) noexcept:
     """A row job of n rows of k classes with options o, nothing bound yet."""
+    cdef int i
     memset(j, 0, sizeof(fl_rows_job))
     j.n = n
     j.k = k
     j.lab_kind = FL_LAB_NONE
-    j.opt[0] = o[0]
-    j.opt[1] = o[1]
+    for i in range(MAX_OPTS):
+        j.opt[i] = o[i]
 
 
 cdef struct _Inputs:
@@ -385,19 +432,21 @@ cdef struct _Inputs:
     Py_ssize_t k        # classes (1 for elementwise losses)
     PyObject *y_pred
     PyObject *weight    # or None
+    const double *opts  # the validated option values
 
 
 cdef inline _Inputs _inputs(object y_true, object labels, Py_ssize_t k, object y_pred,
-                            object weight) noexcept:
+                            object weight, const double *opts) noexcept:
     cdef _Inputs a
     a.y_true, a.labels, a.k = <PyObject *>y_true, <PyObject *>labels, k
-    a.y_pred, a.weight = <PyObject *>y_pred, <PyObject *>weight
+    a.y_pred, a.weight, a.opts = <PyObject *>y_pred, <PyObject *>weight, opts
     return a
 
 
 cdef object _invalid_input(Kernel k, _Inputs *a):
     """The error naming the first invalid input of a call."""
-    return _input_error(k.loss, <object>a.y_true, <object>a.labels, a.k, <object>a.y_pred)
+    return _input_error(k.loss, <object>a.y_true, <object>a.labels, a.k, <object>a.y_pred,
+                        _values(k, a.opts))
 
 
 cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, fl_intp n,
@@ -461,13 +510,17 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, fl_intp n
 
 cdef bint _fast_opts(Kernel k, tuple opts, double *out) except -1:
     cdef int i
-    out[0] = 0.0
-    out[1] = 0.0
+    memset(out, 0, MAX_OPTS * sizeof(double))
     for i in range(k.nopts):
         v = opts[i]
         if v is None and k.none_ok[i]:
             out[i] = k.none_value[i]
             continue
+        if k.boolean[i]:
+            if v is True or v is False:
+                out[i] = 1.0 if v else 0.0
+                continue
+            return False
         if type(v) is float:
             out[i] = v
         elif type(v) is int and -(1 << 53) <= v <= (1 << 53):  # (larger: the general path)
@@ -549,16 +602,17 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
             rj.lo, rj.slo = cnp.PyArray_BYTES(<cnp.ndarray>lo), isz
         if go is not None:
             rj.g, rj.sg0, rj.sg1 = cnp.PyArray_BYTES(go), kk * isz, isz
-        inputs = _inputs(None if labels else yt, yt if labels else None, kk, yp, None)
+        inputs = _inputs(None if labels else yt, yt if labels else None, kk, yp, None, o)
         return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &rj, n, nelem, nt, lo, go, &inputs)
     _ew_init(&ej, n, o)  # contiguous elements
+    k.set_ranges(&ej, o)
     ej.y, ej.sy = cnp.PyArray_BYTES(yt), isz
     ej.p, ej.sp = cnp.PyArray_BYTES(yp), isz
     if lo is not None:
         ej.lo, ej.slo = cnp.PyArray_BYTES(<cnp.ndarray>lo), isz
     if go is not None:
         ej.g, ej.sg = cnp.PyArray_BYTES(go), isz
-    inputs = _inputs(yt, None, 1, yp, None)
+    inputs = _inputs(yt, None, 1, yp, None, o)
     return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &ej, n, nelem, nt, lo, go, &inputs)
 
 
@@ -628,7 +682,7 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
     keep = []  # arrays the job points into
     if p.weight is not None:
         keep.append(_bind(_flat(p.weight, order), &wp, &wst, NULL))
-    o[0] = o[1] = 0.0
+    memset(o, 0, sizeof(o))
     for i in range(k.nopts):
         o[i] = p.opts[i]
     if rows:
@@ -652,6 +706,7 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
     else:
         job = &ej
         _ew_init(&ej, p.n, o)
+        k.set_ranges(&ej, o)
         ej.w, ej.sw = wp, wst
         keep.append(_bind(_flat(p.y_true, order), &ej.y, &ej.sy, NULL))
         keep.append(_bind(_flat(yp, order), &ej.p, &ej.sp, NULL))
@@ -666,7 +721,7 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
             # F order of g is C order of g.T
             g_walk = _writable_view(g.T if order == "F" else g, (g.size,))
             _bind(g_walk, <const char **>&ej.g, &ej.sg, NULL)
-    inputs = _inputs(p.y_true, p.labels, p.k, p.y_pred, p.weight)
+    inputs = _inputs(p.y_true, p.labels, p.k, p.y_pred, p.weight, o)
     res = _execute(k, mode, red, p.dtype == np.float32, job, p.n, yp.size, nt, lo, g, &inputs)
     if g is not None and g.size and not np.may_share_memory(g_walk, g):
         g[...] = g_walk.reshape(p.shape, order=order)  # a temporary: copy back
@@ -739,11 +794,12 @@ def column_sums(Kernel k, y_true, y_pred, sample_weight=None, n_threads=None, **
             raise ValueError(f"column_sums: {name} must be aligned, in native byte order")
     if m == 0:
         return np.zeros(0), np.zeros(0)
-    for i, o in enumerate(k.loss.options):
-        v = o.validate(options.get(o.name, o.default))
+    for i, opt in enumerate(k.loss.options):
+        v = opt.validate(options.get(opt.name, opt.default))
         if isinstance(v, np.ndarray):
-            raise TypeError(f"column_sums: {o.name} must be a scalar")
+            raise TypeError(f"column_sums: {opt.name} must be a scalar")
         ej.opt[i] = v
+    k.set_ranges(&ej, ej.opt)
     ej.n = n
     ej.y, ej.sy = cnp.PyArray_BYTES(yt), cnp.PyArray_STRIDE(yt, 0)
     ej.p, ej.sp = cnp.PyArray_BYTES(yp), cnp.PyArray_STRIDE(yp, 0)
@@ -764,7 +820,7 @@ def column_sums(Kernel k, y_true, y_pred, sample_weight=None, n_threads=None, **
         _check_rc(rc)
         for i in range(m):
             if res[i].bad >= 0:
-                err = _input_error(k.loss, yt[:, i], None, 1, yp[:, i])
+                err = _input_error(k.loss, yt[:, i], None, 1, yp[:, i], _values(k, ej.opt))
                 raise err if err is not None else ValueError(
                     f"{k.loss.name}: invalid target in column {i}, row {res[i].bad}")
             sums[i] = res[i].sum

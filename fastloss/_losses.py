@@ -83,10 +83,13 @@ UNIT = Bounds(0.0, 1.0, False, False)
 class Option:
     """A scalar loss option (keyword-only argument).
 
-    ``bounds``: its valid values; ``none``: the value meant by passing None
-    (None is then the default); ``columns``: a 1-D array of one value per
-    column of a 2-D input is also accepted (each value checked like the
-    scalar), which the kernels read element by element."""
+    ``bounds``: its valid values, less the open interval ``gap`` when
+    given; ``none``: the value meant by passing None (None is then the
+    default); ``columns``: a 1-D array of one value per column of a 2-D input
+    is also accepted (each value checked like the scalar), which the kernels
+    read element by element; ``boolean``: True or False only (the kernels
+    read 1.0 or 0.0); ``examples``: the valid values the tests and the
+    accuracy oracle try (by default a few from the bounds)."""
 
     name: str
     default: object
@@ -94,19 +97,58 @@ class Option:
     doc: str
     none: float | None = None
     columns: bool = False
+    boolean: bool = False
+    gap: Bounds | None = None
+    examples: tuple = ()
+
+    def __contains__(self, v):
+        return v in self.bounds and not (self.gap is not None and v in self.gap)
+
+    def describe(self):
+        """What an error message asks for."""
+        if self.boolean:
+            return "True or False"
+        want = self.bounds.describe()
+        if self.gap is not None:
+            g = self.gap
+            want += (f", not in {'(' if g.lo_open else '['}{g.lo:g}, {g.hi:g}"
+                     f"{')' if g.hi_open else ']'}")
+        return want
+
+    def inside(self):
+        """A few valid values for the tests, a moderate one first."""
+        if self.examples:
+            return list(self.examples)
+        if self.boolean:
+            return [not self.default, self.default]
+        return [v for v in self.bounds.inside() if v in self] + (
+            [self.gap.hi, self.gap.lo, self.gap.hi + 0.5] if self.gap is not None else [])
+
+    def outside(self):
+        """(value, exception type) pairs that are not valid (for the tests)."""
+        if self.boolean:
+            return [(0.5, TypeError), (1, TypeError), (None, TypeError), ("yes", TypeError)]
+        bad = self.bounds.outside()
+        if self.gap is not None:
+            bad.append((self.gap.lo + self.gap.hi) / 2)
+        return [(v, ValueError) for v in bad]
 
     def validate(self, value):
         """The option as a float (or, for ``columns``, a 1-D float64 array)."""
         if value is None and self.none is not None:
             return self.none
-        want = self.bounds.describe()
+        want = self.describe()
+        if self.boolean:
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{self.name} must be True or False, got {type(value).__name__}")
+            return 1.0 if value else 0.0
         if self.columns and isinstance(value, (list, tuple, np.ndarray)):
             a = np.asarray(value)
             if a.dtype.kind not in "iuf" or a.ndim != 1:
                 raise ValueError(f"{self.name} must be a scalar or a 1-D array of numbers, "
                                  f"got an array of shape {a.shape} and dtype {a.dtype}")
             a = a.astype(np.float64)
-            if not all(float(v) in self.bounds for v in a):
+            if not all(float(v) in self for v in a):
                 raise ValueError(f"{self.name} must have every entry {want}")
             return a
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -116,7 +158,7 @@ class Option:
         except OverflowError:  # an int beyond float64
             raise ValueError(f"{self.name} must be {want}; got an integer too large for a "
                              f"float ({int(value).bit_length()} bits)") from None
-        if v not in self.bounds:
+        if v not in self:
             raise ValueError(f"{self.name} must be {want}, got {value!r}")
         return v
 
@@ -138,6 +180,13 @@ class Domain:
     plural: str = ""        # what its values are called in a message
     grid: tuple = ()        # finite hard points for the accuracy oracle
                             # (tiny, huge, subnormal, at and near the ends)
+    bounds: Bounds | None = None  # the interval of a FL_DOM_RANGE domain
+
+    def c_range(self):
+        """(lo, hi, open) of the kernels' fl_range: the interval of a range
+        domain, the whole line otherwise (open: bit 1 lo, bit 2 hi)."""
+        b = self.bounds if self.bounds is not None else Bounds(-math.inf, math.inf, False, False)
+        return b.lo, b.hi, int(b.lo_open) | 2 * int(b.hi_open)
 
     def __repr__(self):
         return f"<domain {self.name}>"
@@ -194,8 +243,49 @@ PROBABILITY = Domain("probability", "in [0, 1]", "FL_DOM_PROB",
                      (0.0, 1.0, math.nan, 1e-300, 1 - 1e-16, 0.5, 5e-324), (-2.0, 3.0, 1.5, -1e-300),
                      "probabilities", grid=_PROB_GRID)
 
+
+def _range(name, bounds, rule, draw, special, outside, grid):
+    """A domain that is an interval (checked by the kernels against the
+    job's fl_range); NaN is not outside it (it propagates)."""
+    def contains(v):
+        v = np.asarray(v)
+        lo = (v < bounds.lo) | ((v == bounds.lo) if bounds.lo_open else False)
+        hi = (v > bounds.hi) | ((v == bounds.hi) if bounds.hi_open else False)
+        return ~(lo | hi)
+    return Domain(name, rule, "FL_DOM_RANGE", contains, draw, special, outside, grid=grid,
+                  bounds=bounds)
+
+
+def _draw_count(rng, shape, hard=None):
+    """Counts (for targets: hard) or positive rates."""
+    if hard:
+        return rng.poisson(3.0, size=shape).astype(np.float64)
+    return rng.gamma(2.0, 1.5, size=shape)
+
+
+def _draw_positive(rng, shape, hard=None):
+    return rng.gamma(2.0, 1.5, size=shape)
+
+
+def _draw_above_m1(rng, shape, hard=None):
+    return rng.gamma(2.0, 1.5, size=shape) - 0.5
+
+
+_POS_GRID = tuple(v for v in _REAL_GRID if v > 0)
+NONNEGATIVE = _range("non-negative", Bounds(0.0, math.inf, False, False), ">= 0", _draw_count,
+                     (0.0, 1.0, 1e-300, 5e-324, 1e150, math.nan, math.inf),
+                     (-1.0, -1e-300, -math.inf), (0.0,) + _POS_GRID)
+STRICTLY_POSITIVE = _range("positive", Bounds(0.0, math.inf, True, False), "> 0", _draw_positive,
+                           (1.0, 1e-300, 5e-324, 1e150, math.nan, math.inf),
+                           (0.0, -1.0, -math.inf), _POS_GRID)
+ABOVE_MINUS_ONE = _range("above -1", Bounds(-1.0, math.inf, True, False), "> -1", _draw_above_m1,
+                         (0.0, -0.5, 1e-300, 1e150, math.nan, math.inf, -1 + 1e-12),
+                         (-1.0, -2.0, -math.inf),
+                         tuple(v for v in _REAL_GRID if v > -1) + (-1 + 2.0**-24, -1 + 2.0**-52))
+
 # what each kind of prediction is called in the signatures
-_PRED_NAMES = {"real": "y_pred", "probability": "y_prob", "logit": "logits", "score": "scores"}
+_PRED_NAMES = {"real": "y_pred", "probability": "y_prob", "logit": "logits", "score": "scores",
+               "non-negative": "y_pred", "positive": "y_pred", "above -1": "y_pred"}
 
 
 class Exact(NamedTuple):
@@ -209,7 +299,9 @@ class Exact(NamedTuple):
     term of a sum whose cancellation the definition itself contains (the
     textbook ``softmax - target``), or the magnitude of an intermediate the
     textbook form rounds (the 1 - q in log(1 - q)).  None means the exact
-    magnitude."""
+    magnitude.  A scale beyond the dtype's range (terms of the definition
+    that overflow it, as Tweedie's y**(2-p) at subnormal y) claims nothing
+    at that point."""
 
     value: object
     deriv: object
@@ -240,7 +332,14 @@ class Loss:
     of targets and a list of predictions) returns an :class:`Exact`.
     ``ulps``: the stated accuracy of (value, derivative) on every finite
     input, in units in the last place of the input dtype (see Exact for the
-    scale they are relative to)."""
+    scale they are relative to).
+    ``forms`` and ``form``: a loss whose options choose between formulas
+    (poisson's log_input) has ``forms`` compiled variants of its loop, and
+    ``form(**options)`` picks one (its C function branches on ``form``).
+    ``domains``: for a loss whose valid inputs depend on its options,
+    ``domains(**options) -> (target domain or None, prediction domain)``
+    (each None, a range domain or REAL); ``target_domain`` and
+    ``pred_domain`` are then those of the default options."""
 
     name: str
     kind: str
@@ -258,6 +357,9 @@ class Loss:
     min_classes: int = 1
     exact: Callable | None = None
     ulps: tuple = (2, 2)
+    domains: Callable | None = None
+    forms: int = 1
+    form: Callable | None = None
 
     def __repr__(self):
         opts = "".join(f", {o.name}={o.default!r}" for o in self.options)
@@ -270,6 +372,35 @@ class Loss:
     @property
     def checks_predictions(self):
         return self.pred_domain.c_name != "FL_DOM_ANY"
+
+    def domains_for(self, options=None, values=None):
+        """(target domain or None, prediction domain) under ``options`` (a
+        dict by name, validated here) or ``values`` (validated option values
+        in table order, as the kernels get them)."""
+        if self.domains is None:
+            return self.target_domain, self.pred_domain
+        if values is None:
+            options = options or {}
+            values = [o.validate(options.get(o.name, o.default)) for o in self.options]
+        return self.domains(**dict(zip(self.option_names, values)))
+
+    def c_ranges(self, values):
+        """((lo, hi, open) of the targets, of the predictions): the kernels'
+        fl_range pair under the option values ``values`` (table order)."""
+        t, p = self.domains_for(values=values)
+        return (t.c_range() if t is not None else REAL.c_range()), p.c_range()
+
+    def c_form(self, values):
+        """The form (0 ..< forms) the option values select (table order)."""
+        return self.form(**dict(zip(self.option_names, values))) if self.form else 0
+
+    @property
+    def c_domains(self):
+        """The FL_DOM_* codes of (targets, predictions) the kernels are built with."""
+        if self.domains is not None:
+            return "FL_DOM_RANGE", "FL_DOM_RANGE"
+        return (self.target_domain.c_name if self.target_domain else "FL_DOM_ANY",
+                self.pred_domain.c_name)
 
     @property
     def option_names(self):
@@ -365,6 +496,106 @@ def _log_cosh(y_true, y_pred):
 
 def _log_cosh_d(y_true, y_pred):
     return np.tanh(y_pred - y_true)
+
+
+def _squared_log_error(y_true, y_pred):
+    return (np.log1p(y_pred) - np.log1p(y_true)) ** 2
+
+
+def _squared_log_error_d(y_true, y_pred):
+    return 2 * (np.log1p(y_pred) - np.log1p(y_true)) / (1 + y_pred)
+
+
+_EPS64 = float(np.finfo(np.float64).eps)
+
+
+def _ape(y_true, y_pred):
+    return np.abs(y_pred - y_true) / np.maximum(np.abs(y_true), y_true.dtype.type(_EPS64))
+
+
+def _ape_d(y_true, y_pred):
+    return np.sign(y_pred - y_true) / np.maximum(np.abs(y_true), y_true.dtype.type(_EPS64))
+
+
+def _poisson_nll(y_true, y_pred, log_input, full, eps):
+    if log_input:  # (+inf where exp overflows, not inf - inf)
+        e = np.exp(y_pred)
+        loss = np.where(np.isinf(e), e, e - y_true * y_pred)
+    else:
+        loss = y_pred - y_true * np.log(y_pred + y_pred.dtype.type(eps))
+    if full:
+        y = np.where(y_true > 1, y_true, 1)  # the Stirling term where y > 1, else 0
+        loss = loss + np.where(y_true > 1, y * np.log(y) - y + 0.5 * np.log(2 * np.pi * y), 0)
+    return loss
+
+
+def _poisson_nll_d(y_true, y_pred, log_input, full, eps):
+    if log_input:
+        return np.exp(y_pred) - y_true
+    return 1 - y_true / (y_pred + y_pred.dtype.type(eps))
+
+
+def _tweedie(y_true, y_pred, power):
+    y, mu, p = y_true, y_pred, y_pred.dtype.type(power)
+    if power == 0:
+        return (y - mu) ** 2
+    if power == 1:
+        return 2 * (np.where(y == 0, 0, y * _logratio(y, mu)) - y + mu)
+    if power == 2:
+        return 2 * (_logratio(mu, y) + y / mu - 1)
+    # mu**(2-p) / (2-p) - y mu**(1-p) / (1-p) with mu**(1-p) factored out
+    return 2 * (np.where(y > 0, y, 0) ** (2 - p) / ((1 - p) * (2 - p))
+                + mu ** (1 - p) * (mu / (2 - p) - y / (1 - p)))
+
+
+def _logratio(a, b):
+    """log(a / b), as log a - log b where the ratio is not a normal number."""
+    r = a / b
+    normal = (r < np.finfo(r.dtype).max) & (r >= np.finfo(r.dtype).tiny)
+    return np.where(normal, np.log(r), np.log(a) - np.log(b))
+
+
+def _tweedie_d(y_true, y_pred, power):
+    y, mu, p = y_true, y_pred, y_pred.dtype.type(power)
+    if power == 0:
+        return 2 * (mu - y)
+    if power == 1:
+        return 2 * (1 - y / mu)
+    if power == 2:
+        return 2 * ((mu - y) / mu) / mu
+    m1 = mu ** (1 - p)
+    return 2 * np.where(power < 1, (m1 / mu) * (mu - y), m1 * ((mu - y) / mu))
+
+
+def _sigmoids(z):
+    """(sigmoid(z), sigmoid(-z)), each without cancellation."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1, e) / (1 + e), np.where(z >= 0, e, 1) / (1 + e)
+
+
+def _alpha_t(y_true, alpha):
+    return 1 if alpha < 0 else alpha * y_true + (1 - alpha) * (1 - y_true)
+
+
+def _focal(y_true, logits, alpha, gamma):
+    s, sn = _sigmoids(logits)
+    ce = (1 - y_true) * _softplus(logits) + y_true * _softplus(-logits)
+    miss = y_true * sn + (1 - y_true) * s  # 1 - p_t
+    return _alpha_t(y_true, alpha) * ce * miss**gamma
+
+
+def _focal_d(y_true, logits, alpha, gamma):
+    s, sn = _sigmoids(logits)
+    ce = (1 - y_true) * _softplus(logits) + y_true * _softplus(-logits)
+    miss = y_true * sn + (1 - y_true) * s
+    # q = sigmoid(z) sigmoid(-z) / (1 - p_t), in [0, 1], with e = exp(-|z|):
+    # e / ((1 + e)(far e + near)), no 0/0 when 1 - p_t underflows
+    e = np.exp(-np.abs(logits))
+    up = logits >= 0
+    near, far = np.where(up, 1 - y_true, y_true), np.where(up, y_true, 1 - y_true)
+    q = np.where(near == 0, 1 / (1 + e), e / ((1 + e) * (far * e + near)))
+    return _alpha_t(y_true, alpha) * miss**gamma * (
+        (1 - y_true) * s - y_true * sn + gamma * ce * q * (1 - 2 * y_true))
 
 
 def _hinge(y_true, scores):
@@ -520,6 +751,85 @@ def _bce_logits_exact(mp, y, z, dtype, pos_weight):
                  deriv_scale=max(abs(neg), abs(pos)))
 
 
+def _squared_log_error_exact(mp, y, p, dtype):
+    a, b = mp.log1p(p), mp.log1p(y)
+    d, big = a - b, max(abs(a), abs(b))
+    # the textbook form rounds each log1p: an error relative to the larger one
+    return Exact(d**2, 2 * d / (1 + p), value_scale=2 * abs(d) * big,
+                 deriv_scale=2 * big / (1 + p))
+
+
+def _ape_exact(mp, y, p, dtype):
+    m = max(abs(y), mp.mpf(float(np.dtype(dtype).type(_EPS64))))
+    return Exact(abs(p - y) / m, _sign(mp, p - y) / m)
+
+
+def _poisson_nll_exact(mp, y, p, dtype, log_input, full, eps):
+    e = float(np.dtype(dtype).type(eps))
+    if log_input:
+        v, d = mp.exp(p) - y * p, mp.exp(p) - y
+        vs, ds = max(mp.exp(p), abs(y * p)), max(mp.exp(p), abs(y))
+    else:
+        q = p + e
+        # log of the rounded p + eps: an error of half an ulp of q, y / q in the value
+        v, d = p - y * mp.log(q), 1 - y / q
+        vs, ds = max(abs(p), abs(y * mp.log(q)), abs(y)), max(1, abs(y / q))
+    if full and y > 1:
+        terms = (y * mp.log(y), -y, mp.log(2 * mp.pi * y) / 2)
+        v += mp.fsum(terms)
+        vs = max([vs] + [abs(t) for t in terms])
+    return Exact(v, d, value_scale=vs, deriv_scale=ds)
+
+
+def _tweedie_exact(mp, y, mu, dtype, power):
+    p = mp.mpf(power)
+    if power == 0:
+        return Exact((y - mu) ** 2, 2 * (mu - y))
+    # where the ratio of a log(ratio) is not a normal number of the dtype, the
+    # log is a difference of two logs: an error relative to the larger one
+    info = np.finfo(dtype)
+    split = (lambda a, b: not info.tiny <= float(a) / float(b) < info.max)
+    extra = ()
+    if power == 1:
+        terms = ((y * mp.log(y / mu)) if y else mp.mpf(0), -y, mu)
+        if y and split(y, mu):
+            extra = (y * max(abs(mp.log(y)), abs(mp.log(mu))),)
+    elif power == 2:
+        terms = (mp.log(mu / y), y / mu, mp.mpf(-1))
+        if split(mu, y):
+            extra = (max(abs(mp.log(y)), abs(mp.log(mu))),)
+    else:
+        terms = (max(y, mp.mpf(0)) ** (2 - p) / ((1 - p) * (2 - p)), -y * mu ** (1 - p) / (1 - p),
+                 mu ** (2 - p) / (2 - p))
+        # mu**(1-p), an intermediate of both forms: where it or y**(2-p) is
+        # beyond the dtype's normal range, nothing is claimed
+        info = np.finfo(dtype)
+        if any(v and not info.tiny <= v <= info.max
+               for v in (mu ** (1 - p), max(y, mp.mpf(0)) ** (2 - p))):
+            extra = (mp.inf,)
+    # the textbook form rounds each term (and pow's result is relative to its
+    # argument's rounding times the exponent)
+    scale = 2 * max(abs(t) for t in terms + extra) * max(1, abs(2 - p))
+    d = 2 * mu ** (-p) * (mu - y)
+    dscale = 2 * max(abs(mu ** (1 - p)), abs(y * mu ** (-p))) * max(1, abs(p))
+    return Exact(2 * mp.fsum(terms), d, value_scale=scale,
+                 deriv_scale=dscale if mp.inf not in extra else mp.inf)
+
+
+def _focal_exact(mp, y, z, dtype, alpha, gamma):
+    s, sn = 1 / (1 + mp.exp(-z)), 1 / (1 + mp.exp(z))
+    ce = (1 - y) * mp.log1p(mp.exp(z)) + y * mp.log1p(mp.exp(-z))
+    miss = y * sn + (1 - y) * s
+    at = 1 if alpha < 0 else alpha * y + (1 - alpha) * (1 - y)
+    g = mp.mpf(gamma)
+    mg = miss**g
+    dce = ((1 - y) * s, -y * sn)
+    second = g * ce * miss ** (g - 1) * (1 - 2 * y) * s * sn if g else mp.mpf(0)
+    return Exact(at * ce * mg, at * (mg * mp.fsum(dce) + second),
+                 value_scale=abs(at * ce * mg) * max(1, g),
+                 deriv_scale=abs(at) * (mg * (abs(dce[0]) + abs(dce[1])) + abs(second)) * max(1, g))
+
+
 def _hinge_exact(mp, y, s, dtype):
     m = 1 - y * s
     return Exact(max(m, mp.mpf(0)), -y if m > 0 else mp.mpf(0))
@@ -586,6 +896,15 @@ def _multiclass_hinge_exact(mp, label, s, dtype):
     return Exact(max(margin, mp.mpf(0)), d, value_scale=abs(gap))
 
 
+def _tweedie_domains(power):
+    """scikit-learn's valid (y_true, y_pred) per Tweedie power."""
+    if power == 0:
+        return None, REAL
+    if power < 0:
+        return None, STRICTLY_POSITIVE
+    return (NONNEGATIVE if power < 2 else STRICTLY_POSITIVE), STRICTLY_POSITIVE
+
+
 _EPS = Option("eps", 1e-15, Bounds(0.0, 0.5), "Probabilities are clipped to [eps, 1 - eps] (eps is raised to "
               "2**-24 for float32, 2**-53 for float64, so that 1 - eps stays below 1).")
 
@@ -619,6 +938,71 @@ LOSSES = (
         "Log-cosh loss: quadratic near zero, linear far out (as Keras LogCosh and optax.log_cosh).",
         "log(cosh(y_pred - y_true)), accurate for tiny and huge residuals",
         "tanh(y_pred - y_true)", _log_cosh, _log_cosh_d, exact=_log_cosh_exact, ulps=(4, 4),
+    ),
+    Loss(
+        "squared_log_error", "elementwise",
+        "Squared logarithmic error, for positive targets spanning orders of magnitude "
+        "(as sklearn.metrics.mean_squared_log_error).",
+        "(log1p(y_pred) - log1p(y_true))**2, both > -1",
+        "2 (log1p(y_pred) - log1p(y_true)) / (1 + y_pred)",
+        _squared_log_error, _squared_log_error_d, exact=_squared_log_error_exact, ulps=(4, 4),
+        pred_domain=ABOVE_MINUS_ONE, target_domain=ABOVE_MINUS_ONE,
+    ),
+    Loss(
+        "absolute_percentage_error", "elementwise",
+        "Absolute percentage error (as sklearn.metrics.mean_absolute_percentage_error: a "
+        "fraction, not multiplied by 100).",
+        "|y_pred - y_true| / max(|y_true|, eps), eps = 2**-52 (float64's machine epsilon)",
+        "sign(y_pred - y_true) / max(|y_true|, eps), 0 where they are equal",
+        _ape, _ape_d, exact=_ape_exact,
+    ),
+    Loss(
+        "poisson_nll", "elementwise",
+        "Poisson negative log-likelihood of counts (as torch.nn.functional.poisson_nll_loss).",
+        "exp(p) - y p (log_input), else p - y log(p + eps); full adds "
+        "y log y - y + log(2 pi y) / 2 where y > 1",
+        "exp(p) - y (log_input), else 1 - y / (p + eps)",
+        _poisson_nll, _poisson_nll_d, exact=_poisson_nll_exact, ulps=(4, 4),
+        options=(Option("log_input", True, UNIT, "Predictions are log-rates (True) or rates "
+                        "(False, then >= 0).", boolean=True),
+                 Option("full", False, UNIT, "Add the Stirling approximation of log(y!) where "
+                        "y > 1.", boolean=True),
+                 Option("eps", 1e-8, Bounds(0.0, math.inf, False, True),
+                        "Added to rates before their log (log_input=False).")),
+        target_domain=NONNEGATIVE,
+        domains=lambda log_input, full, eps: (NONNEGATIVE, REAL if log_input else NONNEGATIVE),
+        forms=4, form=lambda log_input, full, eps: int(log_input) + 2 * int(full),
+    ),
+    Loss(
+        "tweedie_deviance", "elementwise",
+        "Unit deviance of a Tweedie distribution (as sklearn.metrics.mean_tweedie_deviance).",
+        "power 0: (y - mu)**2; 1: 2 (y log(y / mu) - y + mu); 2: 2 (log(mu / y) + y / mu - 1); "
+        "else 2 (max(y, 0)**(2-p) / ((1-p)(2-p)) - y mu**(1-p) / (1-p) + mu**(2-p) / (2-p))",
+        "2 mu**(-p) (mu - y)",
+        _tweedie, _tweedie_d, exact=_tweedie_exact, ulps=(4, 4),
+        options=(Option("power", 0.0, Bounds(), "The Tweedie power p, not in (0, 1): 0 normal "
+                        "(any y and mu), < 0 mu > 0, 1 Poisson and 1 < p < 2 compound Poisson "
+                        "(y >= 0, mu > 0), 2 Gamma and > 2 (y > 0, mu > 0).",
+                        gap=Bounds(0.0, 1.0), examples=(1.5, 2.0, 1.0, 3.0, -1.0, 0.0)),),
+        domains=lambda power: _tweedie_domains(power),
+        forms=4, form=lambda power: {0.0: 0, 1.0: 1, 2.0: 2}.get(power, 3),
+    ),
+    Loss(
+        "sigmoid_focal_loss", "elementwise",
+        "Focal loss on logits for imbalanced binary targets (as "
+        "torchvision.ops.sigmoid_focal_loss), finite for every finite logit.",
+        "alpha_t bce_with_logits(z, y) (1 - p_t)**gamma, 1 - p_t = y sigmoid(-z) + (1 - y) "
+        "sigmoid(z), alpha_t = alpha y + (1 - alpha)(1 - y) (1 when alpha is None)",
+        "alpha_t (1 - p_t)**gamma (sigmoid(z) - y + gamma bce (1 - 2y) sigmoid(z) sigmoid(-z) "
+        "/ (1 - p_t))",
+        _focal, _focal_d, exact=_focal_exact, ulps=(8, 8),
+        options=(Option("alpha", 0.25, UNIT, "Weight of the positive targets in [0, 1] (the "
+                        "negatives get 1 - alpha); None: no weighting.", none=-1.0,
+                        examples=(0.5, None, 1.0)),
+                 Option("gamma", 2.0, Bounds(0.0, math.inf, False, True),
+                        "Focusing exponent (>= 0; 0 is alpha-weighted cross-entropy).")),
+        forms=4, form=lambda alpha, gamma: {2.0: 1, 1.0: 2, 0.0: 3}.get(gamma, 0),
+        pred_domain=LOGIT, target_domain=UNIT_INTERVAL,
     ),
     Loss(
         "binary_cross_entropy", "elementwise",
@@ -697,7 +1081,7 @@ def c_table():
     """src_c/fl_table.h's text (the build writes it to build/gen/): the table
     as the C kernels instantiate it.
 
-    FL_EW_TABLE(X) has X(name, target domain, predictions are probabilities,
+    FL_EW_TABLE(X) has X(name, target domain, prediction domain, forms,
     hard-label form, per-column option) for each elementwise loss;
     FL_ROW_TABLE(X) has X(name, target domain, prediction domain) for each row
     loss.  The C function of each loss (fl_ew_<name> in fl_ew_losses.h,
@@ -705,9 +1089,11 @@ def c_table():
     error naming it."""
     ew, rows = [], []
     for loss in LOSSES:
-        targets = loss.target_domain.c_name if loss.target_domain else "FL_DOM_ANY"
+        targets, preds = loss.c_domains
         if loss.kind == "elementwise":
-            ew.append(f"    X({loss.name}, {targets}, {int(loss.checks_predictions)}, "
+            forms = 2 if loss.hard_labels else loss.forms
+            assert forms <= 4 and not (loss.hard_labels and loss.forms > 1), loss.name
+            ew.append(f"    X({loss.name}, {targets}, {preds}, {forms}, "
                       f"{int(loss.hard_labels)}, {int(any(o.columns for o in loss.options))})")
         else:
             rows.append(f"    X({loss.name}, {targets}, {loss.pred_domain.c_name})")

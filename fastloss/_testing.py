@@ -13,7 +13,8 @@ import numpy as np
 from ._losses import PROBABILITY, REAL
 
 
-def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=None):
+def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=None,
+           options=None):
     """(y_true, y_pred) typical for ``loss``: predictions drawn from its
     prediction domain (rows of probabilities from a Dirichlet distribution),
     targets from its target domain, or near the predictions (regression) when
@@ -21,11 +22,12 @@ def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=No
     of regression targets) is replaced by the domain's edge values (NaN, inf,
     0/1 probabilities, huge logits, subnormals).  ``targets="labels"`` asks for
     hard labels (integer labels for a labels-or-probabilities row loss, 0/1
-    for a binary one), ``"probs"`` for soft targets."""
+    for a binary one), ``"probs"`` for soft targets.  ``options`` (by name)
+    choose the domains of a loss whose valid inputs depend on them."""
+    target_domain, pred = loss.domains_for(options)
     dtype = np.dtype(dtype)
     rows = loss.kind == "rows"
     shape = tuple(rows_shape) + ((k,) if rows else ())
-    pred = loss.pred_domain
     if rows and pred is PROBABILITY:  # each row sums to one
         p = rng.dirichlet(np.ones(k), size=int(np.prod(rows_shape))).reshape(shape)
     else:
@@ -42,7 +44,7 @@ def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=No
             return labels, p
         t = np.eye(k)[labels] if rng.random() < 0.5 else rng.dirichlet(np.ones(k), size=labels.size)
         return t.reshape(shape).astype(dtype), p
-    domain = loss.target_domain
+    domain = target_domain
     if domain is not None:
         y = domain.draw(rng, shape, hard={"labels": True, "probs": False}.get(targets))
     else:  # regression: targets near the predictions, with the same edge values
@@ -71,10 +73,13 @@ def accuracy_cases(loss, dtype, k=3):
         return a[np.isfinite(a)]
 
     cases = []
-    for options in _option_sets(loss):
-        preds = finite(loss.pred_domain.grid)
+    for options in option_sets(loss):
+        tdom, pdom = loss.domains_for(options)
+        preds = finite(pdom.grid)
+        preds = preds[pdom.contains(preds)]
         if loss.kind == "elementwise":
-            targets = finite((loss.target_domain or REAL).grid)
+            targets = finite((tdom or REAL).grid)
+            targets = targets[(tdom or REAL).contains(targets)]
             y, p = np.meshgrid(targets, preds, indexing="ij")
             cases.append((y.ravel(), p.ravel(), options))
             continue
@@ -82,7 +87,7 @@ def accuracy_cases(loss, dtype, k=3):
         a, b = a.ravel(), b.ravel()
         rows = np.concatenate([np.stack([a, b] + [c] * (k - 2), axis=1)
                                for c in (np.zeros_like(a), a, -b, 1 - b)]).astype(dtype)
-        rows = rows[loss.pred_domain.contains(rows).all(axis=1)]
+        rows = rows[pdom.contains(rows).all(axis=1)]
         if loss.targets in ("labels", "labels_or_probs"):
             for label in range(k):
                 cases.append((np.full(len(rows), label), rows, options))
@@ -92,10 +97,11 @@ def accuracy_cases(loss, dtype, k=3):
     return cases
 
 
-def _option_sets(loss):
+def option_sets(loss):
+    """The default options, then each option at two further valid values."""
     sets = [{}]
     for o in loss.options:
-        sets += [{o.name: v} for v in o.bounds.inside()[:2]]
+        sets += [{o.name: v} for v in (o.examples or o.inside()[:2])]
     return sets
 
 

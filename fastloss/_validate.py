@@ -230,24 +230,27 @@ def _first(mask):
     return i if flat.size and flat[i] else None
 
 
-def input_error(loss, y_true, labels, k, y_pred=None):
+def input_error(loss, y_true, labels, k, y_pred=None, opts=None):
     """The ValueError for the first invalid input, or None if every input is
     valid: a target outside the loss's valid set (labels outside [0, k)), or a
-    prediction of a loss on probabilities outside [0, 1].  "First" is the
+    prediction outside the loss's prediction domain (e.g. a probability
+    outside [0, 1]), under the validated option values ``opts`` (table order;
+    None: the defaults).  "First" is the
     smallest position in C order; for row losses with labels, the first row
     (its label before its probabilities); at one position the target first.
     The message names the position and its value."""
     pname = loss.pred_name
+    tdom, pdom = loss.domains_for(values=opts) if opts is not None else loss.domains_for()
     with np.errstate(invalid="ignore"):
         if labels is not None:
             bad_t = (labels < 0) | (labels >= k)
-        elif loss.target_domain is not None:
-            bad_t = ~loss.target_domain.contains(y_true)
+        elif tdom is not None:
+            bad_t = ~tdom.contains(y_true)
         else:
             bad_t = None
         bad_p = None
-        if loss.checks_predictions and y_pred is not None:
-            valid = loss.pred_domain.contains
+        if pdom.c_name != "FL_DOM_ANY" and y_pred is not None:
+            valid = pdom.contains
             if labels is not None:  # the probability each row reads: its label's
                 rows = y_pred.reshape(labels.size, k)
                 lab = labels.reshape(-1)
@@ -267,14 +270,25 @@ def input_error(loss, y_true, labels, k, y_pred=None):
             return TargetError(f"y_true has a label outside [0, {k}) (the classes of {pname}'s "
                                f"last axis): y_true[{pos}] = {labels[pos]}", "y_true", pos,
                                labels[pos])
-        return TargetError(f"{loss.name} needs y_true {loss.target_domain.rule}; got y_true[{pos}] "
+        return TargetError(f"{loss.name} needs y_true {tdom.rule}{_under(loss, opts)}; got y_true[{pos}] "
                            f"= {y_true[pos]}", "y_true", pos, y_true[pos])
     if labels is not None:  # that row's label's probability
         ip = ip * k + int(labels.reshape(-1)[ip])
     pos = _index(ip, y_pred.shape)
-    return TargetError(f"{loss.name} needs {pname} {loss.pred_domain.rule} "
-                       f"({loss.pred_domain.plural}); got {pname}[{pos}] = {y_pred[pos]} "
-                       f"{loss.pred_hint}", pname, pos, y_pred[pos])
+    plural = f" ({pdom.plural})" if pdom.plural else ""
+    return TargetError(f"{loss.name} needs {pname} {pdom.rule}{_under(loss, opts)}{plural}; got "
+                       f"{pname}[{pos}] = {y_pred[pos]} {loss.pred_hint}".rstrip(), pname, pos,
+                       y_pred[pos])
+
+
+def _under(loss, opts):
+    """", with power=2.0" for a loss whose domains depend on its options."""
+    if loss.domains is None or opts is None:
+        return ""
+    shown = []
+    for o, v in zip(loss.options, opts):
+        shown.append(f"{o.name}={bool(v) if o.boolean else v!r}")
+    return " with " + ", ".join(shown)
 
 
 def _index(flat, shape):

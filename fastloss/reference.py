@@ -29,7 +29,7 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
     if sums:
         mode, reduction, out = Mode.VALUE, "sum", None
     p = prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts)
-    err = input_error(loss, p.y_true, p.labels, p.k, p.y_pred)
+    err = input_error(loss, p.y_true, p.labels, p.k, p.y_pred, p.opts)
     if err is not None:
         raise err
     kw = dict(zip(loss.option_names, p.opts))

@@ -1,30 +1,13 @@
 /*
- * fastloss — the elementwise losses' kernels: the block function of every
- * loss in the table (fl_ew_template.h, expanded per dtype), the runs on the
- * driver, the weights' sums and the per-column sums.
+ * fastloss — the elementwise losses' runs: the block function of every loss
+ * in the table (fl_ew_template.h, expanded per dtype in fl_ew_f64.c and
+ * fl_ew_f32.c, two translation units compiled in parallel), run on the
+ * driver; the weights' sums and the per-column sums.
  *
  * Nothing here is compiled with -ffast-math: NaN and inf behave as IEEE says.
  */
-#include "fl_blocks.h"
+#include "fl_ew.h"
 #include "fl_pool.h"
-#include "fl_table.h"
-
-/* sum(w) alone: the job of FL_T(fl_wsum_blocks) */
-typedef struct {
-    const char *w;
-    fl_intp sw, n, block;
-} fl_wsum_job;
-
-#define T double
-#define FL_T(name) name##_f64
-#include "fl_ew_template.h"
-#undef T
-#undef FL_T
-#define T float
-#define FL_T(name) name##_f32
-#include "fl_ew_template.h"
-#undef T
-#undef FL_T
 
 #define FL_EW_KERNELS(name, ...) {fl_ew_blocks_##name##_f64, fl_ew_blocks_##name##_f32},
 static const fl_blocks_fn fl_ew_kernels[][2] = {FL_EW_TABLE(FL_EW_KERNELS)};

@@ -11,19 +11,22 @@
  * predictions, whether it has a hard-label form or a per-column option) are
  * in its entry in fastloss/_losses.py, which the build turns into fl_table.h.
  * Arguments it may use:
- *   o[]   the options in table order (o[0], o[1]);
+ *   o[]   the options in table order (o[0], o[1], ...);
  *   a     the per-element option of a loss with a per-column option
  *         (pos_weight), else o[0];
- *   hard  1 when every target of the block is 0 or 1 (losses with a
- *         hard-label form only; both forms must give the same bits on hard
- *         labels).
+ *   form  a compile-time constant in each specialised loop: for a loss with
+ *         a hard-label form, 1 when every target of the block is 0 or 1 (both
+ *         forms must give the same bits on hard labels); for a loss whose
+ *         options select among forms (Loss.forms, Loss.form), the form they
+ *         select.  Branch on it freely: each form is its own loop, so an
+ *         option never costs a select or a transcendental it does not use.
  * Write formulas branch-free (selects, not if/else) so that they vectorize,
  * and so that NaN propagates: a comparison with NaN is false, so make the NaN
  * case fall through to an arm that carries it.
  */
 #define FL_EW_LOSS(name)                                                          \
     FL_AI void FL_T(fl_ew_##name)(const T y, const T p, FL_UNUSED const T a,       \
-                                  FL_UNUSED const T *o, FL_UNUSED const int hard, T *L, T *D)
+                                  FL_UNUSED const T *o, FL_UNUSED const int form, T *L, T *D)
 
 /* mse: (p - y)^2; d/dp = 2 (p - y) */
 FL_EW_LOSS(mse)
@@ -75,7 +78,7 @@ FL_EW_LOSS(binary_cross_entropy)
 {
     const T e = o[0] > FL_EPS_MIN(T) ? o[0] : FL_EPS_MIN(T);
     const T q = p < e ? e : (p > 1 - e ? 1 - e : p);
-    if (hard)
+    if (form)
         *L = -FL_LOG(y != 0 ? q : 1 - q);
     else
         *L = -(y * FL_LOG(q) + (1 - y) * FL_LOG(1 - q));
@@ -111,6 +114,122 @@ FL_EW_LOSS(log_cosh)
     const T t = FL_EXPM1(big ? (T)0 : ar), u = t * (t + 2);
     *L = big ? ar - (T)0.69314718055994530942 : FL_LOG1P(t * t / (2 * (1 + t)));
     *D = FL_COPYSIGN(big ? (T)1 : u / (u + 2), r);
+}
+
+/* squared_log_error: d = log1p(p) - log1p(y), both > -1; d^2; d/dp = 2 d / (1 + p) */
+FL_EW_LOSS(squared_log_error)
+{
+    const T d = FL_LOG1P(p) - FL_LOG1P(y);
+    *L = d * d;
+    *D = 2 * d / (1 + p);
+}
+
+/* absolute_percentage_error: |p - y| / max(|y|, eps), eps = float64's machine
+   epsilon (as scikit-learn); d/dp = sign(p - y) / max(|y|, eps).  The max is
+   written so that a NaN y propagates. */
+FL_EW_LOSS(absolute_percentage_error)
+{
+    const T ay = FL_ABS(y), e = (T)0x1p-52;
+    const T m = ay < e ? e : ay;
+    *L = FL_ABS(p - y) / m;
+    *D = FL_SIGN(T, p - y) / m;
+}
+
+/* poisson_nll(log_input = o[0], full = o[1], eps = o[2]), as torch:
+   log_input: exp(p) - y p, d/dp = exp(p) - y; else p - y log(p + eps),
+   d/dp = 1 - y / (p + eps).  full adds Stirling's y log y - y + log(2 pi y)/2
+   where y > 1 (it does not depend on p).  Where exp(p) overflows, the value
+   is +inf (exp(p) outgrows y p) rather than inf - inf.  form = log_input +
+   2 full. */
+FL_EW_LOSS(poisson_nll)
+{
+    if (form & 1) {
+        const T e = FL_EXP(p);
+        *L = e > FL_HUGE(T) ? e : e - y * p;
+        *D = e - y;
+    } else {
+        const T q = p + o[2];
+        *L = p - y * FL_LOG(q);
+        *D = 1 - y / q;
+    }
+    if (form & 2) {
+        const T yy = y > 1 ? y : (T)1, ly = FL_LOG(yy);
+        const T st = yy * ly - yy + (T)0.5 * (ly + (T)1.8378770664093454836); /* log(2 pi) */
+        *L += y > 1 ? st : (T)0;
+    }
+}
+
+/* log(a / b) for a, b > 0: of the ratio when it is a normal number, else
+   log a - log b (the ratio would have overflowed or lost digits) */
+FL_AI T FL_T(fl_logratio)(const T a, const T b)
+{
+    const T r = a / b;
+    const int normal = (r < FL_HUGE(T)) & (r >= (sizeof(T) == 4 ? (T)0x1p-126 : (T)0x1p-1022));
+    return normal ? FL_LOG(r) : FL_LOG(a) - FL_LOG(b);
+}
+
+/* tweedie_deviance(power = o[0]), as scikit-learn (mu = p): 0: (y - mu)^2;
+   1: 2 (y log(y / mu) - y + mu) (0 where y = 0); 2: 2 (log(mu / y) + y / mu - 1);
+   else 2 (max(y, 0)^(2-p) / ((1-p)(2-p)) - y mu^(1-p) / (1-p) + mu^(2-p) / (2-p)).
+   d/dmu = 2 mu^(-p) (mu - y).  The logs of a ratio that overflows or
+   underflows are taken as a difference of logs; the general form is
+   factored as 2 (max(y, 0)^(2-p) / ((1-p)(2-p)) + mu^(1-p) (mu / (2-p) -
+   y / (1-p))), so that an overflowing mu^(1-p) gives inf, not inf - inf.
+   form: 0 for power 0, 1 for 1, 2 for 2, 3 otherwise. */
+FL_EW_LOSS(tweedie_deviance)
+{
+    const T pw = o[0], mu = p;
+    if (form == 0) {
+        const T r = mu - y;
+        *L = r * r;
+        *D = 2 * r;
+    } else if (form == 1) {
+        const T xl = y == 0 ? (T)0 : y * FL_T(fl_logratio)(y, mu);
+        *L = 2 * (xl - y + mu);
+        *D = 2 * (1 - y / mu);
+    } else if (form == 2) {
+        *L = 2 * (FL_T(fl_logratio)(mu, y) + y / mu - 1);
+        *D = 2 * ((mu - y) / mu) / mu;
+    } else {
+        const T yp = y < 0 ? (T)0 : y; /* (NaN stays NaN) */
+        const T m1 = FL_POW(mu, 1 - pw);
+        *L = 2 * (FL_POW(yp, 2 - pw) / ((1 - pw) * (2 - pw)) + m1 * (mu / (2 - pw) - y / (1 - pw)));
+        /* grouped so that no factor overflows or underflows before the
+           product does: mu^(-p) (mu - y) below power 1, else
+           mu^(1-p) ((mu - y) / mu) */
+        *D = 2 * (pw < 1 ? (m1 / mu) * (mu - y) : m1 * ((mu - y) / mu));
+    }
+}
+
+/* sigmoid_focal_loss(alpha = o[0], -1 for none; gamma = o[1]), as torchvision:
+   alpha_t ce (1 - p_t)^gamma with ce = bce_with_logits(z, y).  With
+   e = exp(-|z|), s = sigmoid(z) and sn = sigmoid(-z) share one division, and
+   1 - p_t = y sn + (1 - y) s is formed from them (torchvision's 1 - p_t
+   cancels as p_t nears 1).  d/dz = alpha_t (1 - p_t)^gamma (s - y +
+   gamma ce (1 - 2y) q) with q = s sn / (1 - p_t) in [0, 1], written so that
+   no term is 0/0 or 0 * inf when 1 - p_t underflows:
+   q = e / ((1 + e)(y e + 1 - y)) for z >= 0 (1 / (1 + e) when y = 1), and
+   mirrored for z < 0.  (1 - p_t)^gamma is a pow in form 0, m m in form 1
+   (gamma 2), m in form 2 (gamma 1), 1 in form 3 (gamma 0). */
+FL_EW_LOSS(sigmoid_focal_loss)
+{
+    const T al = o[0], ga = o[1];
+    const int up = p >= 0;
+    const T e = FL_EXP(-FL_ABS(p)), r = 1 / (1 + e);
+    const T s = (up ? (T)1 : e) * r, sn = (up ? e : (T)1) * r;
+    const T sp = FL_LOG1P(e), ny = 1 - y;
+    const T pos = p > 0 ? p : (T)0, neg = p < 0 ? -p : (T)0;
+    const T ce = ny * (pos + sp) + y * (neg + sp);
+    const T miss = y * sn + ny * s;
+    /* q's denominator: (1 - p_t)(1 + e) with the side of z's sign; the other
+       side's label weight is the one that may be 0 */
+    const T near = up ? ny : y, far = up ? y : ny;
+    const T q = near == 0 ? r : e * r / (far * e + near);
+    const T mg = form == 1 ? miss * miss
+                 : (form == 2 ? miss : (form == 3 ? (T)1 : FL_POW(miss, ga)));
+    const T at = al < 0 ? (T)1 : al * y + (1 - al) * ny;
+    *L = at * ce * mg;
+    *D = at * mg * (ny * s - y * sn + ga * ce * q * (1 - 2 * y));
 }
 
 /* hinge: labels -1/+1; max(0, 1 - y s); subgradient -y where y s < 1, else 0 */

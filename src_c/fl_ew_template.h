@@ -11,20 +11,23 @@
  *   3. one fused loop calls the loss's function (fl_ew_losses.h, inlined) on
  *      each element and does, in the same pass, whichever of: accumulate
  *      w*loss (and w) into the FL_LANES fixed lanes, store w*loss, store the
- *      scaled gradient; for a loss on probabilities it also keeps the
- *      predictions' range.  The loop is specialised at compile time on that
+ *      scaled gradient; for a loss whose predictions have a domain it also
+ *      keeps their minimum and maximum.  The loop is specialised at compile time on that
  *      choice and on weighting (a switch over constant arguments);
  *   4. the first invalid position is located, strided outputs scattered back.
  */
 #include "fl_typed.h"
 #include "fl_ew_losses.h"
 
-typedef void (*FL_T(fl_ew_fn))(T y, T p, T a, const T *o, int hard, T *L, T *D);
+typedef void (*FL_T(fl_ew_fn))(T y, T p, T a, const T *o, int form, T *L, T *D);
 
 /* What a loss adds to the block function, from its table entry. */
 typedef struct {
     int targets;  /* FL_DOM_* of its targets (FL_DOM_ANY: not checked) */
-    int probs;    /* its predictions are probabilities, checked in [0, 1] */
+    int preds;    /* FL_DOM_* of its predictions: ANY, PROB or RANGE (the job's) */
+    int forms;    /* its forms (compile-time variants): 2 for a loss with a
+                     hard-label form (form 1: the block's targets are all 0 or
+                     1), else the number of forms its options select among */
     int hard;     /* it has a hard-label form */
     int aux;      /* it has a per-column option */
 } FL_T(fl_ew_facts);
@@ -32,23 +35,23 @@ typedef struct {
 /* One group of FL_LANES elements: element j in lane j (lane j of a[] gets
    elements j, j+32, j+64, ... in order: the order of fl_sumlanes, so every
    path sums identically); only the first `valid` count (the tail). */
-FL_AI void FL_T(fl_ew_group)(FL_T(fl_ew_fn) loss, const int probs, const int aux,
+FL_AI void FL_T(fl_ew_group)(FL_T(fl_ew_fn) loss, const int preds, const int aux,
                              const T *restrict y, const T *restrict p, const T *restrict w,
                              const T *restrict ax, T *restrict lo, T *restrict g, const T gs,
                              const T *o, const int valid, double *restrict a,
                              double *restrict aw, double *restrict awa, T *restrict pmn,
                              T *restrict pmx,
-                             const int HW, const int WS, const int WL, const int WG, const int HARD)
+                             const int HW, const int WS, const int WL, const int WG, const int FORM)
 {
     for (int j = 0; j < FL_LANES; j++) {
         const int v = j < valid;
         T L, D;
         const T yy = y[j], pp = p[j];
-        if (probs) { /* min and max: one vminp/vmaxp each */
-            pmn[j] = pp < pmn[j] ? pp : pmn[j];
-            pmx[j] = pp > pmx[j] ? pp : pmx[j];
+        if (preds) { /* min and max: one vminp/vmaxp each (pad lanes left out) */
+            pmn[j] = v & (pp < pmn[j]) ? pp : pmn[j];
+            pmx[j] = v & (pp > pmx[j]) ? pp : pmx[j];
         }
-        loss(yy, pp, aux ? ax[j] : o[0], o, HARD, &L, &D);
+        loss(yy, pp, aux ? ax[j] : o[0], o, FORM, &L, &D);
         const T ww = HW ? w[j] : (T)1;
         const T wl = HW ? ww * L : L;
         if (WS) {
@@ -61,13 +64,24 @@ FL_AI void FL_T(fl_ew_group)(FL_T(fl_ew_fn) loss, const int probs, const int aux
     }
 }
 
+/* The closed bounds in T of a range: an open end moved inward to the next
+   value of T (the table's bounds are values of float32 and float64). */
+FL_AI void FL_T(fl_closed)(const fl_range *r, T *lo, T *hi)
+{
+    *lo = (T)r->lo;
+    *hi = (T)r->hi;
+    if (r->open & 1) *lo = _Generic(*lo, float: nextafterf, default: nextafter)(*lo, (T)INFINITY);
+    if (r->open & 2) *hi = _Generic(*hi, float: nextafterf, default: nextafter)(*hi, -(T)INFINITY);
+}
+
 /* The fused loop over a block's m elements; returns 1 when a prediction of a
-   loss on probabilities lies outside [0, 1]. */
-FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int probs, const int aux, fl_intp m,
+   loss whose predictions have a domain lies outside [plo, phi]. */
+FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int preds, const T plo, const T phi,
+                           const int aux, fl_intp m,
                            const T *restrict y, const T *restrict p, const T *restrict w,
                            const T *restrict ax, T *restrict lo, T *restrict g, const T gs,
                            const T *o, fl_part *pt, const int HW, const int WS, const int WL,
-                           const int WG, const int HARD)
+                           const int WG, const int FORM)
 {
     /* the lanes' sums of w*loss, w and |w|, and the predictions' range (NaN
        skipped: a comparison with NaN is false); only what this
@@ -77,17 +91,16 @@ FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int probs, const int aux, 
     for (int j = 0; j < FL_LANES; j++) {
         if (WS) a[j] = 0.0;
         if (WS && HW) aw[j] = awa[j] = 0.0;
-        if (probs) pmn[j] = (T)0, pmx[j] = (T)1;
+        if (preds) pmn[j] = (T)INFINITY, pmx[j] = -(T)INFINITY;
     }
     fl_intp i = 0;
     for (; i + FL_LANES <= m; i += FL_LANES)
-        FL_T(fl_ew_group)(loss, probs, aux, y + i, p + i, HW ? w + i : w, aux ? ax + i : ax,
+        FL_T(fl_ew_group)(loss, preds, aux, y + i, p + i, HW ? w + i : w, aux ? ax + i : ax,
                           WL ? lo + i : lo, WG ? g + i : g, gs, o, FL_LANES, a, aw, awa, pmn,
-                          pmx, HW, WS, WL, WG, HARD);
+                          pmx, HW, WS, WL, WG, FORM);
     if (i < m) {
         /* the tail runs through the same code on padded copies (pad lanes
-           masked out of the sums), so that an element's value never depends
-           on where a block or a batch boundary falls */
+           masked out of the sums) */
         const int r = (int)(m - i);
         T ty[FL_LANES], tp[FL_LANES], tw[FL_LANES], ta[FL_LANES], tl[FL_LANES], tg[FL_LANES];
         for (int j = 0; j < r; j++) {
@@ -96,8 +109,8 @@ FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int probs, const int aux, 
             ta[j] = aux ? ax[i + j] : (T)1;
         }
         for (int j = r; j < FL_LANES; j++) ty[j] = (T)1, tp[j] = (T)0.5, tw[j] = (T)0, ta[j] = (T)1;
-        FL_T(fl_ew_group)(loss, probs, aux, ty, tp, tw, ta, tl, tg, gs, o, r, a, aw, awa, pmn, pmx,
-                          HW, WS, WL, WG, HARD);
+        FL_T(fl_ew_group)(loss, preds, aux, ty, tp, tw, ta, tl, tg, gs, o, r, a, aw, awa, pmn, pmx,
+                          HW, WS, WL, WG, FORM);
         if (WL) for (int j = 0; j < r; j++) lo[i + j] = tl[j];
         if (WG) for (int j = 0; j < r; j++) g[i + j] = tg[j];
     }
@@ -107,22 +120,24 @@ FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int probs, const int aux, 
         pt->swa = HW ? fl_lanetree(awa) : (double)m;
     }
     int bad_pred = 0;
-    if (probs)
-        for (int j = 0; j < FL_LANES; j++) bad_pred |= (pmn[j] < 0) | (pmx[j] > 1);
+    if (preds)
+        for (int j = 0; j < FL_LANES; j++) /* (a lane of NaN only: +inf and -inf) */
+            bad_pred |= (pmn[j] < plo) | (pmx[j] > phi);
     return bad_pred;
 }
 
 /* The loop specialised on (weighted, sum wanted, per-element loss wanted,
    gradient wanted): the valid combinations, each a compile-time constant. */
-FL_AI int FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int probs, const int aux, fl_intp m,
+FL_AI int FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int preds, const T plo, const T phi,
+                            const int aux, fl_intp m,
                             const T *y, const T *p, const T *w, const T *ax, T *lo, T *g,
                             const T gs, const T *o, fl_part *pt, int hw, int ws, int wl, int wg,
-                            const int HARD)
+                            const int FORM)
 {
 #define FL_EW_MODE(HW, WS, WL, WG)                                                             \
     case HW | WS << 1 | WL << 2 | WG << 3:                                                     \
-        return FL_T(fl_ew_loop)(loss, probs, aux, m, y, p, w, ax, lo, g, gs, o, pt, HW, WS, WL, \
-                                WG, HARD);
+        return FL_T(fl_ew_loop)(loss, preds, plo, phi, aux, m, y, p, w, ax, lo, g, gs, o, pt, HW, WS, WL, \
+                                WG, FORM);
     switch (hw | ws << 1 | wl << 2 | wg << 3) {
     FL_EW_MODE(0, 1, 0, 0) FL_EW_MODE(1, 1, 0, 0)   /* the sum */
     FL_EW_MODE(0, 1, 0, 1) FL_EW_MODE(1, 1, 0, 1)   /* the sum and the gradient */
@@ -134,17 +149,39 @@ FL_AI int FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int probs, const int aux,
 #undef FL_EW_MODE
 }
 
-/* Blocks [b0, b1) of an elementwise job for one loss. */
-FL_AI void FL_T(fl_ew_blocks)(FL_T(fl_ew_fn) loss, const FL_T(fl_ew_facts) facts,
+/* One block's loop: its arguments, and the loop of one form of a loss (a
+   function of its own per form: each is compiled apart, which keeps the
+   compiler's work linear in the number of forms). */
+typedef struct {
+    fl_intp m;
+    const T *y, *p, *w, *ax;
+    T *lo, *g;
+    T gs;
+    const T *o;
+    fl_part *pt;
+    T plo, phi;
+    int hw, ws, wl, wg;
+} FL_T(fl_ew_args);
+typedef int (*FL_T(fl_ew_formfn))(const FL_T(fl_ew_args) *a);
+
+/* Blocks [b0, b1) of an elementwise job for one loss, whose forms' loops
+   are form[0 ..< facts.forms]. */
+FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl_ew_facts) facts,
                               const fl_ew_job *job, fl_intp b0, fl_intp b1, fl_part *part)
 {
-    const int check = facts.targets != FL_DOM_ANY || facts.probs;
+    const int check = facts.targets != FL_DOM_ANY || facts.preds != FL_DOM_ANY;
+    /* the predictions' and targets' bounds in T (probabilities: [0, 1]) */
+    const fl_range unit = {0.0, 1.0, 0};
+    T ylo, yhi, plo, phi;
+    FL_T(fl_closed)(&job->yr, &ylo, &yhi);
+    FL_T(fl_closed)(facts.preds == FL_DOM_RANGE ? &job->pr : &unit, &plo, &phi);
     T ybuf[FL_BLOCK], pbuf[FL_BLOCK], wbuf[FL_BLOCK], gbuf[FL_BLOCK], lbuf[FL_BLOCK];
     T abuf[FL_BLOCK];
     const int hw = job->w != NULL, ws = job->want_sum != 0;
     const int wl = job->lo != NULL && !ws, wg = job->g != NULL;
     const T gs = (T)job->gscale;
-    const T o[2] = {(T)job->opt[0], (T)job->opt[1]};
+    T o[FL_MAX_OPTS];
+    for (int i = 0; i < FL_MAX_OPTS; i++) o[i] = (T)job->opt[i];
     for (fl_intp b = b0; b < b1; b++) {
         const fl_intp i0 = b * FL_BLOCK;
         const fl_intp m = job->n - i0 < FL_BLOCK ? job->n - i0 : FL_BLOCK;
@@ -168,26 +205,28 @@ FL_AI void FL_T(fl_ew_blocks)(FL_T(fl_ew_fn) loss, const FL_T(fl_ew_facts) facts
         int hard = 0, nbad = 0;
         if (facts.targets != FL_DOM_ANY) {
             int nsoft = 0;
-            for (fl_intp i = 0; i < m; i++) {
-                nbad += !FL_IN_DOMAIN(facts.targets, y[i]);
-                nsoft += !((y[i] == 0) | (y[i] == 1));
-            }
+            if (facts.targets == FL_DOM_RANGE)
+                for (fl_intp i = 0; i < m; i++) nbad += !FL_IN_RANGE(y[i], ylo, yhi);
+            else
+                for (fl_intp i = 0; i < m; i++) {
+                    nbad += !FL_IN_DOMAIN(facts.targets, y[i]);
+                    nsoft += !((y[i] == 0) | (y[i] == 1));
+                }
             hard = nsoft == 0;
         }
         T *g = NULL, *lo = NULL;
         if (wg) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf;
         if (wl) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf;
-        /* (the hard-label specialisations exist only for a loss with that form) */
-        if (facts.hard && hard)
-            nbad += FL_T(fl_ew_modes)(loss, facts.probs, facts.aux, m, y, p, w, ax, lo, g, gs, o,
-                                      pt, hw, ws, wl, wg, 1);
-        else
-            nbad += FL_T(fl_ew_modes)(loss, facts.probs, facts.aux, m, y, p, w, ax, lo, g, gs, o,
-                                      pt, hw, ws, wl, wg, 0);
+        /* the loop of the block's form (a compile-time constant in the loss
+           function) */
+        const int form = facts.hard ? hard : job->form;
+        const FL_T(fl_ew_args) args = {m, y, p, w, ax, lo, g, gs, o, pt, plo, phi, hw, ws, wl, wg};
+        if (form >= 0 && form < facts.forms) nbad += form_loop[form](&args);
         if (check && nbad)
             for (fl_intp i = 0; i < m; i++)
-                if (!FL_IN_DOMAIN(facts.targets, y[i])
-                    || (facts.probs && !FL_PROB_OK(p[i]))) {
+                if ((facts.targets == FL_DOM_RANGE ? !FL_IN_RANGE(y[i], ylo, yhi)
+                                                   : !FL_IN_DOMAIN(facts.targets, y[i]))
+                    || (facts.preds != FL_DOM_ANY && !FL_IN_RANGE(p[i], plo, phi))) {
                     pt->bad = i0 + i;
                     break;
                 }
@@ -196,17 +235,35 @@ FL_AI void FL_T(fl_ew_blocks)(FL_T(fl_ew_fn) loss, const FL_T(fl_ew_facts) facts
     }
 }
 
-/* one block function per loss of the table: the loss's function and facts
-   given to the generic block function above */
-#define FL_EW_INSTANCE(name, targets, probs, hard, aux)                                   \
-    FL_CLONES void FL_T(fl_ew_blocks_##name)(const void *job, fl_intp b0, fl_intp b1,    \
-                                             fl_part *part)                               \
-    {                                                                                     \
-        const FL_T(fl_ew_facts) facts = {targets, probs, hard, aux};                      \
-        FL_T(fl_ew_blocks)(FL_T(fl_ew_##name), facts, (const fl_ew_job *)job, b0, b1, part); \
+/* one block function per loss of the table, and one loop function per form
+   of it (empty beyond its forms): the loss's function and facts given to
+   the generic functions above */
+#define FL_EW_FORM_LOOP(name, F, preds, forms, aux)                                            \
+    FL_CLONES static int FL_T(fl_ew_form##F##_##name)(const FL_T(fl_ew_args) *a)            \
+    {                                                                                        \
+        if (F >= forms) return 0;                                                            \
+        return FL_T(fl_ew_modes)(FL_T(fl_ew_##name), preds != FL_DOM_ANY, a->plo, a->phi, aux, \
+                                 a->m,                                                       \
+                                 a->y, a->p, a->w, a->ax, a->lo, a->g, a->gs, a->o, a->pt,   \
+                                 a->hw, a->ws, a->wl, a->wg, F);                             \
+    }
+#define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux)                               \
+    FL_EW_FORM_LOOP(name, 0, preds, forms, aux)                                              \
+    FL_EW_FORM_LOOP(name, 1, preds, forms, aux)                                              \
+    FL_EW_FORM_LOOP(name, 2, preds, forms, aux)                                              \
+    FL_EW_FORM_LOOP(name, 3, preds, forms, aux)                                              \
+    FL_CLONES void FL_T(fl_ew_blocks_##name)(const void *job, fl_intp b0, fl_intp b1,       \
+                                             fl_part *part)                                  \
+    {                                                                                        \
+        static const FL_T(fl_ew_formfn) loops[4] = {                                         \
+            FL_T(fl_ew_form0_##name), FL_T(fl_ew_form1_##name), FL_T(fl_ew_form2_##name),    \
+            FL_T(fl_ew_form3_##name)};                                                       \
+        const FL_T(fl_ew_facts) facts = {targets, preds, forms, hard, aux};                  \
+        FL_T(fl_ew_blocks)(loops, facts, (const fl_ew_job *)job, b0, b1, part);              \
     }
 FL_EW_TABLE(FL_EW_INSTANCE)
 #undef FL_EW_INSTANCE
+#undef FL_EW_FORM_LOOP
 
 /* sum(w) and sum(|w|) alone, block by block exactly as the loss blocks do it */
 FL_CLONES void FL_T(fl_wsum_blocks)(const void *vjob, fl_intp b0, fl_intp b1, fl_part *part)

@@ -12,6 +12,8 @@ typedef ptrdiff_t fl_intp;
    on the thread count. */
 #define FL_BLOCK 1024
 #define FL_ROWBLOCK 256
+/* the most options a loss has */
+#define FL_MAX_OPTS 4
 
 /* How a run is executed: threads (the caller and pool workers, see
    fl_pool.c), and whether the calling thread polls for signals between
@@ -31,6 +33,14 @@ typedef struct {
     fl_intp bad;   /* smallest position of an invalid label, -1 if none */
 } fl_result;
 
+/* An interval of valid values (a target or prediction domain given as a
+   range, FL_DOM_RANGE): lo <= v <= hi, each end excluded when its bit of
+   open is set (1: lo, 2: hi).  NaN is never outside it (it propagates). */
+typedef struct {
+    double lo, hi;
+    int open;
+} fl_range;
+
 /* One elementwise job over n elements.  Every array is 1-D with a byte
    stride (any sign); stride == itemsize takes the contiguous path, others are
    gathered/scattered a block at a time. */
@@ -44,8 +54,11 @@ typedef struct {
     const char *aux;             /* per-column option (contiguous, aux_period values) or NULL */
     fl_intp aux_period;
     double gscale;               /* gradient factor (1/sum(w) for "mean") */
-    double opt[2];               /* loss options, table order */
+    double opt[FL_MAX_OPTS];     /* loss options, table order */
     int want_sum;                /* accumulate sum(w*loss) and sum(w) */
+    fl_range yr, pr;             /* valid targets and predictions of a loss whose
+                                    table entry checks them against a range */
+    int form;                    /* the form the options select (Loss.form) */
 } fl_ew_job;
 
 /* One row job: n rows of k classes.  Targets are integer labels (lab, of
@@ -61,7 +74,7 @@ typedef struct {
     char *lo; fl_intp slo;       /* out: w*loss per row, or NULL */
     char *g; fl_intp sg0, sg1;   /* out: gradient (n, k), or NULL */
     double gscale;
-    double opt[2];
+    double opt[FL_MAX_OPTS];
     int want_sum;
 } fl_rows_job;
 

@@ -38,6 +38,8 @@ __attribute__((simd("notinbranch"))) double exp(double);
 __attribute__((simd("notinbranch"))) double log(double);
 __attribute__((simd("notinbranch"))) float expf(float);
 __attribute__((simd("notinbranch"))) float logf(float);
+__attribute__((simd("notinbranch"))) double pow(double, double);
+__attribute__((simd("notinbranch"))) float powf(float, float);
 #define FL_HAVE_LIBMVEC 1
 #endif
 #if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35)
@@ -56,6 +58,7 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
 #define FL_EXP(x) _Generic((x), float: expf, default: exp)(x)
 #define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
 #define FL_EXPM1(x) _Generic((x), float: expm1f, default: expm1)(x)
+#define FL_POW(x, y) _Generic((x), float: powf, default: pow)(x, y)
 /* |x| as one AND of the sign bit (a select would cost three vector ops and
    give -0 for -0) */
 #define FL_ABS(x) _Generic((x), float: fabsf, default: fabs)(x)
@@ -71,11 +74,14 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
    The loss table (fastloss/_losses.py, generated into fl_table.h) gives each
    loss the domain of its targets and of its predictions; fl_in_domain tests
    one value.  Written with & and | so that the loops that check vectorize. */
-enum { FL_DOM_ANY, FL_DOM_UNIT, FL_DOM_SIGN, FL_DOM_PROB };
+enum { FL_DOM_ANY, FL_DOM_UNIT, FL_DOM_SIGN, FL_DOM_PROB, FL_DOM_RANGE };
 /* in [0, 1]; NaN is not */
 #define FL_UNIT(y) (((y) >= 0) & ((y) <= 1))
 /* a probability: in [0, 1], or NaN (which propagates to the result) */
 #define FL_PROB_OK(p) (!(((p) < 0) | ((p) > 1))) /* (NaN: both comparisons false) */
+/* v within the closed [lo, hi] (an fl_range with its open ends moved
+   inward by one value of the type: fl_closed); NaN is, so that it propagates */
+#define FL_IN_RANGE(v, lo, hi) (!(((v) < (lo)) | ((v) > (hi))))
 #define FL_IN_DOMAIN(dom, v)                                                 \
     ((dom) == FL_DOM_UNIT ? FL_UNIT(v)                                        \
      : (dom) == FL_DOM_SIGN ? (FL_ABS(v) == 1)                                \

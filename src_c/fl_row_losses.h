@@ -27,7 +27,7 @@ typedef struct {
     T *gc;                /* out: the gradient rows, R x k contiguous, or NULL */
     double *rl;           /* out: the loss of each row, unweighted */
     T *eb, *zb;           /* scratch: R * k + FL_LANES values each */
-    T o[2];               /* the options, in table order */
+    T o[FL_MAX_OPTS];     /* the options, in table order */
     int targets, preds;   /* FL_DOM_* of the targets and of the predictions */
     fl_intp bad;          /* in/out: the block's first invalid row so far, or -1 */
 } FL_T(fl_row_stage);

@@ -122,8 +122,7 @@ FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const 
     fl_intp lab[FL_ROWBLOCK];
     FL_T(fl_row_stage) s;
     s.k = k;
-    s.o[0] = (T)job->opt[0];
-    s.o[1] = (T)job->opt[1];
+    for (int i = 0; i < FL_MAX_OPTS; i++) s.o[i] = (T)job->opt[i];
     s.targets = targets;
     s.preds = preds;
     s.eb = eb;

@@ -18,9 +18,10 @@ ELEMENTWISE = [loss for loss in LOSSES if loss.kind == "elementwise"]
 ROWS = [loss for loss in LOSSES if loss.kind == "rows"]
 
 
-def inputs(loss, rows=(3,), k=3, dtype="float64", seed=0):
-    """Valid (y_true, y_pred) for a loss, from the table-driven sampler."""
-    return sample(loss, np.random.default_rng(seed), rows, k, dtype)
+def inputs(loss, rows=(3,), k=3, dtype="float64", seed=0, options=None):
+    """Valid (y_true, y_pred) for a loss (under options, by name), from the
+    table-driven sampler."""
+    return sample(loss, np.random.default_rng(seed), rows, k, dtype, options=options)
 
 # tolerance of compiled vs reference, relative to the magnitude of the terms
 RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 2e-6}
@@ -29,13 +30,14 @@ RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 2e-6}
 def option_values(loss):
     """A strategy of valid option dicts for a loss: its default or a value
     from the option's bounds (fastloss._losses.Bounds.inside)."""
-    return st.fixed_dictionaries({o.name: st.sampled_from([o.default, *o.bounds.inside()])
+    return st.fixed_dictionaries({o.name: st.sampled_from([o.default, *o.inside()])
                                   for o in loss.options})
 
 
 def invalid_option_values(option):
-    """Values outside an option's bounds (NaN, the open ends, beyond them)."""
-    return option.bounds.outside()
+    """(value, exception type) pairs outside an option's valid values (NaN,
+    the open ends, beyond them; a non-bool for a boolean option)."""
+    return option.outside()
 
 
 LAYOUTS = ["C", "F", "strided", "reversed", "readonly", "noncontig2d", "list", "memmap"]
@@ -174,8 +176,9 @@ def hostile_cases(mod):
             add("n_threads str", TypeError, "n_threads", n_threads="2")
             add("n_threads float", TypeError, "n_threads", n_threads=1.5)
             for o in loss.options:
-                for bad in invalid_option_values(o) + [10**400]:
-                    add(f"{o.name}={bad}"[:40], ValueError, o.name, **{o.name: bad})
+                for bad, exc in invalid_option_values(o) + [(10**400, TypeError if o.boolean
+                                                              else ValueError)]:
+                    add(f"{o.name}={bad}"[:40], exc, o.name, **{o.name: bad})
                 add(f"{o.name} str", TypeError, o.name, **{o.name: "1"})
             if suffix:
                 ro = np.empty(p.shape)

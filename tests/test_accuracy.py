@@ -50,6 +50,8 @@ def _ulps(got, exact, scale, dtype):
     """|got - exact| in ulps of max(|exact|, scale) in dtype (inf when got is
     not finite and the exact result does not overflow dtype)."""
     info = np.finfo(dtype)
+    if scale is not None and abs(scale) > info.max:  # intermediates beyond the dtype
+        return 0.0
     if abs(exact) > info.max:
         return 0.0 if got == np.copysign(np.inf, float(exact)) else np.inf
     if not np.isfinite(got):

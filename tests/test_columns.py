@@ -32,7 +32,7 @@ BLOCK, LANES = 1024, 32
 
 def _options(loss):
     # a non-default value of every option, to see that options reach the kernel
-    return {o.name: o.bounds.inside()[0] for o in loss.options}
+    return {o.name: o.inside()[0] for o in loss.options}
 
 
 def _lane_sum(v):
@@ -58,10 +58,10 @@ def test_each_column(loss, dtype):
     f = getattr(fastloss, loss.name)
     rng = np.random.default_rng(7)
     for i, (n, m) in enumerate(SHAPES):
-        yt, yp = inputs(loss, rows=(n, m), dtype=dtype, seed=i)
+        opts = _options(loss) if i % 2 else {}
+        yt, yp = inputs(loss, rows=(n, m), dtype=dtype, seed=i, options=opts)
         w = rng.random(n).astype(dtype)
         w[::7] = 0
-        opts = _options(loss) if i % 2 else {}
         # every shape in C order (the common case), and in another pair of layouts
         for (la, lb), weights in [(p, wt) for p in {("C", "C"), LAYOUT_PAIRS[i % 5]}
                                   for wt in (None, w, w[::-1])]:

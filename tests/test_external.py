@@ -103,3 +103,55 @@ def test_bce_matches_sklearn_log_loss():
     y = rng.integers(0, 2, 500)
     p = rng.uniform(0.001, 0.999, 500)
     assert fastloss.binary_cross_entropy(y, p) == pytest.approx(metrics.log_loss(y, p), rel=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("log_input", [True, False])
+@pytest.mark.parametrize("full", [False, True])
+def test_poisson_nll_matches_torch(dtype, reduction, log_input, full):
+    rng = np.random.default_rng(7)
+    y = rng.poisson(3.0, 500).astype(dtype)
+    z = rng.standard_normal(500)
+    p = (z if log_input else np.exp(z)).astype(dtype)
+    if not log_input:
+        p[:5] = 0  # rates of zero: log(0 + eps)
+    ours, g = fastloss.poisson_nll_value_and_grad(y, p, log_input=log_input, full=full,
+                                                  reduction=reduction)
+    pt = _t(p).requires_grad_(True)
+    theirs = F.poisson_nll_loss(pt, _t(y), log_input=log_input, full=full, reduction=reduction)
+    theirs.sum().backward()
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(g, pt.grad.numpy(), rtol=tol, atol=tol)
+
+
+def _torchvision_focal(inputs, targets, alpha, gamma):
+    """torchvision.ops.sigmoid_focal_loss's formula (reduction="none")."""
+    p = torch.sigmoid(inputs)
+    ce = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
+    return loss
+
+
+@pytest.mark.parametrize("alpha, gamma", [(0.25, 2.0), (None, 0.5), (0.7, 0.0), (0.5, 1.0),
+                                          (0.9, 3.5)])
+def test_sigmoid_focal_loss_matches_torchvision(alpha, gamma):
+    rng = np.random.default_rng(8)
+    z = rng.standard_normal(400) * 4  # moderate logits: where 1 - p_t does not cancel
+    y = (rng.random(400) < 0.3).astype(np.float64)
+    y[:20] = rng.random(20)  # soft targets too
+    try:
+        from torchvision.ops import sigmoid_focal_loss as focal
+    except Exception:  # noqa: BLE001 (absent, or built for another torch)
+        focal = lambda x, t, alpha, gamma: _torchvision_focal(x, t, alpha, gamma)  # noqa: E731
+    zt = _t(z).requires_grad_(True)
+    theirs = focal(zt, _t(y), alpha=-1 if alpha is None else alpha, gamma=gamma)
+    theirs.sum().backward()
+    v, g = fastloss.sigmoid_focal_loss_value_and_grad(y, z, alpha=alpha, gamma=gamma,
+                                                      reduction="none")
+    np.testing.assert_allclose(v, theirs.detach().numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(g, zt.grad.numpy(), rtol=1e-11, atol=1e-15)

@@ -15,8 +15,8 @@ def _point(loss, rng):
     """(y, p, options): the table's typical data, with a moderate non-default
     value of every option; probabilities kept inside the clip range (there the
     documented gradient is the derivative of the value)."""
-    opts = {o.name: o.bounds.inside()[0] for o in loss.options}
-    y, p = inputs(loss, rows=(6,), k=4, seed=int(rng.integers(1 << 30)))
+    opts = {o.name: o.inside()[0] for o in loss.options}
+    y, p = inputs(loss, rows=(6,), k=4, seed=int(rng.integers(1 << 30)), options=opts)
     p = p.copy()
     if loss.pred_domain is PROBABILITY:
         p = 0.05 + 0.9 * p

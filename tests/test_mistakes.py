@@ -3,6 +3,7 @@
 logits, huge integer options, masked arrays, long double beyond float64; the
 one rule for weights that sum to zero; hash flooding of string labels; and
 consistent snapshots of fastloss.Mean under concurrent updates."""
+import functools
 import math
 import pickle
 import threading
@@ -14,55 +15,61 @@ from hypothesis import given, strategies as st
 
 import fastloss
 from fastloss import _ext
-from fastloss._testing import sample
+from fastloss._losses import PROBABILITY
+from fastloss._testing import option_sets, sample
 
 BACKENDS = ["compiled", "numpy"]
-# the losses whose predictions are checked (probabilities: in [0, 1])
-CHECKED = [loss for loss in fastloss.LOSSES if loss.checks_predictions]
+# the losses whose predictions are checked (probabilities in [0, 1], rates
+# >= 0, ...), each with the first options under which they are
+CHECKED = [next((loss, o) for o in option_sets(loss) if loss.domains_for(o)[1].c_name != "FL_DOM_ANY")
+           for loss in fastloss.LOSSES
+           if any(loss.domains_for(o)[1].c_name != "FL_DOM_ANY" for o in option_sets(loss))]
 
 
-def _prob_inputs(loss, n, rng):
+def _prob_inputs(loss, n, rng, options=None):
     """Valid (y_true, y_pred) for a loss that checks its predictions, n rows
     (hard targets; 4 classes for the row losses)."""
-    return sample(loss, rng, (n,), 4, targets="labels")
+    return sample(loss, rng, (n,), 4, targets="labels", options=options)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("loss", CHECKED, ids=lambda l: l.name)
+@pytest.mark.parametrize("loss, options", CHECKED, ids=lambda c: getattr(c, "name", str(c)))
 @pytest.mark.parametrize("n_threads", [1, 2])
 @pytest.mark.parametrize("suffix", ["", "_grad"])
-def test_predictions_outside_their_domain_are_an_error(backend, loss, n_threads, suffix):
+def test_predictions_outside_their_domain_are_an_error(backend, loss, options, n_threads, suffix):
     rng = np.random.default_rng(1)
     n = 300_000  # many blocks, both threads busy
-    y, p = _prob_inputs(loss, n, rng)
-    fn = getattr(fastloss, loss.name + suffix)
+    y, p = _prob_inputs(loss, n, rng, options)
+    fn = functools.partial(getattr(fastloss, loss.name + suffix), **options)
+    domain = loss.domains_for(options)[1]
     late, early = (n - 3, 1) if p.ndim == 1 else ((n - 3, 2), (n // 2 + 7, 0))
     if loss.targets == "labels":  # it reads (and checks) the label's probability of a row
         late, early = (n - 3, int(y[n - 3])), (n // 2 + 7, int(y[n // 2 + 7]))
     pn = loss.pred_name
-    for value in (*loss.pred_domain.outside, 1.0 + 1e-12):
+    for value in (*domain.outside, *((1.0 + 1e-12,) if domain is PROBABILITY else ())):
         q = p.copy()
         q[late] = value
         want = (rf"{pn}\[{late}\]" if p.ndim == 1 else rf"{pn}\[\({late[0]}, {late[1]}\)\]")
         with fastloss.use_backend(backend), pytest.raises(fastloss.TargetError, match=want) as e:
             fn(y, q, n_threads=n_threads)
-        assert loss.pred_domain.rule in str(e.value) and loss.pred_hint in str(e.value)
+        assert domain.rule in str(e.value) and loss.pred_hint in str(e.value)
         assert e.value.argument == pn and e.value.position == late
         assert e.value.value == value
-        q[early] = -0.5  # a smaller position wins, whatever the thread count
-        want = rf"y_prob\[{early}\] = -0.5" if p.ndim == 1 else rf"y_prob\[\({early[0]}, {early[1]}\)\] = -0.5"
-        with fastloss.use_backend(backend), pytest.raises(ValueError, match=want):
+        q[early] = domain.outside[0]  # a smaller position wins, whatever the thread count
+        at = f"{early}" if p.ndim == 1 else f"({early[0]}, {early[1]})"
+        with fastloss.use_backend(backend), pytest.raises(ValueError) as e:
             fn(y, q, n_threads=n_threads)
+        assert e.value.position == early and f"{pn}[{at}] = {domain.outside[0]}" in str(e.value)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("loss", CHECKED, ids=lambda l: l.name)
-def test_nan_predictions_still_propagate(backend, loss):
-    y, p = _prob_inputs(loss, 10, np.random.default_rng(2))
+@pytest.mark.parametrize("loss, options", CHECKED, ids=lambda c: getattr(c, "name", str(c)))
+def test_nan_predictions_still_propagate(backend, loss, options):
+    y, p = _prob_inputs(loss, 10, np.random.default_rng(2), options)
     p = p.copy()
     p[3] = np.nan
     with fastloss.use_backend(backend):
-        assert math.isnan(getattr(fastloss, loss.name)(y, p))
+        assert math.isnan(getattr(fastloss, loss.name)(y, p, **options))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

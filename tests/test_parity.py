@@ -42,7 +42,8 @@ def cases(draw, loss):
     else:
         rows, k = draw(SHAPES), 1
         dtype = draw(st.sampled_from(DTYPES))
-    y, p = sample(loss, rng, rows, k, "float64", special)
+    kw = dict(draw(option_values(loss)))
+    y, p = sample(loss, rng, rows, k, "float64", special, options=kw)
     kind = np.dtype(dtype).kind
     if kind in "iub":  # integer predictions: 0/1 are valid probabilities
         p = (np.nan_to_num(p) > 0.5) if kind == "b" else np.clip(np.nan_to_num(p), 0, 1).round()
@@ -63,7 +64,6 @@ def cases(draw, loss):
     w = None
     if draw(st.booleans()):
         w = rng.choice([0.0, 0.5, 1.0, 2.0, 3.5, -1.0], size=rows)
-    kw = dict(draw(option_values(loss)))
     kw["reduction"] = draw(st.sampled_from(["mean", "sum", "none"]))
     kw["n_threads"] = draw(st.sampled_from([None, 1, 2, 3]))
     if w is not None:

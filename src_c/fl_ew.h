@@ -1,0 +1,28 @@
+/*
+ * fastloss — what the elementwise kernels of each dtype (fl_ew_f64.c,
+ * fl_ew_f32.c: fl_ew_template.h expanded) give the runs in fl_ew.c.
+ */
+#ifndef FL_EW_H
+#define FL_EW_H
+#include "fl_blocks.h"
+#include "fl_table.h"
+
+/* sum(w) alone: the job of fl_wsum_blocks_<dtype> */
+typedef struct {
+    const char *w;
+    fl_intp sw, n, block;
+} fl_wsum_job;
+
+/* each loss's block function, per dtype */
+#define FL_EW_PROTO(name, ...)                                                            \
+    void fl_ew_blocks_##name##_f64(const void *job, fl_intp b0, fl_intp b1, fl_part *part); \
+    void fl_ew_blocks_##name##_f32(const void *job, fl_intp b0, fl_intp b1, fl_part *part);
+FL_EW_TABLE(FL_EW_PROTO)
+#undef FL_EW_PROTO
+void fl_wsum_blocks_f64(const void *job, fl_intp b0, fl_intp b1, fl_part *part);
+void fl_wsum_blocks_f32(const void *job, fl_intp b0, fl_intp b1, fl_part *part);
+void fl_colacc_f64(double *lo, fl_intp nr, fl_intp m, const char *w, fl_intp sw, double *acc,
+                   double *aw);
+void fl_colacc_f32(float *lo, fl_intp nr, fl_intp m, const char *w, fl_intp sw, double *acc,
+                   double *aw);
+#endif

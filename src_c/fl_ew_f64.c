@@ -1,0 +1,10 @@
+/*
+ * fastloss — the elementwise kernels for float64 inputs: fl_ew_template.h
+ * expanded with T = double (a translation unit of its own, compiled in
+ * parallel with the float32 one).
+ */
+#include "fl_ew.h"
+
+#define T double
+#define FL_T(name) name##_f64
+#include "fl_ew_template.h"
