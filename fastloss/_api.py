@@ -82,6 +82,7 @@ _PRED = {
     "y_prob": "Predicted probabilities.",
     "logits": "Raw scores (logits).",
     "scores": "Raw scores (decision values).",
+    "log_probs": "Log-probabilities (e.g. a log_softmax's output).",
 }
 
 
@@ -91,7 +92,8 @@ def example_inputs(loss):
         pred = {"y_pred": "[[0.6, 0.3, 0.1], [0.2, 0.2, 0.5]]",
                 "y_prob": "[[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]",
                 "logits": "[[2.0, 1.0, 0.1], [0.5, 0.2, 1.5]]",
-                "scores": "[[2.0, 1.5, 0.1], [0.5, 0.2, 1.2]]"}[loss.pred_name]
+                "scores": "[[2.0, 1.5, 0.1], [0.5, 0.2, 1.2]]",
+                "log_probs": "[[-0.4, -1.5, -2.0], [-1.6, -2.1, -0.4]]"}[loss.pred_name]
         return ("[[1, 0, 0], [0, 0, 1]]" if loss.targets == "probs" else "[0, 2]"), pred
     return {"y_pred": ("[1.0, 2.0, 3.0]", "[1.5, 2.0, 2.0]"),
             "y_prob": ("[0, 1, 1]", "[0.1, 0.8, 0.6]"),

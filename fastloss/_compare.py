@@ -35,6 +35,9 @@ def torch_impl(loss, mode, y, p, threads):
         "sparse_categorical_cross_entropy": lambda q: F.nll_loss(torch.log(q), yt),
         "categorical_cross_entropy": lambda q: -(yt * torch.log(q)).sum(-1).mean(),
         "poisson_nll": lambda q: F.poisson_nll_loss(q, yt),
+        "nll_loss": lambda q: F.nll_loss(q, yt),
+        "multi_margin": lambda q: F.multi_margin_loss(q, yt),
+        "kl_divergence": lambda q: F.kl_div(torch.log(q), yt, reduction="sum") / q.shape[0],
     }
     fn = fns.get(loss)
     if fn is None:

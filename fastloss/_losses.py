@@ -108,6 +108,9 @@ class Option:
         """What an error message asks for."""
         if self.boolean:
             return "True or False"
+        b, g = self.bounds, self.gap
+        if g is not None and (g.lo, g.hi) == (b.lo, b.hi) and g.lo_open and g.hi_open:
+            return f"{b.lo:g} or {b.hi:g}"  # the two ends only
         want = self.bounds.describe()
         if self.gap is not None:
             g = self.gap
@@ -283,9 +286,23 @@ ABOVE_MINUS_ONE = _range("above -1", Bounds(-1.0, math.inf, True, False), "> -1"
                          (-1.0, -2.0, -math.inf),
                          tuple(v for v in _REAL_GRID if v > -1) + (-1 + 2.0**-24, -1 + 2.0**-52))
 
+def _draw_log_prob(rng, shape, hard=None):
+    """Rows of log-probabilities (log of a Dirichlet draw per row)."""
+    shape = tuple(shape)
+    k = shape[-1] if shape else 1
+    rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+    return np.log(rng.dirichlet(np.ones(k), size=rows)).reshape(shape)
+
+
+# log-probabilities (as log_softmax gives them): not checked, as torch's nll_loss
+LOG_PROB = Domain("log-probability", "", "FL_DOM_ANY", lambda v: np.ones(np.shape(v), bool),
+                  _draw_log_prob, (0.0, -math.inf, math.nan, -1e300, -745.0, -1e-300),
+                  grid=tuple(v for v in _REAL_GRID if v <= 0) + (-math.log(2), -math.log(3)))
+
 # what each kind of prediction is called in the signatures
 _PRED_NAMES = {"real": "y_pred", "probability": "y_prob", "logit": "logits", "score": "scores",
-               "non-negative": "y_pred", "positive": "y_pred", "above -1": "y_pred"}
+               "non-negative": "y_pred", "positive": "y_pred", "above -1": "y_pred",
+               "log-probability": "log_probs"}
 
 
 class Exact(NamedTuple):
@@ -695,6 +712,51 @@ def _multiclass_hinge_d(labels, scores):
     return g
 
 
+def _nll(labels, log_probs):
+    return -_picked(log_probs, labels)
+
+
+def _nll_d(labels, log_probs):
+    g = np.zeros_like(log_probs)
+    g[np.arange(len(labels)), labels] = -1
+    return g
+
+
+def _kl(y_true, y_prob, eps):
+    q = np.clip(y_prob, _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype))
+    t_log_t = y_true * np.log(np.where(y_true > 0, y_true, 1))  # 0 log 0 = 0
+    return np.sum(t_log_t - y_true * np.log(q), axis=-1)
+
+
+def _kl_d(y_true, y_prob, eps):
+    q = np.clip(y_prob, _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype))
+    return -y_true / q
+
+
+def _violations(labels, scores, margin):
+    """margin - s_label + s_j per rival j, 0 at the label (not a rival)."""
+    n = np.arange(len(labels))
+    v = scores.dtype.type(margin) - scores[n, labels][:, None] + scores
+    v[n, labels] = 0
+    return v
+
+
+def _multi_margin(labels, scores, p, margin):
+    h = np.maximum(_violations(labels, scores, margin), 0)
+    return np.sum(h**2 if p == 2 else h, axis=-1, dtype=np.float64) / scores.shape[-1]
+
+
+def _multi_margin_d(labels, scores, p, margin):
+    v = _violations(labels, scores, margin)
+    k = scores.shape[-1]
+    g = np.where(v > 0, (2 * v if p == 2 else 1) / scores.dtype.type(k),
+                 np.where(np.isnan(v), v, 0)).astype(scores.dtype)
+    n = np.arange(len(labels))
+    g[n, labels] = 0
+    g[n, labels] = -np.sum(g, axis=-1, dtype=np.float64)
+    return g
+
+
 # ---- exact definitions, for the accuracy oracle (mp: the mpmath module) ------
 
 def _clip_bounds(eps, dtype):
@@ -788,7 +850,7 @@ def _tweedie_exact(mp, y, mu, dtype, power):
     # where the ratio of a log(ratio) is not a normal number of the dtype, the
     # log is a difference of two logs: an error relative to the larger one
     info = np.finfo(dtype)
-    split = (lambda a, b: not info.tiny <= float(a) / float(b) < info.max)
+    split = (lambda a, b: not info.tiny <= a / b < info.max)
     extra = ()
     if power == 1:
         terms = ((y * mp.log(y / mu)) if y else mp.mpf(0), -y, mu)
@@ -903,6 +965,45 @@ def _tweedie_domains(power):
     if power < 0:
         return None, STRICTLY_POSITIVE
     return (NONNEGATIVE if power < 2 else STRICTLY_POSITIVE), STRICTLY_POSITIVE
+
+
+def _nll_exact(mp, label, z, dtype):
+    return Exact(-z[label], [mp.mpf(-1) if j == label else mp.mpf(0) for j in range(len(z))])
+
+
+def _kl_exact(mp, t, p, dtype, eps):
+    lo, hi = _clip_bounds(eps, dtype)
+    q = [min(max(v, mp.mpf(lo)), mp.mpf(hi)) for v in p]
+    terms = [(tj * mp.log(tj) if tj else mp.mpf(0)) - tj * mp.log(qj) for tj, qj in zip(t, q)]
+    # the textbook difference of t log t and t log q: an error relative to each
+    scale = mp.fsum(abs(tj * mp.log(tj)) + abs(tj * mp.log(qj)) for tj, qj in zip(t, q) if tj)
+    return Exact(mp.fsum(terms), [-tj / qj for tj, qj in zip(t, q)], value_scale=scale)
+
+
+def _multi_margin_exact(mp, label, s, dtype, p, margin):
+    k = len(s)
+    ulp = mp.mpf(2) ** (-23 if np.dtype(dtype) == np.float32 else -52)
+    value, vscale, d, dscale = mp.mpf(0), mp.mpf(0), [mp.mpf(0)] * k, [mp.mpf(0)] * k
+    for j in range(k):
+        if j == label:
+            continue
+        # (margin - s_label) + s_j, rounded twice by the textbook form: an error
+        # relative to the larger operand; a violation within it of 0 is a kink
+        v = mp.fsum([margin, -s[label], s[j]])
+        mag = max(abs(mp.mpf(margin)), abs(s[label]), abs(s[j]), abs(margin - s[label]))
+        h = max(v, mp.mpf(0))
+        value += (h**2 if p == 2 else h) / k
+        vscale += mag * (2 * h if p == 2 else 1) / k
+        d[j] = (2 * h if p == 2 else mp.mpf(v > 0)) / k
+        dscale[j] = 2 * mag / k if p == 2 else mp.mpf(0)
+        if abs(v) <= 4 * ulp * mag:
+            d[j] = None
+    if None in d:
+        d = [None] * k
+    else:
+        d[label] = -mp.fsum(d)
+        dscale[label] = mp.fsum(dscale)
+    return Exact(value, d, value_scale=vscale, deriv_scale=dscale)
 
 
 _EPS = Option("eps", 1e-15, Bounds(0.0, 0.5), "Probabilities are clipped to [eps, 1 - eps] (eps is raised to "
@@ -1060,6 +1161,36 @@ LOSSES = (
         options=(Option("label_smoothing", 0.0, UNIT,
                         "Mix the target with the uniform distribution (0 <= ls <= 1), as torch."),),
         pred_domain=LOGIT, targets="labels_or_probs",
+    ),
+    Loss(
+        "nll_loss", "rows",
+        "Negative log-likelihood of integer labels (n,) given log-probabilities (n, k), e.g. "
+        "after a log_softmax (as torch.nn.functional.nll_loss).",
+        "-log_probs[label] per row", "-1 at the label, 0 elsewhere",
+        _nll, _nll_d, exact=_nll_exact, pred_domain=LOG_PROB, targets="labels",
+    ),
+    Loss(
+        "kl_divergence", "rows",
+        "Kullback-Leibler divergence of predicted probabilities from target distributions "
+        "(as torch.nn.functional.kl_div(log(clip(q)), y, reduction=\"sum\") per row).",
+        "sum_j y_j log y_j - y_j log(clip(q_j, eps, 1 - eps)) per row (0 log 0 = 0)",
+        "-y / q at the clipped q", _kl, _kl_d, exact=_kl_exact, ulps=(4, 4), options=(_EPS,),
+        pred_domain=PROBABILITY, targets="probs", target_domain=UNIT_INTERVAL,
+        pred_hint=_SOFTMAX_HINT,
+    ),
+    Loss(
+        "multi_margin", "rows",
+        "Weston-Watkins multi-class margin loss of integer labels and raw scores (as "
+        "torch.nn.functional.multi_margin_loss).",
+        "sum_{j != label} max(0, margin - s_label + s_j)**p / k per row",
+        "p v_j**(p-1) / k at each violated rival j (v_j = margin - s_label + s_j > 0), minus "
+        "their sum at the label",
+        _multi_margin, _multi_margin_d, exact=_multi_margin_exact, ulps=(4, 4),
+        options=(Option("p", 1, Bounds(1.0, 2.0, False, False), "The power of the violations "
+                        "(1 or 2).", gap=Bounds(1.0, 2.0), examples=(2, 1)),
+                 Option("margin", 1.0, Bounds(), "The margin each rival must stay below the "
+                        "label's score by.", examples=(0.5, 2.0))),
+        pred_domain=SCORE, targets="labels",
     ),
     Loss(
         "multiclass_hinge", "rows",

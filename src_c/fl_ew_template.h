@@ -175,6 +175,8 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
     T ylo, yhi, plo, phi;
     FL_T(fl_closed)(&job->yr, &ylo, &yhi);
     FL_T(fl_closed)(facts.preds == FL_DOM_RANGE ? &job->pr : &unit, &plo, &phi);
+    /* targets whose range is the whole line (tweedie's at power 0) are not checked */
+    const int yall = facts.targets == FL_DOM_RANGE && ylo == -(T)INFINITY && yhi == (T)INFINITY;
     T ybuf[FL_BLOCK], pbuf[FL_BLOCK], wbuf[FL_BLOCK], gbuf[FL_BLOCK], lbuf[FL_BLOCK];
     T abuf[FL_BLOCK];
     const int hw = job->w != NULL, ws = job->want_sum != 0;
@@ -203,7 +205,7 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         pt->s = pt->sw = pt->swa = 0.0;
         pt->bad = FL_PART_OK;
         int hard = 0, nbad = 0;
-        if (facts.targets != FL_DOM_ANY) {
+        if (facts.targets != FL_DOM_ANY && !yall) {
             int nsoft = 0;
             if (facts.targets == FL_DOM_RANGE)
                 for (fl_intp i = 0; i < m; i++) nbad += !FL_IN_RANGE(y[i], ylo, yhi);

@@ -195,3 +195,90 @@ FL_ROW_LOSS(multiclass_hinge)
         }
     }
 }
+
+/* nll_loss: -z[label] (z: log-probabilities, not checked, as torch);
+   gradient -1 at the label, 0 elsewhere. */
+FL_ROW_LOSS(nll_loss)
+{
+    const fl_intp k = s->k, R = s->R;
+    const T *z = s->z;
+    T *gc = s->gc;
+    for (fl_intp r = 0; r < R; r++) s->rl[r] = -(double)z[r * k + s->lab[r]];
+    if (gc)
+        for (fl_intp r = 0; r < R; r++) {
+            for (fl_intp j = 0; j < k; j++) gc[r * k + j] = 0;
+            gc[r * k + s->lab[r]] = (T)(-s->f[r]);
+        }
+}
+
+/* kl_divergence(eps = o[0]): sum_j t_j log t_j - t_j log clip(q_j), with
+   0 log 0 = 0 (torch's kl_div of log(clip q) against t, summed per row);
+   gradient -t / clip(q) (the clip is not differentiated).  Checks targets
+   and probabilities in the clip loop. */
+FL_ROW_LOSS(kl_divergence)
+{
+    const fl_intp k = s->k, R = s->R, nk = R * k;
+    const T *z = s->z, *t = s->t;
+    T *eb = s->eb, *zb = s->zb, *gc = s->gc;
+    const T e = s->o[0] > FL_EPS_MIN(T) ? s->o[0] : FL_EPS_MIN(T);
+    int nbad = 0;
+    for (fl_intp i = 0; i < nk; i++) {
+        const T tt = t[i], pp = z[i];
+        nbad += (!FL_IN_DOMAIN(s->targets, tt)) | (!FL_IN_DOMAIN(s->preds, pp));
+        eb[i] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
+    }
+    if (gc)
+        for (fl_intp r = 0; r < R; r++)
+            for (fl_intp j = 0; j < k; j++) {
+                const T d = -t[r * k + j] / eb[r * k + j];
+                gc[r * k + j] = (T)(s->f[r] * d);
+            }
+    for (fl_intp i = 0; i < nk; i++) zb[i] = t[i] > 0 ? t[i] : (T)1; /* log 1 = 0: 0 log 0 */
+    FL_T(fl_vlog)(eb, nk, (T)1);
+    FL_T(fl_vlog)(zb, nk, (T)1);
+    for (fl_intp i = 0; i < nk; i++) eb[i] = t[i] * zb[i] - t[i] * eb[i];
+    for (fl_intp r = 0; r < R; r++) s->rl[r] = FL_T(fl_rowsum)(eb + r * k, k);
+    if (nbad && s->bad < 0)
+        for (fl_intp i = 0; i < nk; i++)
+            if (!(FL_IN_DOMAIN(s->targets, t[i]) & FL_IN_DOMAIN(s->preds, z[i]))) {
+                s->bad = s->c0 + i / k;
+                break;
+            }
+}
+
+/* multi_margin(p = o[0] in {1, 2}, margin = o[1]), Weston-Watkins as torch's
+   multi_margin_loss: sum_{j != y} max(0, margin - z_y + z_j)^p / k; gradient
+   p v_j^(p-1) / k at each rival j with v_j = margin - z_y + z_j > 0 (0 at and
+   below the kink), minus their sum at the label.  NaN propagates. */
+FL_ROW_LOSS(multi_margin)
+{
+    const fl_intp k = s->k, R = s->R;
+    const T *z = s->z;
+    T *gc = s->gc;
+    const int sq = s->o[0] == 2;
+    const T mg = s->o[1], inv_k = (T)1 / (T)k;
+    for (fl_intp r = 0; r < R; r++) {
+        const fl_intp y = s->lab[r];
+        const T *zr = z + r * k;
+        const T base = mg - zr[y];
+        double acc = 0, gsum = 0;
+        for (fl_intp j = 0; j < k; j++) {
+            const T v = base + zr[j], h = FL_POS(T, v);
+            const T term = sq ? h * h : h;
+            acc += j == y ? 0.0 : (double)term;
+        }
+        s->rl[r] = acc / (double)k;
+        if (gc) {
+            const T fr = (T)s->f[r];
+            for (fl_intp j = 0; j < k; j++) {
+                const T v = base + zr[j];
+                /* p v^(p-1) / k where violated; NaN carried */
+                const T d = v > 0 ? (sq ? 2 * v : (T)1) * inv_k : (v != v ? v : (T)0);
+                const T gj = j == y ? (T)0 : d;
+                gsum += (double)gj;
+                gc[r * k + j] = fr * gj;
+            }
+            gc[r * k + y] = fr * (T)(-gsum);
+        }
+    }
+}

@@ -155,3 +155,38 @@ def test_sigmoid_focal_loss_matches_torchvision(alpha, gamma):
                                                       reduction="none")
     np.testing.assert_allclose(v, theirs.detach().numpy(), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(g, zt.grad.numpy(), rtol=1e-11, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_row_losses_match_torch(dtype, reduction):
+    """nll_loss, multi_margin (p 1 and 2, two margins) and kl_divergence
+    against torch: values and gradients, with ties at the margin's kink."""
+    rng = np.random.default_rng(9)
+    z = rng.standard_normal((300, 6)).astype(dtype)
+    lab = rng.integers(0, 6, 300)
+    z[:10] = z[:10].round()  # violations of exactly 0 (the kink: gradient 0 there)
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    log_p = torch.log_softmax(_t(z), 1).numpy()
+    cases = [("nll_loss", {}, lab, log_p, lambda q: F.nll_loss(q, _t(lab), reduction=reduction))]
+    for p, margin in ((1, 1.0), (2, 1.0), (1, 0.5), (2, 2.0)):
+        cases.append(("multi_margin", {"p": p, "margin": margin}, lab, z,
+                      lambda q, p=p, m=margin: F.multi_margin_loss(q, _t(lab), p=p, margin=m,
+                                                                   reduction=reduction)))
+    q = rng.dirichlet(np.ones(6), 300).astype(dtype)
+    t = rng.dirichlet(np.ones(6), 300).astype(dtype)
+    t[:20] = np.eye(6, dtype=dtype)[lab[:20]]  # one-hot: 0 log 0 = 0
+    eps = 1e-15 if dtype == np.float64 else 2.0**-24
+
+    def kl(qq):
+        per = F.kl_div(torch.log(qq.clamp(eps, 1 - eps)), _t(t), reduction="none").sum(-1)
+        return {"mean": per.mean(), "sum": per.sum(), "none": per}[reduction]
+    cases.append(("kl_divergence", {}, t, q, kl))
+    for name, opts, target, pred, theirs_fn in cases:
+        v, g = getattr(fastloss, name + "_value_and_grad")(target, pred, reduction=reduction,
+                                                           **opts)
+        pt = _t(pred).requires_grad_(True)
+        theirs = theirs_fn(pt)
+        theirs.sum().backward()
+        np.testing.assert_allclose(v, theirs.detach().numpy(), rtol=tol, atol=tol, err_msg=name)
+        np.testing.assert_allclose(g, pt.grad.numpy(), rtol=tol, atol=tol, err_msg=name)
