@@ -1,6 +1,7 @@
 """Builds the public functions of a backend from the loss table.
 
-For each loss NAME: ``NAME``, ``NAME_grad`` and ``NAME_value_and_grad``, with
+For each loss NAME: ``NAME``, ``NAME_grad``, ``NAME_value_and_grad`` and
+``NAME_grad_hess``, with
 explicit keyword-only signatures and numpydoc docstrings generated from the
 table, all forwarding to one ``call(handle, mode, y_true, y_pred,
 sample_weight, reduction, n_threads, out, opts)``.
@@ -19,7 +20,11 @@ def {name}_grad(y_true, {pred}, *, {opt_sig}sample_weight=None, reduction="mean"
 
 def {name}_value_and_grad(y_true, {pred}, *, {opt_sig}sample_weight=None, reduction="mean", n_threads=None, out=None):
     return _call(_h, {VALUE_AND_GRAD}, y_true, {pred}, sample_weight, reduction, n_threads, out, ({opt_tuple}))
+
+def {name}_grad_hess(y_true, {pred}, *, {opt_sig}sample_weight=None, reduction="mean", n_threads=None, out=None):
+    return _call(_h, {GRAD_HESS}, y_true, {pred}, sample_weight, reduction, n_threads, out, ({opt_tuple}))
 '''
+SUFFIXES = ("", "_grad", "_value_and_grad", "_grad_hess")
 
 _COMMON_PARAMS = """\
 sample_weight : array_like, optional
@@ -107,13 +112,16 @@ def _examples(loss, suffix):
     if loss.name not in EXAMPLES:
         return ""
     y, p = example_inputs(loss)
-    value, grad = EXAMPLES[loss.name]
+    value, grad, *hess = EXAMPLES[loss.name]
+    hess = hess[0] if hess else ""  # (an outdated _examples.py: tests/test_docs.py fails)
     call = f"fastloss.{loss.name}{suffix}({y}, {p})"
     lines = [">>> import fastloss"]
     if suffix == "":
         lines += [f">>> round({call}, 6)", value]
     elif suffix == "_grad":
         lines += [f">>> {call}.round(6)", grad]
+    elif suffix == "_grad_hess":
+        lines += [f">>> grad, hess = {call}", ">>> hess.round(6)", hess]
     else:
         lines += [f">>> value, grad = {call}", ">>> round(value, 6), grad.round(6)",
                   f"({value}, {grad})"]
@@ -129,7 +137,11 @@ def _doc(loss, suffix):
     opt_doc = "".join(f"{o.name} : {'bool' if o.boolean else 'float'}, default {o.default}\n"
                       f"    {o.doc}\n" for o in loss.options)
     out_doc = ""
-    if suffix:
+    if suffix == "_grad_hess":
+        out_doc = ("\nout : (ndarray, ndarray), optional\n    Where to write the gradient and the "
+                   f"second derivatives (each of the shape of {pred}, computation dtype, "
+                   "writeable, overlapping neither an input nor each other).")
+    elif suffix:
         out_doc = ("\nout : ndarray, optional\n    Where to write the gradient (shape of "
                    f"{pred}, computation dtype, writeable, not overlapping an input).")
     if suffix == "":
@@ -140,6 +152,15 @@ def _doc(loss, suffix):
         what = (f"Returns the gradient of the reduced loss with respect to {pred}: "
                 f"``{loss.gradient}``, times w (and / sum(w) for \"mean\").")
         returns = f"ndarray of the shape of {pred}"
+    elif suffix == "_grad_hess":
+        part = ("the diagonal of each row's block of the Hessian" if rows
+                else "the second derivative of each element")
+        what = (f"Returns the gradient of the reduced loss with respect to {pred} and the "
+                f"diagonal of its Hessian ({part}), computed in one pass, each times w (and / "
+                "sum(w) for \"mean\"): for gradient boosting.  Where the loss is piecewise "
+                "linear the second derivative is 0; where the gradient is taken at a clipped "
+                "probability, so is the second derivative.")
+        returns = f"(ndarray, ndarray), each of the shape of {pred}"
     else:
         what = ("Returns the loss and its gradient, computed in one pass; the gradient is that of "
                 f"the reduced loss with respect to {pred}: ``{loss.gradient}``, times w (and / "
@@ -178,7 +199,7 @@ def _doc(loss, suffix):
 
 def public_names():
     for loss in LOSSES:
-        for suffix in ("", "_grad", "_value_and_grad"):
+        for suffix in SUFFIXES:
             yield loss.name + suffix
 
 
@@ -192,7 +213,7 @@ def define_losses(namespace, call, module, handle=lambda loss: loss):
         )
         scope = {"_call": call, "_h": handle(loss)}
         exec(compile(src, f"<fastloss.{loss.name}>", "exec"), scope)
-        for suffix in ("", "_grad", "_value_and_grad"):
+        for suffix in SUFFIXES:
             fn = scope[loss.name + suffix]
             fn.__module__ = module
             fn.__doc__ = _doc(loss, suffix)

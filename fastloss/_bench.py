@@ -26,8 +26,8 @@ from fastloss._compare import LIBRARIES, available, competitors
 from fastloss._losses import BY_NAME, LOSSES
 from fastloss._testing import sample
 
-MODES = ("value", "grad", "vg")
-_SUFFIX = {"value": "", "grad": "_grad", "vg": "_value_and_grad"}
+MODES = ("value", "grad", "vg", "gh")
+_SUFFIX = {"value": "", "grad": "_grad", "vg": "_value_and_grad", "gh": "_grad_hess"}
 
 
 @dataclass(frozen=True)
@@ -71,15 +71,21 @@ def implementations(case, data, n_threads=1):
     fast, ref = getattr(fastloss, name), getattr(reference, name)
     grad = case.mode != "value"
     floor = _dispatch.floor
+    if case.mode == "gh":  # a pair of outputs; the floor writes both
+        out = (out, np.empty_like(out))
+        floor_call = lambda: floor(y, p, out[0], out2=out[1])  # noqa: E731
+    else:
+        floor_call = (lambda: floor(y, p, out)) if grad else (lambda: floor(y, p))
     impls = {
         "fastloss": (lambda: fast(y, p, out=out, n_threads=n_threads)) if grad
         else (lambda: fast(y, p, n_threads=n_threads)),
         "reference": (lambda: ref(y, p, out=out)) if grad else (lambda: ref(y, p)),
-        "floor": (lambda: floor(y, p, out)) if grad else (lambda: floor(y, p)),
+        "floor": floor_call,
     }
-    if case.mode == "vg":  # the gradient alone, to show what the value adds
+    if case.mode in ("vg", "gh"):  # what the value (or the Hessian) adds to the gradient
         g = getattr(fastloss, case.loss + _SUFFIX["grad"])
-        impls["grad"] = lambda: g(y, p, out=out, n_threads=n_threads)
+        impls["grad"] = lambda: g(y, p, out=out[0] if case.mode == "gh" else out,
+                                  n_threads=n_threads)
     return impls
 
 
@@ -152,8 +158,9 @@ def main(sizes=HEADLINE["sizes"], losses=None, dtypes=HEADLINE["dtypes"],
     print(f"fastloss {info['version']} bench: SIMD {info.get('simd')}, threads {info.get('threads')}, "
           f"n_threads={n_threads}; median of interleaved samples", file=file)
     print("x/fast = how many times longer x takes than fastloss (speed-up); fast/floor = fastloss "
-          "time over the memory floor (1.00 = at the memory limit); vg/grad = value_and_grad time "
-          "over the gradient alone", file=file)
+          "time over the memory floor (1.00 = at the memory limit; for gh, reading two arrays and "
+          "writing two); x/grad = value_and_grad (vg) or grad_hess (gh) time over the gradient "
+          "alone", file=file)
     cols = ()
     if compare:
 
@@ -163,10 +170,10 @@ def main(sizes=HEADLINE["sizes"], losses=None, dtypes=HEADLINE["dtypes"],
                 print(f"{lib} not installed: column{'s' if len(LIBRARIES[lib]) > 1 else ''} "
                       f"{', '.join(c + '/fast' for c in LIBRARIES[lib])} skipped", file=file)
         cols = tuple(c for lib, ok in have.items() if ok for c in LIBRARIES[lib])
-    vg = "vg" in modes
+    vg = "vg" in modes or "gh" in modes
     hdr = (f"{'loss':<34} {'mode':<5} {'dtype':<7} {'n':>6} {'fastloss':>10} {'ref/fast':>8} "
            + "".join(f"{c + '/fast':>13}" for c in cols) + f" {'fast/floor':>10}"
-           + (f" {'vg/grad':>8}" if vg else ""))
+           + (f" {'x/grad':>8}" if vg else ""))
     print(hdr, file=file)
     print("-" * len(hdr), file=file)
     rows = []

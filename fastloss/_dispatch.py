@@ -87,10 +87,11 @@ def stats(a, tol):
     return _ext.stats(a, tol)
 
 
-def floor(a, b, out=None, n_threads=1):
+def floor(a, b, out=None, n_threads=1, out2=None):
     """The benchmarks' memory floor: a pass over the bytes of a and b (and a
-    write of out) doing nothing else (see fastloss._ext.floor); compiled only."""
-    return _ext.floor(a, b, out, n_threads=n_threads)
+    write of out and out2) doing nothing else (see fastloss._ext.floor);
+    compiled only."""
+    return _ext.floor(a, b, out, n_threads=n_threads, out2=out2)
 
 
 def factorize(a):

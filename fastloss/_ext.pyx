@@ -57,6 +57,8 @@ cdef extern from "fl_kernels.h" nogil:
         fl_intp slo
         char *g
         fl_intp sg
+        char *h
+        fl_intp sh
         const char *aux
         fl_intp aux_period
         double gscale
@@ -84,6 +86,9 @@ cdef extern from "fl_kernels.h" nogil:
         char *g
         fl_intp sg0
         fl_intp sg1
+        char *h
+        fl_intp sh0
+        fl_intp sh1
         double gscale
         double opt[4]
         int want_sum
@@ -108,7 +113,7 @@ cdef extern from "fl_kernels.h" nogil:
     uint64_t fl_floor_read_mt(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb,
                               int n_threads)
     void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out,
-                             fl_intp nb)
+                             uint64_t *out2, fl_intp nb)
     ctypedef struct fl_stats:
         double min, max
         fl_intp n_nan, rows_off
@@ -157,6 +162,7 @@ cdef enum:
     MODE_GRAD = 1
     MODE_VALUE_AND_GRAD = 2
     MODE_SUMS = 3  # private: (sum(w * loss), sum(w)) of reduction="sum", for fastloss.Mean
+    MODE_GRAD_HESS = 4
     RED_MEAN = 0
     RED_SUM = 1
     RED_NONE = 2
@@ -180,7 +186,7 @@ BLOCK = FL_BLOCK
 ROWBLOCK = FL_ROWBLOCK
 MAX_THREADS = FL_MAX_THREADS
 MODES = {"VALUE": MODE_VALUE, "GRAD": MODE_GRAD, "VALUE_AND_GRAD": MODE_VALUE_AND_GRAD,
-         "SUMS": MODE_SUMS}
+         "SUMS": MODE_SUMS, "GRAD_HESS": MODE_GRAD_HESS}
 KERNEL_NAMES = tuple(fl_loss_name(i).decode() for i in range(fl_loss_count()))
 
 # bound by fastloss._dispatch (bind): the backend switch and the Python side
@@ -451,14 +457,14 @@ cdef object _invalid_input(Kernel k, _Inputs *a):
 
 cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, fl_intp n,
                      fl_intp nelem, int n_threads, object value_out, object grad_out,
-                     _Inputs *inputs):
+                     _Inputs *inputs, object hess_out=None):
     """Run the kernel on a filled job (elementwise or rows); build the result."""
     cdef fl_result res
     cdef double total_w = <double>n, total_wabs = 0.0, gscale = 1.0
     cdef int rc = 0
     cdef const char *w = (<fl_rows_job *>job).w if k.kind == KIND_ROWS else (<fl_ew_job *>job).w
     cdef fl_intp sw = (<fl_rows_job *>job).sw if k.kind == KIND_ROWS else (<fl_ew_job *>job).sw
-    cdef bint want_sum = mode != MODE_GRAD and red != RED_NONE
+    cdef bint want_sum = mode != MODE_GRAD and mode != MODE_GRAD_HESS and red != RED_NONE
     cdef fl_intp block = FL_ROWBLOCK if k.kind == KIND_ROWS else FL_BLOCK
     cdef fl_par par = _par(n_threads, nelem)
     if mode != MODE_VALUE and red == RED_MEAN:
@@ -488,6 +494,8 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, fl_intp n
             f"{k.loss.name}: invalid input at position {res.bad}")
     if mode == MODE_GRAD:
         return grad_out
+    if mode == MODE_GRAD_HESS:
+        return (grad_out, hess_out)
     if mode == MODE_SUMS:
         return (res.sum, res.sum_w)
     if red == RED_SUM:
@@ -575,8 +583,9 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
         nt = _auto_threads(k, nelem)
     if not _fast_opts(k, opts, o):
         return None
+    ho = None
     if out is not None:
-        if type(out) is not _ndarray:
+        if type(out) is not _ndarray or mode == MODE_GRAD_HESS:  # (grad_hess's pair: general)
             return None
         go = <cnp.ndarray>out
         if not (cnp.PyArray_TYPE(go) == tn and cnp.PyArray_ISCARRAY(go)
@@ -585,8 +594,10 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
             return None
     elif mode != MODE_VALUE:
         go = <cnp.ndarray>cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(yp), tn, 0)
+        if mode == MODE_GRAD_HESS:
+            ho = cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(yp), tn, 0)
     lo = None
-    if red == RED_NONE and mode != MODE_GRAD:
+    if red == RED_NONE and mode != MODE_GRAD and mode != MODE_GRAD_HESS:
         lo = cnp.PyArray_EMPTY(1 if k.kind == KIND_ROWS else nd, cnp.PyArray_DIMS(yp), tn, 0)
     if k.kind == KIND_ROWS:  # contiguous (n, k) rows
         _rows_init(&rj, n, kk, o)
@@ -602,8 +613,11 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
             rj.lo, rj.slo = cnp.PyArray_BYTES(<cnp.ndarray>lo), isz
         if go is not None:
             rj.g, rj.sg0, rj.sg1 = cnp.PyArray_BYTES(go), kk * isz, isz
+        if ho is not None:
+            rj.h, rj.sh0, rj.sh1 = cnp.PyArray_BYTES(<cnp.ndarray>ho), kk * isz, isz
         inputs = _inputs(None if labels else yt, yt if labels else None, kk, yp, None, o)
-        return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &rj, n, nelem, nt, lo, go, &inputs)
+        return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &rj, n, nelem, nt, lo, go, &inputs,
+                        ho)
     _ew_init(&ej, n, o)  # contiguous elements
     k.set_ranges(&ej, o)
     ej.y, ej.sy = cnp.PyArray_BYTES(yt), isz
@@ -612,8 +626,10 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
         ej.lo, ej.slo = cnp.PyArray_BYTES(<cnp.ndarray>lo), isz
     if go is not None:
         ej.g, ej.sg = cnp.PyArray_BYTES(go), isz
+    if ho is not None:
+        ej.h, ej.sh = cnp.PyArray_BYTES(<cnp.ndarray>ho), isz
     inputs = _inputs(yt, None, 1, yp, None, o)
-    return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &ej, n, nelem, nt, lo, go, &inputs)
+    return _execute(k, mode, red, tn == cnp.NPY_FLOAT, &ej, n, nelem, nt, lo, go, &inputs, ho)
 
 
 def _flat(a, order):
@@ -676,9 +692,13 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
     order = "F" if (not rows and p.aux is None and yp.flags.f_contiguous
                     and not yp.flags.c_contiguous) else "C"
     lo = np.empty(p.rows_shape, p.dtype, order=order) if (
-        red == RED_NONE and mode != MODE_GRAD) else None
+        red == RED_NONE and mode != MODE_GRAD and mode != MODE_GRAD_HESS) else None
+    hess = mode == MODE_GRAD_HESS
+    g_out, h_out = (out if hess else (out, None)) if out is not None else (None, None)
     g = None if mode == MODE_VALUE or mode == MODE_SUMS else (
-        out if out is not None else np.empty(p.shape, p.dtype, order=order))
+        g_out if g_out is not None else np.empty(p.shape, p.dtype, order=order))
+    h = None if not hess else (h_out if h_out is not None else np.empty(p.shape, p.dtype,
+                                                                        order=order))
     keep = []  # arrays the job points into
     if p.weight is not None:
         keep.append(_bind(_flat(p.weight, order), &wp, &wst, NULL))
@@ -703,6 +723,9 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
         if g is not None:
             g_walk = _writable_view(g, (p.n, p.k))
             _bind(g_walk, <const char **>&rj.g, &rj.sg0, &rj.sg1)
+        if h is not None:
+            h_walk = _writable_view(h, (p.n, p.k))
+            _bind(h_walk, <const char **>&rj.h, &rj.sh0, &rj.sh1)
     else:
         job = &ej
         _ew_init(&ej, p.n, o)
@@ -721,10 +744,15 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
             # F order of g is C order of g.T
             g_walk = _writable_view(g.T if order == "F" else g, (g.size,))
             _bind(g_walk, <const char **>&ej.g, &ej.sg, NULL)
+        if h is not None:
+            h_walk = _writable_view(h.T if order == "F" else h, (h.size,))
+            _bind(h_walk, <const char **>&ej.h, &ej.sh, NULL)
     inputs = _inputs(p.y_true, p.labels, p.k, p.y_pred, p.weight, o)
-    res = _execute(k, mode, red, p.dtype == np.float32, job, p.n, yp.size, nt, lo, g, &inputs)
+    res = _execute(k, mode, red, p.dtype == np.float32, job, p.n, yp.size, nt, lo, g, &inputs, h)
     if g is not None and g.size and not np.may_share_memory(g_walk, g):
         g[...] = g_walk.reshape(p.shape, order=order)  # a temporary: copy back
+    if h is not None and h.size and not np.may_share_memory(h_walk, h):
+        h[...] = h_walk.reshape(p.shape, order=order)
     return res
 
 
@@ -855,11 +883,12 @@ def factorize(a):
     return codes, first[:k].copy()
 
 
-def floor(a, b, out=None, int n_threads=1):
+def floor(a, b, out=None, int n_threads=1, out2=None):
     """Benchmark floor: read every byte of the contiguous arrays a and b (and
-    write out, of b's size) doing nothing but an OR per 64-bit word; the read
-    is shared by n_threads threads of the pool when a and b have one size."""
-    cdef cnp.ndarray x = np.ascontiguousarray(a), y = np.ascontiguousarray(b), z
+    write out, and out2, of b's size) doing nothing but an OR per 64-bit word;
+    the read is shared by n_threads threads of the pool when a and b have one
+    size and nothing is written."""
+    cdef cnp.ndarray x = np.ascontiguousarray(a), y = np.ascontiguousarray(b), z, z2 = None
     cdef fl_intp na = x.nbytes // 8, nb = y.nbytes // 8
     cdef uint64_t r = 0
     if out is None:
@@ -870,10 +899,15 @@ def floor(a, b, out=None, int n_threads=1):
     z = out
     if not z.flags.c_contiguous or z.nbytes != y.nbytes:
         raise ValueError("out must be contiguous, with the bytes of b")
+    if out2 is not None:
+        z2 = out2
+        if not z2.flags.c_contiguous or z2.nbytes != y.nbytes:
+            raise ValueError("out2 must be contiguous, with the bytes of b")
+    cdef uint64_t *w2 = <uint64_t *>cnp.PyArray_BYTES(z2) if z2 is not None else NULL
     with nogil:
         fl_floor_read_write(<const uint64_t *>cnp.PyArray_BYTES(x), na,
                             <const uint64_t *>cnp.PyArray_BYTES(y),
-                            <uint64_t *>cnp.PyArray_BYTES(z), nb)
+                            <uint64_t *>cnp.PyArray_BYTES(z), w2, nb)
     return out
 
 

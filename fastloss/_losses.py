@@ -25,6 +25,7 @@ class Mode(enum.IntEnum):
     GRAD = 1
     VALUE_AND_GRAD = 2
     SUMS = 3  # private: (sum(w * loss), sum(w)) of reduction="sum", for fastloss.Mean
+    GRAD_HESS = 4  # the gradient and the diagonal of the Hessian
 
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -365,6 +366,7 @@ class Loss:
     gradient: str  # its derivative w.r.t. the prediction
     value: Callable  # reference: the textbook NumPy formula
     deriv: Callable  # reference: its derivative w.r.t. the prediction
+    hess: Callable = None  # reference: its second derivative (rows: the diagonal)
     options: tuple = field(default_factory=tuple)
     pred_domain: Domain = REAL
     targets: str = "same"
@@ -757,6 +759,117 @@ def _multi_margin_d(labels, scores, p, margin):
     return g
 
 
+# second derivatives w.r.t. the prediction (rows: the diagonal of each row's
+# Hessian); 0 where the loss is piecewise linear
+
+def _zero_hess(y_true, y_pred, **options):
+    return np.zeros_like(y_pred)
+
+
+def _mse_h(y_true, y_pred):
+    return np.full_like(y_pred, 2)
+
+
+def _huber_h(y_true, y_pred, delta):
+    a = np.abs(y_pred - y_true)
+    return np.where(a <= delta, 1, np.where(a > delta, 0, a)).astype(y_pred.dtype)
+
+
+def _bce_h(y_true, y_prob, eps):
+    p = np.clip(y_prob, _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype))
+    return y_true / (p * p) + (1 - y_true) / ((1 - p) * (1 - p))
+
+
+def _bce_logits_h(y_true, logits, pos_weight):
+    e = np.exp(-np.abs(logits))
+    return ((1 - y_true) + pos_weight * y_true) * (e / ((1 + e) * (1 + e)))
+
+
+def _log_cosh_h(y_true, y_pred):
+    e = np.exp(-2 * np.abs(y_pred - y_true))  # sech**2 = 4 e / (1 + e)**2
+    return 4 * e / ((1 + e) * (1 + e))
+
+
+def _squared_log_error_h(y_true, y_pred):
+    d = np.log1p(y_pred) - np.log1p(y_true)
+    return 2 * (1 - d) / ((1 + y_pred) * (1 + y_pred))
+
+
+def _poisson_nll_h(y_true, y_pred, log_input, full, eps):
+    if log_input:
+        return np.exp(y_pred)
+    q = y_pred + y_pred.dtype.type(eps)
+    return y_true / (q * q)
+
+
+def _tweedie_h(y_true, y_pred, power):
+    y, mu, p = y_true, y_pred, y_pred.dtype.type(power)
+    if power == 0:
+        return np.full_like(mu, 2)
+    if power == 1:
+        return 2 * (y / mu) / mu
+    if power == 2:
+        return 2 * ((2 * y - mu) / mu) / (mu * mu)
+    return 2 * (mu ** (1 - p) / mu) * ((1 - p) + p * (y / mu))
+
+
+def _focal_h(y_true, logits, alpha, gamma):
+    s, sn = _sigmoids(logits)
+    ce = (1 - y_true) * _softplus(logits) + y_true * _softplus(-logits)
+    miss = y_true * sn + (1 - y_true) * s
+    e = np.exp(-np.abs(logits))
+    up = logits >= 0
+    near, far = np.where(up, 1 - y_true, y_true), np.where(up, y_true, 1 - y_true)
+    q = np.where(near == 0, 1 / (1 + e), e / ((1 + e) * (far * e + near)))
+    b = (1 - 2 * y_true) * q
+    dce = (1 - y_true) * s - y_true * sn
+    return _alpha_t(y_true, alpha) * miss**gamma * (
+        s * sn + 2 * gamma * dce * b + gamma * (gamma - 1) * ce * b * b + gamma * ce * b * (sn - s))
+
+
+def _squared_hinge_h(y_true, scores):
+    m = 1 - y_true * scores
+    return np.where(m > 0, 2 * y_true * y_true, np.where(m <= 0, 0, m)).astype(scores.dtype)
+
+
+def _cce_h(y_true, y_prob, eps):
+    p = np.clip(y_prob, _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype))
+    return y_true / (p * p)
+
+
+def _scce_h(labels, y_prob, eps):
+    h = np.zeros_like(y_prob)
+    p = np.clip(_picked(y_prob, labels), _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype))
+    h[np.arange(len(labels)), labels] = 1 / (p * p)
+    return h
+
+
+def _softmax_ce_h(y_true, logits, label_smoothing):
+    t = _smoothed_targets(y_true, logits, label_smoothing)
+    p = np.exp(_log_softmax(logits))
+    return np.sum(t, axis=-1, keepdims=True) * p * (1 - p)
+
+
+def _multiclass_hinge_h(labels, scores):
+    return np.where(np.isnan(scores).any(axis=-1, keepdims=True), np.nan,
+                    np.zeros_like(scores)).astype(scores.dtype)
+
+
+def _kl_h(y_true, y_prob, eps):
+    return _cce_h(y_true, y_prob, eps)
+
+
+def _multi_margin_h(labels, scores, p, margin):
+    v = _violations(labels, scores, margin)
+    k = scores.shape[-1]
+    h = np.where(v > 0, 2 / scores.dtype.type(k) if p == 2 else 0,
+                 np.where(np.isnan(v), v, 0)).astype(scores.dtype)
+    n = np.arange(len(labels))
+    h[n, labels] = 0
+    h[n, labels] = np.sum(h, axis=-1, dtype=np.float64)
+    return h
+
+
 # ---- exact definitions, for the accuracy oracle (mp: the mpmath module) ------
 
 def _clip_bounds(eps, dtype):
@@ -1013,10 +1126,12 @@ LOSSES = (
     Loss(
         "mse", "elementwise", "Mean squared error, for regression.",
         "(y_pred - y_true)**2", "2 (y_pred - y_true)", _mse, _mse_d, exact=_mse_exact,
+        hess=_mse_h,
     ),
     Loss(
         "mae", "elementwise", "Mean absolute error, for regression (robust to outliers).",
         "|y_pred - y_true|", "sign(y_pred - y_true), 0 where they are equal", _mae, _mae_d, exact=_mae_exact,
+        hess=_zero_hess,
     ),
     Loss(
         "huber", "elementwise",
@@ -1025,6 +1140,7 @@ LOSSES = (
         "r if |r| <= delta else delta sign(r)", _huber, _huber_d, exact=_huber_exact,
         options=(Option("delta", 1.0, POSITIVE,
                         "Threshold between the quadratic and linear parts (> 0)."),),
+        hess=_huber_h,
     ),
     Loss(
         "pinball", "elementwise",
@@ -1033,12 +1149,14 @@ LOSSES = (
         "1 - alpha where y_pred > y_true, -alpha where y_pred < y_true, 0 where equal",
         _pinball, _pinball_d, exact=_pinball_exact,
         options=(Option("alpha", 0.5, UNIT, "The quantile the predictions estimate (0 <= alpha <= 1)."),),
+        hess=_zero_hess,
     ),
     Loss(
         "log_cosh", "elementwise",
         "Log-cosh loss: quadratic near zero, linear far out (as Keras LogCosh and optax.log_cosh).",
         "log(cosh(y_pred - y_true)), accurate for tiny and huge residuals",
         "tanh(y_pred - y_true)", _log_cosh, _log_cosh_d, exact=_log_cosh_exact, ulps=(4, 4),
+        hess=_log_cosh_h,
     ),
     Loss(
         "squared_log_error", "elementwise",
@@ -1048,6 +1166,7 @@ LOSSES = (
         "2 (log1p(y_pred) - log1p(y_true)) / (1 + y_pred)",
         _squared_log_error, _squared_log_error_d, exact=_squared_log_error_exact, ulps=(4, 4),
         pred_domain=ABOVE_MINUS_ONE, target_domain=ABOVE_MINUS_ONE,
+        hess=_squared_log_error_h,
     ),
     Loss(
         "absolute_percentage_error", "elementwise",
@@ -1056,6 +1175,7 @@ LOSSES = (
         "|y_pred - y_true| / max(|y_true|, eps), eps = 2**-52 (float64's machine epsilon)",
         "sign(y_pred - y_true) / max(|y_true|, eps), 0 where they are equal",
         _ape, _ape_d, exact=_ape_exact,
+        hess=_zero_hess,
     ),
     Loss(
         "poisson_nll", "elementwise",
@@ -1073,6 +1193,7 @@ LOSSES = (
         target_domain=NONNEGATIVE,
         domains=lambda log_input, full, eps: (NONNEGATIVE, REAL if log_input else NONNEGATIVE),
         forms=4, form=lambda log_input, full, eps: int(log_input) + 2 * int(full),
+        hess=_poisson_nll_h,
     ),
     Loss(
         "tweedie_deviance", "elementwise",
@@ -1087,6 +1208,7 @@ LOSSES = (
                         gap=Bounds(0.0, 1.0), examples=(1.5, 2.0, 1.0, 3.0, -1.0, 0.0)),),
         domains=lambda power: _tweedie_domains(power),
         forms=4, form=lambda power: {0.0: 0, 1.0: 1, 2.0: 2}.get(power, 3),
+        hess=_tweedie_h,
     ),
     Loss(
         "sigmoid_focal_loss", "elementwise",
@@ -1104,6 +1226,7 @@ LOSSES = (
                         "Focusing exponent (>= 0; 0 is alpha-weighted cross-entropy).")),
         forms=4, form=lambda alpha, gamma: {2.0: 1, 1.0: 2, 0.0: 3}.get(gamma, 0),
         pred_domain=LOGIT, target_domain=UNIT_INTERVAL,
+        hess=_focal_h,
     ),
     Loss(
         "binary_cross_entropy", "elementwise",
@@ -1113,6 +1236,7 @@ LOSSES = (
         "differentiated, so saturated predictions keep a learning signal)",
         _bce, _bce_d, exact=_bce_exact, ulps=(4, 4), options=(_EPS,), pred_domain=PROBABILITY, target_domain=UNIT_INTERVAL,
         pred_hint=_LOGITS_HINT, hard_labels=True,
+        hess=_bce_h,
     ),
     Loss(
         "binary_cross_entropy_with_logits", "elementwise",
@@ -1126,16 +1250,19 @@ LOSSES = (
                         "positive weight per column of a 2-D input (multi-label). None means 1.",
                         none=1.0, columns=True),),
         pred_domain=LOGIT, target_domain=UNIT_INTERVAL,
+        hess=_bce_logits_h,
     ),
     Loss(
         "hinge", "elementwise", "Hinge loss of SVMs; labels are -1 or +1.",
         "max(0, 1 - y s)", "-y where y s < 1, else 0 (the usual subgradient)",
         _hinge, _hinge_d, exact=_hinge_exact, pred_domain=SCORE, target_domain=SIGN,
+        hess=_zero_hess,
     ),
     Loss(
         "squared_hinge", "elementwise", "Squared hinge loss; labels are -1 or +1.",
         "max(0, 1 - y s)**2", "-2 y max(0, 1 - y s)",
         _squared_hinge, _squared_hinge_d, exact=_squared_hinge_exact, pred_domain=SCORE, target_domain=SIGN,
+        hess=_squared_hinge_h,
     ),
     Loss(
         "categorical_cross_entropy", "rows",
@@ -1144,6 +1271,7 @@ LOSSES = (
         "-sum_j y_j log(clip(p_j, eps, 1 - eps)) per row",
         "-y / p at the clipped p", _cce, _cce_d, exact=_cce_exact, ulps=(4, 4), options=(_EPS,), pred_domain=PROBABILITY,
         targets="probs", target_domain=UNIT_INTERVAL, pred_hint=_SOFTMAX_HINT,
+        hess=_cce_h,
     ),
     Loss(
         "sparse_categorical_cross_entropy", "rows",
@@ -1151,6 +1279,7 @@ LOSSES = (
         "-log(clip(p[label], eps, 1 - eps)) per row",
         "-1 / p[label] at the label (clipped p), 0 elsewhere", _scce, _scce_d, exact=_scce_exact, ulps=(4, 4),
         options=(_EPS,), pred_domain=PROBABILITY, targets="labels", pred_hint=_SOFTMAX_HINT,
+        hess=_scce_h,
     ),
     Loss(
         "softmax_cross_entropy", "rows",
@@ -1161,6 +1290,7 @@ LOSSES = (
         options=(Option("label_smoothing", 0.0, UNIT,
                         "Mix the target with the uniform distribution (0 <= ls <= 1), as torch."),),
         pred_domain=LOGIT, targets="labels_or_probs",
+        hess=_softmax_ce_h,
     ),
     Loss(
         "nll_loss", "rows",
@@ -1168,6 +1298,7 @@ LOSSES = (
         "after a log_softmax (as torch.nn.functional.nll_loss).",
         "-log_probs[label] per row", "-1 at the label, 0 elsewhere",
         _nll, _nll_d, exact=_nll_exact, pred_domain=LOG_PROB, targets="labels",
+        hess=_zero_hess,
     ),
     Loss(
         "kl_divergence", "rows",
@@ -1177,6 +1308,7 @@ LOSSES = (
         "-y / q at the clipped q", _kl, _kl_d, exact=_kl_exact, ulps=(4, 4), options=(_EPS,),
         pred_domain=PROBABILITY, targets="probs", target_domain=UNIT_INTERVAL,
         pred_hint=_SOFTMAX_HINT,
+        hess=_kl_h,
     ),
     Loss(
         "multi_margin", "rows",
@@ -1191,6 +1323,7 @@ LOSSES = (
                  Option("margin", 1.0, Bounds(), "The margin each rival must stay below the "
                         "label's score by.", examples=(0.5, 2.0))),
         pred_domain=SCORE, targets="labels",
+        hess=_multi_margin_h,
     ),
     Loss(
         "multiclass_hinge", "rows",
@@ -1199,6 +1332,7 @@ LOSSES = (
         "+1 at the first arg-max rival, -1 at the label, where the margin is violated",
         _multiclass_hinge, _multiclass_hinge_d, exact=_multiclass_hinge_exact, pred_domain=SCORE, targets="labels",
         min_classes=2,
+        hess=_multiclass_hinge_h,
     ),
 )
 

@@ -210,15 +210,26 @@ def prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out
     if out is not None:
         if mode == Mode.VALUE:
             raise TypeError("out= is only accepted by the gradient functions")
-        check_out(out, p.shape, p.dtype)
+        if mode == Mode.GRAD_HESS:
+            if not isinstance(out, tuple) or len(out) != 2:
+                raise TypeError("out must be a pair (grad_out, hess_out) of arrays, got "
+                                f"{type(out).__name__}")
+            outs = out
+        else:
+            outs = (out,)
+        for o in outs:
+            check_out(o, p.shape, p.dtype)
+        if len(outs) == 2 and np.may_share_memory(outs[0], outs[1]):
+            raise ValueError("out's two arrays must not overlap each other")
         # the caller's arrays and what they were converted to (a memoryview or
         # another array-like may share memory with out too)
         targets = p.labels if p.labels is not None else p.y_true
-        for name, orig, conv in (("y_true", y_true, targets), (pname, y_pred, yp),
-                                 ("sample_weight", sample_weight, w)):
-            if (isinstance(orig, np.ndarray) and np.may_share_memory(out, orig)) or (
-                    conv is not None and np.may_share_memory(out, conv)):
-                raise ValueError(f"out must not overlap {name}: inputs are never modified")
+        for o in outs:
+            for name, orig, conv in (("y_true", y_true, targets), (pname, y_pred, yp),
+                                     ("sample_weight", sample_weight, w)):
+                if (isinstance(orig, np.ndarray) and np.may_share_memory(o, orig)) or (
+                        conv is not None and np.may_share_memory(o, conv)):
+                    raise ValueError(f"out must not overlap {name}: inputs are never modified")
     p.out = out
     return p
 

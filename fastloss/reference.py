@@ -67,12 +67,21 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
         if mode == Mode.VALUE:
             return value
 
-    d = np.reshape(loss.deriv(target, pred, **kw), p.shape)
-    if w is not None:
-        d = (w[..., None] if loss.kind == "rows" else w) * d
-    if total_w is not None:
-        d = d / total_w
-    d = np.asarray(d, dtype=p.dtype)
+    def scaled(f):  # w * f (/ sum(w) for "mean"), in the computation dtype
+        v = np.reshape(f(target, pred, **kw), p.shape)
+        if w is not None:
+            v = (w[..., None] if loss.kind == "rows" else w) * v
+        if total_w is not None:
+            v = v / total_w
+        return np.asarray(v, dtype=p.dtype)
+
+    d = scaled(loss.deriv)
+    if mode == Mode.GRAD_HESS:
+        h = scaled(loss.hess)
+        if out is not None:
+            out[0][...], out[1][...] = d, h
+            d, h = out
+        return d, h
     if out is not None:
         out[...] = d
         d = out

@@ -55,7 +55,9 @@ def main_stub(losses):
         lines += [f"def {loss.name}({common}) -> _Value: ...",
                   f"def {loss.name}_grad({common}, out: _Grad | None = None) -> _Grad: ...",
                   f"def {loss.name}_value_and_grad({common}, out: _Grad | None = None) "
-                  "-> tuple[_Value, _Grad]: ...", ""]
+                  "-> tuple[_Value, _Grad]: ...",
+                  f"def {loss.name}_grad_hess({common}, out: tuple[_Grad, _Grad] | None = None) "
+                  "-> tuple[_Grad, _Grad]: ...", ""]
     return "\n".join(lines)
 
 
@@ -71,8 +73,8 @@ def dask_stub(losses):
 
 
 def examples(losses):
-    """fastloss/_examples.py: each loss's docstring example results (value and
-    gradient, rounded to 6 digits) on the inputs fastloss._api.example_inputs
+    """fastloss/_examples.py: each loss's docstring example results (value,
+    gradient and second derivatives, rounded to 6 digits) on the inputs fastloss._api.example_inputs
     gives its kind, computed with the reference formulas."""
     import ast
 
@@ -85,8 +87,9 @@ def examples(losses):
     for loss in losses:
         y, p = (ast.literal_eval(s) for s in example_inputs(loss))
         value = getattr(reference, loss.name)(y, p)
-        grad = getattr(reference, loss.name + "_grad")(y, p)
-        lines.append(f"    {loss.name!r}: ({repr(round(value, 6))!r}, {repr(grad.round(6))!r}),")
+        grad, hess = getattr(reference, loss.name + "_grad_hess")(y, p)
+        lines.append(f"    {loss.name!r}: ({repr(round(value, 6))!r}, {repr(grad.round(6))!r}, "
+                     f"{repr(hess.round(6))!r}),")
     return "\n".join(lines + ["}", ""])
 
 

@@ -5,9 +5,10 @@
  * (float or double: the per-element math runs in the storage type) and FL_T
  * (which appends the dtype's suffix) defined.
  *
- * An elementwise loss is one FL_EW_LOSS(name) function that sets the value *L
- * and the derivative *D with respect to the prediction p, for one element
- * with target y.  Its other facts (the domain of its targets and
+ * An elementwise loss is one FL_EW_LOSS(name) function that sets the value *L,
+ * the derivative *D and the second derivative *H with respect to the
+ * prediction p, for one element with target y (the compiler drops what a
+ * loop does not store).  Its other facts (the domain of its targets and
  * predictions, whether it has a hard-label form or a per-column option) are
  * in its entry in fastloss/_losses.py, which the build turns into fl_table.h.
  * Arguments it may use:
@@ -26,7 +27,8 @@
  */
 #define FL_EW_LOSS(name)                                                          \
     FL_AI void FL_T(fl_ew_##name)(const T y, const T p, FL_UNUSED const T a,       \
-                                  FL_UNUSED const T *o, FL_UNUSED const int form, T *L, T *D)
+                                  FL_UNUSED const T *o, FL_UNUSED const int form, T *L, T *D, \
+                                  T *H)
 
 /* mse: (p - y)^2; d/dp = 2 (p - y) */
 FL_EW_LOSS(mse)
@@ -34,6 +36,7 @@ FL_EW_LOSS(mse)
     const T r = p - y;
     *L = r * r;
     *D = 2 * r;
+    *H = 2;
 }
 
 /* mae: |p - y|; d/dp = sign(p - y), 0 where equal */
@@ -42,6 +45,7 @@ FL_EW_LOSS(mae)
     const T r = p - y;
     *L = FL_ABS(r);
     *D = FL_SIGN(T, r);
+    *H = 0; /* (0 almost everywhere) */
 }
 
 /* huber(delta = o[0]): r^2/2 for |r| <= delta, delta (|r| - delta/2) beyond;
@@ -56,6 +60,7 @@ FL_EW_LOSS(huber)
     const T m = ar > dl ? dl : ar;
     *L = m * (ar - (T)0.5 * m);
     *D = FL_COPYSIGN(m, r);
+    *H = ar <= dl ? (T)1 : (ar > dl ? (T)0 : ar); /* 1 inside, 0 beyond; NaN carried */
 }
 
 /* pinball(alpha = o[0]): alpha max(y - p, 0) + (1 - alpha) max(p - y, 0);
@@ -66,6 +71,7 @@ FL_EW_LOSS(pinball)
     const T r = p - y, al = o[0];
     *L = r >= 0 ? (1 - al) * r : -al * r;
     *D = r > 0 ? 1 - al : (r < 0 ? -al : (r == 0 ? (T)0 : r));
+    *H = 0;
 }
 
 /* binary_cross_entropy(eps = o[0]): q = clip(p, eps, 1 - eps);
@@ -83,6 +89,8 @@ FL_EW_LOSS(binary_cross_entropy)
     else
         *L = -(y * FL_LOG(q) + (1 - y) * FL_LOG(1 - q));
     *D = (q - y) / (q * (1 - q));
+    /* at the clipped q, as the derivative */
+    *H = y / (q * q) + (1 - y) / ((1 - q) * (1 - q));
 }
 
 /* binary_cross_entropy_with_logits(pos_weight = a):
@@ -99,6 +107,8 @@ FL_EW_LOSS(binary_cross_entropy_with_logits)
     const T pos = p > 0 ? p : (T)0, neg = p < 0 ? -p : (T)0;
     *L = ny * (pos + s) + ay * (neg + s);
     *D = (ny * (p >= 0 ? (T)1 : e) - ay * (p >= 0 ? e : (T)1)) / (1 + e);
+    /* (1 - y + a y) sigmoid(z) sigmoid(-z) = ... e / (1 + e)^2 */
+    *H = (ny + ay) * (e / ((1 + e) * (1 + e)));
 }
 
 /* log_cosh: log(cosh r), r = p - y; d/dp = tanh r.  With |r| and
@@ -114,6 +124,9 @@ FL_EW_LOSS(log_cosh)
     const T t = FL_EXPM1(big ? (T)0 : ar), u = t * (t + 2);
     *L = big ? ar - (T)0.69314718055994530942 : FL_LOG1P(t * t / (2 * (1 + t)));
     *D = FL_COPYSIGN(big ? (T)1 : u / (u + 2), r);
+    /* sech^2 r = 4 e / (1 + e)^2, e = exp(-2|r|): no cancellation for large r */
+    const T e2 = FL_EXP(-2 * ar);
+    *H = 4 * e2 / ((1 + e2) * (1 + e2));
 }
 
 /* squared_log_error: d = log1p(p) - log1p(y), both > -1; d^2; d/dp = 2 d / (1 + p) */
@@ -122,6 +135,7 @@ FL_EW_LOSS(squared_log_error)
     const T d = FL_LOG1P(p) - FL_LOG1P(y);
     *L = d * d;
     *D = 2 * d / (1 + p);
+    *H = 2 * (1 - d) / ((1 + p) * (1 + p));
 }
 
 /* absolute_percentage_error: |p - y| / max(|y|, eps), eps = float64's machine
@@ -133,6 +147,7 @@ FL_EW_LOSS(absolute_percentage_error)
     const T m = ay < e ? e : ay;
     *L = FL_ABS(p - y) / m;
     *D = FL_SIGN(T, p - y) / m;
+    *H = 0;
 }
 
 /* poisson_nll(log_input = o[0], full = o[1], eps = o[2]), as torch:
@@ -147,10 +162,12 @@ FL_EW_LOSS(poisson_nll)
         const T e = FL_EXP(p);
         *L = e > FL_HUGE(T) ? e : e - y * p;
         *D = e - y;
+        *H = e;
     } else {
         const T q = p + o[2];
         *L = p - y * FL_LOG(q);
         *D = 1 - y / q;
+        *H = y / (q * q);
     }
     if (form & 2) {
         const T yy = y > 1 ? y : (T)1, ly = FL_LOG(yy);
@@ -183,13 +200,16 @@ FL_EW_LOSS(tweedie_deviance)
         const T r = mu - y;
         *L = r * r;
         *D = 2 * r;
+        *H = 2;
     } else if (form == 1) {
         const T xl = y == 0 ? (T)0 : y * FL_T(fl_logratio)(y, mu);
         *L = 2 * (xl - y + mu);
         *D = 2 * (1 - y / mu);
+        *H = 2 * (y / mu) / mu;
     } else if (form == 2) {
         *L = 2 * (FL_T(fl_logratio)(mu, y) + y / mu - 1);
         *D = 2 * ((mu - y) / mu) / mu;
+        *H = 2 * ((2 * y - mu) / mu) / (mu * mu);
     } else {
         const T yp = y < 0 ? (T)0 : y; /* (NaN stays NaN) */
         const T m1 = FL_POW(mu, 1 - pw);
@@ -198,6 +218,8 @@ FL_EW_LOSS(tweedie_deviance)
            product does: mu^(-p) (mu - y) below power 1, else
            mu^(1-p) ((mu - y) / mu) */
         *D = 2 * (pw < 1 ? (m1 / mu) * (mu - y) : m1 * ((mu - y) / mu));
+        /* 2 mu^(-p) ((1 - p) + p y / mu) */
+        *H = 2 * (m1 / mu) * ((1 - pw) + pw * (y / mu));
     }
 }
 
@@ -230,6 +252,12 @@ FL_EW_LOSS(sigmoid_focal_loss)
     const T at = al < 0 ? (T)1 : al * y + (1 - al) * ny;
     *L = at * ce * mg;
     *D = at * mg * (ny * s - y * sn + ga * ce * q * (1 - 2 * y));
+    /* with u = s sn, m' = (1 - 2y) q m and m'' = (1 - 2y)(1 - 2s) q m:
+       alpha_t m^gamma (u + 2 gamma (s - y)(1 - 2y) q + gamma (gamma - 1) ce
+       ((1 - 2y) q)^2 + gamma ce (1 - 2y)(1 - 2s) q) */
+    const T b = (1 - 2 * y) * q, dce = ny * s - y * sn;
+    *H = at * mg * (s * sn + 2 * ga * dce * b + ga * (ga - 1) * ce * b * b
+                    + ga * ce * b * (sn - s));
 }
 
 /* hinge: labels -1/+1; max(0, 1 - y s); subgradient -y where y s < 1, else 0 */
@@ -238,6 +266,7 @@ FL_EW_LOSS(hinge)
     const T ys = y * p;
     *L = FL_POS(T, 1 - ys);
     *D = ys >= 1 ? (T)0 : (ys < 1 ? -y : ys);
+    *H = 0;
 }
 
 /* squared_hinge: max(0, 1 - y s)^2; d/ds = -2 y max(0, 1 - y s) */
@@ -246,4 +275,5 @@ FL_EW_LOSS(squared_hinge)
     const T m = FL_POS(T, 1 - y * p);
     *L = m * m;
     *D = -2 * y * m;
+    *H = m > 0 ? 2 * y * y : (m == 0 ? (T)0 : m); /* (NaN carried) */
 }

@@ -19,7 +19,7 @@
 #include "fl_typed.h"
 #include "fl_ew_losses.h"
 
-typedef void (*FL_T(fl_ew_fn))(T y, T p, T a, const T *o, int form, T *L, T *D);
+typedef void (*FL_T(fl_ew_fn))(T y, T p, T a, const T *o, int form, T *L, T *D, T *H);
 
 /* What a loss adds to the block function, from its table entry. */
 typedef struct {
@@ -37,21 +37,22 @@ typedef struct {
    path sums identically); only the first `valid` count (the tail). */
 FL_AI void FL_T(fl_ew_group)(FL_T(fl_ew_fn) loss, const int preds, const int aux,
                              const T *restrict y, const T *restrict p, const T *restrict w,
-                             const T *restrict ax, T *restrict lo, T *restrict g, const T gs,
-                             const T *o, const int valid, double *restrict a,
+                             const T *restrict ax, T *restrict lo, T *restrict g,
+                             T *restrict h, const T gs, const T *o, const int valid,
+                             double *restrict a,
                              double *restrict aw, double *restrict awa, T *restrict pmn,
                              T *restrict pmx,
                              const int HW, const int WS, const int WL, const int WG, const int FORM)
 {
     for (int j = 0; j < FL_LANES; j++) {
         const int v = j < valid;
-        T L, D;
+        T L, D, H;
         const T yy = y[j], pp = p[j];
         if (preds) { /* min and max: one vminp/vmaxp each (pad lanes left out) */
             pmn[j] = v & (pp < pmn[j]) ? pp : pmn[j];
             pmx[j] = v & (pp > pmx[j]) ? pp : pmx[j];
         }
-        loss(yy, pp, aux ? ax[j] : o[0], o, FORM, &L, &D);
+        loss(yy, pp, aux ? ax[j] : o[0], o, FORM, &L, &D, &H);
         const T ww = HW ? w[j] : (T)1;
         const T wl = HW ? ww * L : L;
         if (WS) {
@@ -61,6 +62,7 @@ FL_AI void FL_T(fl_ew_group)(FL_T(fl_ew_fn) loss, const int preds, const int aux
         }
         if (WL) lo[j] = wl;
         if (WG) g[j] = HW ? gs * (ww * D) : gs * D;
+        if (WG == 2) h[j] = HW ? gs * (ww * H) : gs * H;
     }
 }
 
@@ -79,9 +81,9 @@ FL_AI void FL_T(fl_closed)(const fl_range *r, T *lo, T *hi)
 FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int preds, const T plo, const T phi,
                            const int aux, fl_intp m,
                            const T *restrict y, const T *restrict p, const T *restrict w,
-                           const T *restrict ax, T *restrict lo, T *restrict g, const T gs,
-                           const T *o, fl_part *pt, const int HW, const int WS, const int WL,
-                           const int WG, const int FORM)
+                           const T *restrict ax, T *restrict lo, T *restrict g,
+                           T *restrict h, const T gs, const T *o, fl_part *pt, const int HW,
+                           const int WS, const int WL, const int WG, const int FORM)
 {
     /* the lanes' sums of w*loss, w and |w|, and the predictions' range (NaN
        skipped: a comparison with NaN is false); only what this
@@ -96,23 +98,25 @@ FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int preds, const T plo, co
     fl_intp i = 0;
     for (; i + FL_LANES <= m; i += FL_LANES)
         FL_T(fl_ew_group)(loss, preds, aux, y + i, p + i, HW ? w + i : w, aux ? ax + i : ax,
-                          WL ? lo + i : lo, WG ? g + i : g, gs, o, FL_LANES, a, aw, awa, pmn,
-                          pmx, HW, WS, WL, WG, FORM);
+                          WL ? lo + i : lo, WG ? g + i : g, WG == 2 ? h + i : h, gs, o,
+                          FL_LANES, a, aw, awa, pmn, pmx, HW, WS, WL, WG, FORM);
     if (i < m) {
         /* the tail runs through the same code on padded copies (pad lanes
            masked out of the sums) */
         const int r = (int)(m - i);
         T ty[FL_LANES], tp[FL_LANES], tw[FL_LANES], ta[FL_LANES], tl[FL_LANES], tg[FL_LANES];
+        T th[FL_LANES];
         for (int j = 0; j < r; j++) {
             ty[j] = y[i + j], tp[j] = p[i + j];
             tw[j] = HW ? w[i + j] : (T)0;
             ta[j] = aux ? ax[i + j] : (T)1;
         }
         for (int j = r; j < FL_LANES; j++) ty[j] = (T)1, tp[j] = (T)0.5, tw[j] = (T)0, ta[j] = (T)1;
-        FL_T(fl_ew_group)(loss, preds, aux, ty, tp, tw, ta, tl, tg, gs, o, r, a, aw, awa, pmn, pmx,
-                          HW, WS, WL, WG, FORM);
+        FL_T(fl_ew_group)(loss, preds, aux, ty, tp, tw, ta, tl, tg, th, gs, o, r, a, aw, awa, pmn,
+                          pmx, HW, WS, WL, WG, FORM);
         if (WL) for (int j = 0; j < r; j++) lo[i + j] = tl[j];
         if (WG) for (int j = 0; j < r; j++) g[i + j] = tg[j];
+        if (WG == 2) for (int j = 0; j < r; j++) h[i + j] = th[j];
     }
     if (WS) {
         pt->s = fl_lanetree(a);
@@ -127,23 +131,25 @@ FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int preds, const T plo, co
 }
 
 /* The loop specialised on (weighted, sum wanted, per-element loss wanted,
-   gradient wanted): the valid combinations, each a compile-time constant. */
+   gradient wanted: 1, or 2 with the second derivative): the valid
+   combinations, each a compile-time constant. */
 FL_AI int FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int preds, const T plo, const T phi,
                             const int aux, fl_intp m,
                             const T *y, const T *p, const T *w, const T *ax, T *lo, T *g,
-                            const T gs, const T *o, fl_part *pt, int hw, int ws, int wl, int wg,
-                            const int FORM)
+                            T *h, const T gs, const T *o, fl_part *pt, int hw, int ws, int wl,
+                            int wg, const int FORM)
 {
 #define FL_EW_MODE(HW, WS, WL, WG)                                                             \
     case HW | WS << 1 | WL << 2 | WG << 3:                                                     \
-        return FL_T(fl_ew_loop)(loss, preds, plo, phi, aux, m, y, p, w, ax, lo, g, gs, o, pt, HW, WS, WL, \
-                                WG, FORM);
+        return FL_T(fl_ew_loop)(loss, preds, plo, phi, aux, m, y, p, w, ax, lo, g, h, gs, o, pt, \
+                                HW, WS, WL, WG, FORM);
     switch (hw | ws << 1 | wl << 2 | wg << 3) {
     FL_EW_MODE(0, 1, 0, 0) FL_EW_MODE(1, 1, 0, 0)   /* the sum */
     FL_EW_MODE(0, 1, 0, 1) FL_EW_MODE(1, 1, 0, 1)   /* the sum and the gradient */
     FL_EW_MODE(0, 0, 1, 0) FL_EW_MODE(1, 0, 1, 0)   /* per-element losses */
     FL_EW_MODE(0, 0, 1, 1) FL_EW_MODE(1, 0, 1, 1)   /* per-element losses and the gradient */
     FL_EW_MODE(0, 0, 0, 1) FL_EW_MODE(1, 0, 0, 1)   /* the gradient */
+    FL_EW_MODE(0, 0, 0, 2) FL_EW_MODE(1, 0, 0, 2)   /* the gradient and second derivative */
     default: return 0;
     }
 #undef FL_EW_MODE
@@ -155,7 +161,7 @@ FL_AI int FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int preds, const T plo, c
 typedef struct {
     fl_intp m;
     const T *y, *p, *w, *ax;
-    T *lo, *g;
+    T *lo, *g, *h;
     T gs;
     const T *o;
     fl_part *pt;
@@ -178,9 +184,11 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
     /* targets whose range is the whole line (tweedie's at power 0) are not checked */
     const int yall = facts.targets == FL_DOM_RANGE && ylo == -(T)INFINITY && yhi == (T)INFINITY;
     T ybuf[FL_BLOCK], pbuf[FL_BLOCK], wbuf[FL_BLOCK], gbuf[FL_BLOCK], lbuf[FL_BLOCK];
+    T hbuf[FL_BLOCK];
     T abuf[FL_BLOCK];
     const int hw = job->w != NULL, ws = job->want_sum != 0;
-    const int wl = job->lo != NULL && !ws, wg = job->g != NULL;
+    const int wl = job->lo != NULL && !ws;
+    const int wg = job->g == NULL ? 0 : (job->h != NULL ? 2 : 1);
     const T gs = (T)job->gscale;
     T o[FL_MAX_OPTS];
     for (int i = 0; i < FL_MAX_OPTS; i++) o[i] = (T)job->opt[i];
@@ -194,11 +202,14 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         if (facts.aux) { /* the per-column option, or the scalar one */
             const T *col = (const T *)job->aux;
             const fl_intp per = job->aux_period;
-            fl_intp c = col ? i0 % per : 0;
-            for (fl_intp i = 0; i < m; i++) {
-                abuf[i] = col ? col[c] : (T)job->opt[0];
-                c = c + 1 == per ? 0 : c + 1;
-            }
+            if (!col) {
+                const T a0 = (T)job->opt[0];
+                for (fl_intp i = 0; i < m; i++) abuf[i] = a0;
+            } else
+                for (fl_intp i = 0, c = i0 % per; i < m; i++) {
+                    abuf[i] = col[c];
+                    c = c + 1 == per ? 0 : c + 1;
+                }
             ax = abuf;
         }
         fl_part *pt = part + b;
@@ -217,12 +228,15 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
             hard = nsoft == 0;
         }
         T *g = NULL, *lo = NULL;
+        T *h = NULL;
         if (wg) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf;
+        if (wg == 2) h = job->sh == (fl_intp)sizeof(T) ? (T *)job->h + i0 : hbuf;
         if (wl) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf;
         /* the loop of the block's form (a compile-time constant in the loss
            function) */
         const int form = facts.hard ? hard : job->form;
-        const FL_T(fl_ew_args) args = {m, y, p, w, ax, lo, g, gs, o, pt, plo, phi, hw, ws, wl, wg};
+        const FL_T(fl_ew_args) args = {m, y, p, w, ax, lo, g, h, gs, o, pt, plo, phi, hw, ws, wl,
+                                       wg};
         if (form >= 0 && form < facts.forms) nbad += form_loop[form](&args);
         if (check && nbad)
             for (fl_intp i = 0; i < m; i++)
@@ -233,6 +247,7 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
                     break;
                 }
         if (wg && g == gbuf) FL_T(fl_scatter)(job->g, job->sg, i0, m, gbuf);
+        if (wg == 2 && h == hbuf) FL_T(fl_scatter)(job->h, job->sh, i0, m, hbuf);
         if (wl && lo == lbuf) FL_T(fl_scatter)(job->lo, job->slo, i0, m, lbuf);
     }
 }
@@ -246,7 +261,8 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         if (F >= forms) return 0;                                                            \
         return FL_T(fl_ew_modes)(FL_T(fl_ew_##name), preds != FL_DOM_ANY, a->plo, a->phi, aux, \
                                  a->m,                                                       \
-                                 a->y, a->p, a->w, a->ax, a->lo, a->g, a->gs, a->o, a->pt,   \
+                                 a->y, a->p, a->w, a->ax, a->lo, a->g, a->h, a->gs, a->o,    \
+                                 a->pt,                                                      \
                                  a->hw, a->ws, a->wl, a->wg, F);                             \
     }
 #define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux)                               \

@@ -51,6 +51,7 @@ typedef struct {
     const char *w; fl_intp sw;   /* sample_weight, NULL = unit weights */
     char *lo; fl_intp slo;       /* out: w*loss per element, or NULL */
     char *g; fl_intp sg;         /* out: gradient, or NULL */
+    char *h; fl_intp sh;         /* out: second derivative (with g), or NULL */
     const char *aux;             /* per-column option (contiguous, aux_period values) or NULL */
     fl_intp aux_period;
     double gscale;               /* gradient factor (1/sum(w) for "mean") */
@@ -73,6 +74,7 @@ typedef struct {
     const char *w; fl_intp sw;   /* row weights or NULL */
     char *lo; fl_intp slo;       /* out: w*loss per row, or NULL */
     char *g; fl_intp sg0, sg1;   /* out: gradient (n, k), or NULL */
+    char *h; fl_intp sh0, sh1;   /* out: the Hessian's diagonal (n, k) (with g), or NULL */
     double gscale;
     double opt[FL_MAX_OPTS];
     int want_sum;
@@ -114,11 +116,12 @@ typedef fl_intp (*fl_hash_fn)(const void *data, fl_intp len);
 fl_intp fl_factorize_bytes(const char *x, fl_intp n, fl_intp size, fl_intp stride,
                            fl_hash_fn hash, int64_t *codes, fl_intp *first);
 
-/* benchmark floors: read two buffers of 64-bit words (and write one of b's size) */
+/* benchmark floors: read two buffers of 64-bit words (and write one or two of b's size) */
 uint64_t fl_floor_read(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb);
 uint64_t fl_floor_read_mt(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb,
                           int n_threads);
-void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out, fl_intp nb);
+void fl_floor_read_write(const uint64_t *a, fl_intp na, const uint64_t *b, uint64_t *out,
+                         uint64_t *out2, fl_intp nb);
 
 /* One pass over n_rows x k contiguous values: min and max (NaN skipped), the
    number of NaN, and (when tol >= 0) the number of rows whose float64 sum is

@@ -9,7 +9,8 @@
  * contiguous and calls the loss's FL_ROW_LOSS(name) stage once per chunk.  A
  * stage computes, for the R rows of its chunk, each row's (unweighted) loss
  * into s->rl[], and, when s->gc is set, the gradient rows scaled by s->f[r]
- * (gscale times the row's weight).  Everything it reads or writes is a field
+ * (gscale times the row's weight), and when s->hc is set too, the diagonal
+ * of each row's Hessian, scaled alike.  Everything it reads or writes is a field
  * of its argument (FL_T(fl_row_stage) below).  Its table entry
  * (fastloss/_losses.py) says whether it takes labels or dense targets and the
  * domains of its targets and predictions; a stage that checks values against
@@ -25,6 +26,7 @@ typedef struct {
     const fl_intp *lab;   /* its labels, in [0, k) (an invalid label reads 0), or NULL */
     const double *f;      /* the gradient factor of each row */
     T *gc;                /* out: the gradient rows, R x k contiguous, or NULL */
+    T *hc;                /* out: the Hessian diagonals, R x k contiguous, or NULL */
     double *rl;           /* out: the loss of each row, unweighted */
     T *eb, *zb;           /* scratch: R * k + FL_LANES values each */
     T o[FL_MAX_OPTS];     /* the options, in table order */
@@ -49,6 +51,7 @@ FL_ROW_LOSS(categorical_cross_entropy)
         nbad += (!FL_IN_DOMAIN(s->targets, tt)) | (!FL_IN_DOMAIN(s->preds, pp));
         eb[i] = q;
         if (gc) zb[i] = -tt / q;
+        if (s->hc) s->hc[i] = tt / (q * q); /* (scaled below) */
     }
     FL_T(fl_vlog)(eb, nk, (T)1);
     for (fl_intp i = 0; i < nk; i++) eb[i] *= t[i];
@@ -56,6 +59,8 @@ FL_ROW_LOSS(categorical_cross_entropy)
         s->rl[r] = -FL_T(fl_rowsum)(eb + r * k, k); /* float64 whatever the storage */
         if (gc)
             for (fl_intp j = 0; j < k; j++) gc[r * k + j] = (T)(s->f[r] * zb[r * k + j]);
+        if (s->hc)
+            for (fl_intp j = 0; j < k; j++) s->hc[r * k + j] = (T)(s->f[r] * s->hc[r * k + j]);
     }
     if (nbad && s->bad < 0)
         for (fl_intp i = 0; i < nk; i++)
@@ -94,6 +99,11 @@ FL_ROW_LOSS(sparse_categorical_cross_entropy)
         for (fl_intp r = 0; r < R; r++) {
             for (fl_intp j = 0; j < k; j++) gc[r * k + j] = 0;
             gc[r * k + lab[r]] = (T)(-s->f[r] / eb[r]);
+        }
+    if (s->hc) /* 1 / q^2 at the label */
+        for (fl_intp r = 0; r < R; r++) {
+            for (fl_intp j = 0; j < k; j++) s->hc[r * k + j] = 0;
+            s->hc[r * k + lab[r]] = (T)(s->f[r] / ((double)eb[r] * (double)eb[r]));
         }
 }
 
@@ -149,6 +159,11 @@ FL_ROW_LOSS(softmax_cross_entropy)
             } else
                 for (fl_intp j = 0; j < k; j++)
                     gc[r * k + j] = a * eb[r * k + j] - fr * (keep * t[r * k + j] + lsk);
+            if (s->hc) /* sum(t') p_j (1 - p_j) */
+                for (fl_intp j = 0; j < k; j++) {
+                    const T pj = eb[r * k + j] * sinv;
+                    s->hc[r * k + j] = fr * tsum * (pj * (1 - pj));
+                }
         }
     }
 }
@@ -186,6 +201,8 @@ FL_ROW_LOSS(multiclass_hinge)
         s->rl[r] = nan ? (double)NAN : (double)FL_POS(T, margin);
         if (gc) {
             for (fl_intp j = 0; j < k; j++) gc[r * k + j] = nan ? (T)NAN : (T)0;
+            if (s->hc) /* 0 almost everywhere */
+                for (fl_intp j = 0; j < k; j++) s->hc[r * k + j] = nan ? (T)NAN : (T)0;
             if (!nan && margin > 0) {
                 fl_intp rival = 0; /* the first rival holding best */
                 while (rival < k && (rival == y || zr[rival] != best)) rival++;
@@ -209,6 +226,8 @@ FL_ROW_LOSS(nll_loss)
             for (fl_intp j = 0; j < k; j++) gc[r * k + j] = 0;
             gc[r * k + s->lab[r]] = (T)(-s->f[r]);
         }
+    if (s->hc)
+        for (fl_intp i = 0; i < R * k; i++) s->hc[i] = 0;
 }
 
 /* kl_divergence(eps = o[0]): sum_j t_j log t_j - t_j log clip(q_j), with
@@ -232,6 +251,10 @@ FL_ROW_LOSS(kl_divergence)
             for (fl_intp j = 0; j < k; j++) {
                 const T d = -t[r * k + j] / eb[r * k + j];
                 gc[r * k + j] = (T)(s->f[r] * d);
+                if (s->hc) {
+                    const T hh = t[r * k + j] / (eb[r * k + j] * eb[r * k + j]);
+                    s->hc[r * k + j] = (T)(s->f[r] * hh);
+                }
             }
     for (fl_intp i = 0; i < nk; i++) zb[i] = t[i] > 0 ? t[i] : (T)1; /* log 1 = 0: 0 log 0 */
     FL_T(fl_vlog)(eb, nk, (T)1);
@@ -270,6 +293,7 @@ FL_ROW_LOSS(multi_margin)
         s->rl[r] = acc / (double)k;
         if (gc) {
             const T fr = (T)s->f[r];
+            double hsum = 0;
             for (fl_intp j = 0; j < k; j++) {
                 const T v = base + zr[j];
                 /* p v^(p-1) / k where violated; NaN carried */
@@ -277,8 +301,15 @@ FL_ROW_LOSS(multi_margin)
                 const T gj = j == y ? (T)0 : d;
                 gsum += (double)gj;
                 gc[r * k + j] = fr * gj;
+                if (s->hc) { /* p (p - 1) v^(p-2) / k: 2 / k where violated for p = 2 */
+                    const T hj = j == y ? (T)0 : (v > 0 ? (sq ? 2 * inv_k : (T)0)
+                                                        : (v != v ? v : (T)0));
+                    hsum += (double)hj;
+                    s->hc[r * k + j] = fr * hj;
+                }
             }
             gc[r * k + y] = fr * (T)(-gsum);
+            if (s->hc) s->hc[r * k + y] = fr * (T)hsum;
         }
     }
 }

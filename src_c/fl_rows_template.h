@@ -99,13 +99,13 @@ FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const 
 {
     const fl_intp k = job->k;
     const fl_intp cap = k > FL_CHUNK ? k : FL_CHUNK;
-    T stz[FL_CHUNK], stt[FL_CHUNK], stg[FL_CHUNK];
+    T stz[FL_CHUNK], stt[FL_CHUNK], stg[FL_CHUNK], sth[FL_CHUNK];
     T ste[FL_CHUNK + FL_LANES], stzb[FL_CHUNK + FL_LANES];
-    T *zbuf = stz, *tb = stt, *gbuf = stg;
+    T *zbuf = stz, *tb = stt, *gbuf = stg, *hbuf = sth;
     T *eb = ste, *zb = stzb;
     char *heap = NULL;
     if (cap > FL_CHUNK) { /* a row longer than the stack buffers */
-        heap = (char *)malloc((size_t)cap * 3 * sizeof(T) + (size_t)(cap + FL_LANES) * 2 * sizeof(T));
+        heap = (char *)malloc((size_t)cap * 4 * sizeof(T) + (size_t)(cap + FL_LANES) * 2 * sizeof(T));
         if (!heap) {
             for (fl_intp b = b0; b < b1; b++) part[b].bad = FL_PART_NOMEM;
             return;
@@ -113,7 +113,8 @@ FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const 
         zbuf = (T *)heap;
         tb = zbuf + cap;
         gbuf = tb + cap;
-        eb = gbuf + cap;
+        hbuf = gbuf + cap;
+        eb = hbuf + cap;
         zb = eb + cap + FL_LANES;
     }
     const fl_intp RC = cap / k < FL_ROWBLOCK ? cap / k : FL_ROWBLOCK;
@@ -147,8 +148,13 @@ FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const 
             if (job->g)
                 s.gc = (job->sg1 == (fl_intp)sizeof(T) && job->sg0 == k * (fl_intp)sizeof(T))
                        ? (T *)(job->g + c0 * job->sg0) : gbuf;
+            s.hc = NULL;
+            if (job->g && job->h)
+                s.hc = (job->sh1 == (fl_intp)sizeof(T) && job->sh0 == k * (fl_intp)sizeof(T))
+                       ? (T *)(job->h + c0 * job->sh0) : hbuf;
             stage(&s);
             if (s.gc == gbuf) FL_T(fl_chunk_scatter)(job->g, job->sg0, job->sg1, c0, R, k, gbuf);
+            if (s.hc == hbuf) FL_T(fl_chunk_scatter)(job->h, job->sh0, job->sh1, c0, R, k, hbuf);
         }
         part[b].bad = s.bad;
         if (w)

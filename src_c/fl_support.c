@@ -106,11 +106,15 @@ uint64_t fl_floor_read_mt(const uint64_t *a, fl_intp na, const uint64_t *b, fl_i
 }
 
 FL_CLONES void fl_floor_read_write(const uint64_t *restrict a, fl_intp na,
-                                   const uint64_t *restrict b, uint64_t *restrict out, fl_intp nb)
+                                   const uint64_t *restrict b, uint64_t *restrict out,
+                                   uint64_t *restrict out2, fl_intp nb)
 {
-    /* out has nb words, the size of the prediction b */
+    /* out (and out2, when given) have nb words, the size of the prediction b */
     if (na == nb) {
-        for (fl_intp i = 0; i < nb; i++) out[i] = a[i] | b[i];
+        if (out2)
+            for (fl_intp i = 0; i < nb; i++) out[i] = out2[i] = a[i] | b[i];
+        else
+            for (fl_intp i = 0; i < nb; i++) out[i] = a[i] | b[i];
         return;
     }
     uint64_t acc = 0;
@@ -119,7 +123,10 @@ FL_CLONES void fl_floor_read_write(const uint64_t *restrict a, fl_intp na,
         const fl_intp a0 = na * k / nblk, a1 = na * (k + 1) / nblk;
         const fl_intp b0 = nb * k / nblk, b1 = nb * (k + 1) / nblk;
         for (fl_intp i = a0; i < a1; i++) acc |= a[i];
-        for (fl_intp i = b0; i < b1; i++) out[i] = b[i] | acc;
+        if (out2)
+            for (fl_intp i = b0; i < b1; i++) out[i] = out2[i] = b[i] | acc;
+        else
+            for (fl_intp i = b0; i < b1; i++) out[i] = b[i] | acc;
     }
 }
 

@@ -90,3 +90,28 @@ def test_saturated_probabilities_keep_a_learning_signal():
     assert np.all(np.isfinite(g)) and g[0] < -1e14 and g[1] > 1e14
     g32 = fastloss.binary_cross_entropy_grad(np.float32([1.0, 0.0]), np.float32([0.0, 1.0]), reduction="sum")
     assert np.all(np.isfinite(g32)) and g32[0] < -1e6 and g32[1] > 1e6
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=lambda l: l.name)
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_hess_is_the_derivative_of_the_gradient(loss, reduction):
+    """The second derivatives against central differences of the gradient,
+    element by element (rows: the diagonal of each row's block), at smooth
+    points; grad_hess's gradient is the gradient."""
+    rng = np.random.default_rng(11)
+    y, p, opts = _point(loss, rng)
+    w = rng.uniform(0.1, 3.0, 6)
+    kw = dict(opts, reduction=reduction, sample_weight=w)
+    g, h = getattr(fastloss, loss.name + "_grad_hess")(y, p, **kw)
+    grad = getattr(fastloss, loss.name + "_grad")
+    np.testing.assert_array_equal(g, grad(y, p, **kw))
+    smooth = 0
+    for idx in np.ndindex(p.shape):
+        def gi(q, idx=idx):  # the gradient's own entry as the prediction moves
+            return grad(y, q, **kw)[idx]
+        d1, d2 = _fd(gi, p, idx), _fd(gi, p, idx, 2 * H)
+        if abs(d1 - d2) > 1e-6 * (1 + abs(d1)):
+            continue  # a kink of the gradient within a few steps
+        smooth += 1
+        np.testing.assert_allclose(h[idx], d1, rtol=1e-5, atol=1e-7, err_msg=str(idx))
+    assert smooth >= 0.9 * p.size, f"only {smooth} of {p.size} points away from kinks"

@@ -76,7 +76,7 @@ def cases(draw, loss):
 def _check(loss, case):
     y, p, w, kw, ct = case
     rtol = RTOL[ct]
-    for suffix in ("", "_grad", "_value_and_grad"):
+    for suffix in ("", "_grad", "_value_and_grad", "_grad_hess"):
         name = loss.name + suffix
         try:
             r = getattr(reference, name)(y, p, **kw)
@@ -86,9 +86,9 @@ def _check(loss, case):
             assert str(info.value) == str(e)  # the same message too
             continue
         c = getattr(fastloss, name)(y, p, **kw)
-        rs, cs = (r, c) if suffix == "_value_and_grad" else ((r,), (c,))
+        rs, cs = (r, c) if suffix in ("_value_and_grad", "_grad_hess") else ((r,), (c,))
         for i, (ci, ri) in enumerate(zip(cs, rs)):
-            is_grad = suffix == "_grad" or i == 1
+            is_grad = suffix in ("_grad", "_grad_hess") or i == 1
             if is_grad or kw["reduction"] == "none":
                 assert isinstance(ci, np.ndarray) and ci.dtype == ct and ci.shape == np.shape(ri)
                 # per element: a few ulp apart relative to the element or, where a
@@ -249,7 +249,7 @@ def test_inputs_never_modified(loss):
     y, p = inputs(loss, rows=(3000,), k=5)
     w = np.random.default_rng(4).random(3000)
     copies = [a.copy() for a in (y, p, w)]
-    for suffix in ("", "_grad", "_value_and_grad"):
+    for suffix in ("", "_grad", "_value_and_grad", "_grad_hess"):
         for red in ("mean", "sum", "none"):
             getattr(fastloss, loss.name + suffix)(y, p, sample_weight=w, reduction=red)
     for a, c in zip((y, p, w), copies):
@@ -284,3 +284,21 @@ def test_bce_hard_label_blocks_give_the_same_bits(dtype):
     np.testing.assert_array_equal(all_hard[keep], mixed[keep])
     assert fastloss.binary_cross_entropy(y, p) == pytest.approx(reference.binary_cross_entropy(y, p),
                                                                 rel=RTOL[np.dtype(dtype)] * 64)
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=lambda l: l.name)
+def test_grad_hess_out_pair(loss):
+    y, p = inputs(loss, rows=(40,), k=3)
+    want_g, want_h = reference.__dict__[loss.name + "_grad_hess"](y, p)
+    fn = getattr(fastloss, loss.name + "_grad_hess")
+    g, h = np.empty(p.shape), np.empty(p.shape)
+    rg, rh = fn(y, p, out=(g, h))
+    assert rg is g and rh is h
+    np.testing.assert_allclose(g, want_g, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(h, want_h, rtol=1e-12, atol=1e-15)
+    with pytest.raises(TypeError, match="pair"):
+        fn(y, p, out=g)
+    with pytest.raises(ValueError, match="overlap"):
+        fn(y, p, out=(g, g))
+    with pytest.raises(ValueError, match="out"):
+        fn(y, p, out=(g, np.empty(p.shape, np.float32)))
