@@ -182,13 +182,15 @@ def _doc(loss, suffix):
                    "in the same pass, so out= may be partly written)")
     labels_type = ", float or bool labels" if loss.targets in ("labels", "labels_or_probs") else ""
     if loss.target_domain is not None or loss.targets in ("labels", "labels_or_probs"):
-        nan_note = (f"A NaN in {pred} propagates to a NaN result (and a NaN gradient there); a NaN "
+        nan_note = (f"A NaN in {pred} propagates to a NaN result (and a NaN gradient there, where "
+                    "the gradient depends on it); a NaN "
                     "target is invalid (ValueError).")
         if loss.targets == "labels_or_probs":
             nan_note = (f"A NaN in {pred}, or in probability targets (not checked, as in torch), "
                         "propagates to a NaN result; integer labels outside [0, k) are a ValueError.")
     else:
-        nan_note = f"NaN in {pred} or y_true propagates to a NaN result (and a NaN gradient there)."
+        nan_note = (f"NaN in {pred} or y_true propagates to a NaN result (and a NaN gradient "
+                    "there).")
     nan_note += " ±inf follow IEEE arithmetic."
     return _DOC.format(summary=loss.summary, formula=loss.formula, what=what, pred=pred,
                        targets=targets, pred_doc=pred_doc, opt_doc=opt_doc, common=common,

@@ -799,7 +799,7 @@ def _poisson_nll_h(y_true, y_pred, log_input, full, eps):
     if log_input:
         return np.exp(y_pred)
     q = y_pred + y_pred.dtype.type(eps)
-    return y_true / (q * q)
+    return (y_true / q) / q
 
 
 def _tweedie_h(y_true, y_pred, power):

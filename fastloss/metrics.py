@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike
 import fastloss as _fl
 
 from . import _dispatch
-from ._errors import ZeroWeightError
+from ._errors import TargetError, ZeroWeightError
 
 
 def _stats(a, tol):
@@ -50,8 +50,9 @@ def _stats(a, tol):
             off = int(np.sum(~(np.abs(np.sum(a, axis=-1, dtype=np.float64) - 1) <= tol)))
     return float(lo), float(hi), n_nan, off
 
-__all__ = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error", "log_loss",
-           "hinge_loss", "InvalidParameterError"]
+__all__ = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
+           "mean_pinball_loss", "mean_absolute_percentage_error", "mean_squared_log_error",
+           "root_mean_squared_log_error", "log_loss", "hinge_loss", "InvalidParameterError"]
 
 _MULTIOUTPUT = ("raw_values", "uniform_average")
 
@@ -88,6 +89,9 @@ _CONSTRAINTS = {
                 "an instance of 'bool' or an instance of 'numpy.bool'"),
     "multioutput": (lambda x: isinstance(x, str) and x in _MULTIOUTPUT,
                     "a str among {'raw_values', 'uniform_average'}"),
+    "unit float": (lambda x: isinstance(x, (int, float, np.integer, np.floating))
+                   and not isinstance(x, (bool, np.bool_)) and 0 <= x <= 1,
+                   "a float in the range [0.0, 1.0]"),
 }
 
 
@@ -253,12 +257,12 @@ def _check_reg_targets(y_true, y_pred, sample_weight, multioutput, weights_check
     return yt, yp, w, multioutput
 
 
-def _weighted_mean(loss, yt, yp, w, raise_finite):
+def _weighted_mean(loss, yt, yp, w, raise_finite, options=None):
     """Σ w·loss / Σ w of one output column (or of all outputs): the kernel
     sums w itself; scikit-learn's errors for weights summing to zero (and its
     earlier NaN check) are reconstructed only on that error path."""
     try:
-        v = loss(yt, yp, sample_weight=w)
+        v = loss(yt, yp, sample_weight=w, **(options or {}))
     except ZeroWeightError:
         if w is None:
             raise
@@ -271,33 +275,53 @@ def _weighted_mean(loss, yt, yp, w, raise_finite):
     return v
 
 
-def _column_means(loss, yt, yp, w, raise_finite):
+def _column_means(loss, yt, yp, w, raise_finite, options=None):
     """Each output's Σ w·loss / Σ w: one compiled pass over all the columns
     (each column's own call to rounding), or a call per column on NumPy."""
     compiled = None
+    options = options or {}
     if yt.dtype in (np.float32, np.float64) and all(
             a.flags.aligned for a in (yt, yp, w) if a is not None):
-        compiled = _dispatch.column_sums(loss.__name__, yt, yp, w)
+        compiled = _dispatch.column_sums(loss.__name__, yt, yp, w, **options)
     if compiled is None:
-        return np.array([_weighted_mean(loss, yt[:, j], yp[:, j], w, raise_finite)
+        return np.array([_weighted_mean(loss, yt[:, j], yp[:, j], w, raise_finite, options)
                          for j in range(yt.shape[1])])
     sums, sws = compiled
     if sws[0] == 0:  # Σ w is the same for every column
-        _weighted_mean(loss, yt[:, 0], yp[:, 0], w, raise_finite)  # raises scikit-learn's error
+        # (raises scikit-learn's error)
+        _weighted_mean(loss, yt[:, 0], yp[:, 0], w, raise_finite, options)
     errors = sums / sws
     if not np.isfinite(errors).all():
         raise_finite()
     return errors
 
 
-def _regression(func, loss, y_true, y_pred, sample_weight, multioutput, root=False):
+def _regression(func, loss, y_true, y_pred, sample_weight, multioutput, root=False,
+                options=None, domain_error=None, weights_checked=None):
+    """A regression metric: the mean of an elementwise loss per output,
+    aggregated by ``multioutput``.  ``options``: the loss's options;
+    domain (the kernel's TargetError becomes that ValueError);
+    ``weights_checked``: whether scikit-learn's target checks see the
+    multioutput weights (by default all but root_mean_squared_error's do)."""
+    try:
+        return _regression_checked(func, loss, y_true, y_pred, sample_weight, multioutput,
+                                   root, options or {},
+                                   not root if weights_checked is None else weights_checked)
+    except TargetError:
+        if domain_error is None:
+            raise
+        raise ValueError(domain_error) from None
+
+
+def _regression_checked(func, loss, y_true, y_pred, sample_weight, multioutput, root, options,
+                        weights_checked):
     if (sample_weight is None and type(y_true) is np.ndarray and type(y_pred) is np.ndarray
             and y_true.ndim == 1 and y_true.shape == y_pred.shape and y_true.shape[0]
             and y_true.dtype == y_pred.dtype and y_true.dtype in (np.float64, np.float32)
             and (multioutput == "uniform_average" if isinstance(multioutput, str) else False)):
         # the common call, 1-D float arrays: the kernel without the checks, which
         # are made (below) only when the result is not finite
-        v = loss(y_true, y_pred)
+        v = loss(y_true, y_pred, **options)
         if np.isfinite(v):
             return float(np.sqrt(v)) if root else float(v)
     _check_params(func,
@@ -305,7 +329,7 @@ def _regression(func, loss, y_true, y_pred, sample_weight, multioutput, root=Fal
                   sample_weight=(sample_weight, ("array-like", "None")),
                   multioutput=(multioutput, ("multioutput", "array-like")))
     yt, yp, w, multioutput = _check_reg_targets(y_true, y_pred, sample_weight, multioutput,
-                                                weights_checked=not root)
+                                                weights_checked=weights_checked)
 
     def raise_finite():  # only when a result is not finite: find the culprit
         _raise_if_not_finite((yt, "y_true"), (yp, "y_pred"), (w, "sample_weight"))
@@ -315,14 +339,14 @@ def _regression(func, loss, y_true, y_pred, sample_weight, multioutput, root=Fal
     if m == 1 or (named == "uniform_average" and w is None and not root):
         # one output, or the unweighted mean of the per-output means: one call
         v = _weighted_mean(loss, yt[:, 0] if m == 1 else yt, yp[:, 0] if m == 1 else yp, w,
-                           raise_finite)
+                           raise_finite, options)
         errors = np.array([np.sqrt(v) if root else v])
         if m > 1:
             return float(errors[0])
         if named is None:
             return float(np.average(errors, weights=multioutput))
         return errors if named == "raw_values" else float(errors[0])
-    errors = _column_means(loss, yt, yp, w, raise_finite)
+    errors = _column_means(loss, yt, yp, w, raise_finite, options)
     if root:
         errors = np.sqrt(errors)
     if named == "raw_values":
@@ -439,6 +463,156 @@ def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike, *,
     0.5
     """
     return _regression("mean_absolute_error", _fl.mae, y_true, y_pred, sample_weight, multioutput)
+
+
+def mean_pinball_loss(y_true: ArrayLike, y_pred: ArrayLike, *,
+                      sample_weight: ArrayLike | None = None, alpha: float = 0.5,
+                      multioutput: str | ArrayLike = "uniform_average") -> float | np.ndarray:
+    """Pinball (quantile) loss (as ``sklearn.metrics.mean_pinball_loss``).
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth and estimated target values.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+    alpha : float, default 0.5
+        The quantile the predictions estimate, in [0, 1].
+    multioutput : {"raw_values", "uniform_average"} or array_like of shape (n_outputs,)
+        How to aggregate the outputs.
+
+    Returns
+    -------
+    loss : float or ndarray of floats
+        Σᵢ wᵢ (α max(yᵢ − ŷᵢ, 0) + (1 − α) max(ŷᵢ − yᵢ, 0)) / Σᵢ wᵢ per output,
+        aggregated by ``multioutput``.
+
+    Raises
+    ------
+    ValueError, ZeroDivisionError
+        As :func:`mean_squared_error`; InvalidParameterError for alpha outside [0, 1].
+
+    Examples
+    --------
+    >>> from fastloss.metrics import mean_pinball_loss
+    >>> mean_pinball_loss([1, 2, 3], [0, 2, 3], alpha=0.1)
+    0.03333333333333333
+    """
+    _check_params("mean_pinball_loss", alpha=(alpha, ("unit float",)))
+    return _regression("mean_pinball_loss", _fl.pinball, y_true, y_pred, sample_weight,
+                       multioutput, options={"alpha": float(alpha)})
+
+
+def mean_absolute_percentage_error(y_true: ArrayLike, y_pred: ArrayLike, *,
+                                   sample_weight: ArrayLike | None = None,
+                                   multioutput: str | ArrayLike = "uniform_average"
+                                   ) -> float | np.ndarray:
+    """Mean absolute percentage error (as
+    ``sklearn.metrics.mean_absolute_percentage_error``): a fraction, not a percentage.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth and estimated target values.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+    multioutput : {"raw_values", "uniform_average"} or array_like of shape (n_outputs,)
+        How to aggregate the outputs.
+
+    Returns
+    -------
+    loss : float or ndarray of floats
+        Σᵢ wᵢ |ŷᵢ − yᵢ| / max(|yᵢ|, 2⁻⁵²) / Σᵢ wᵢ per output, aggregated by
+        ``multioutput``.
+
+    Raises
+    ------
+    ValueError, ZeroDivisionError
+        As :func:`mean_squared_error`.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import mean_absolute_percentage_error
+    >>> mean_absolute_percentage_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    0.3273809523809524
+    """
+    return _regression("mean_absolute_percentage_error", _fl.absolute_percentage_error, y_true,
+                       y_pred, sample_weight, multioutput)
+
+
+_MSLE_DOMAIN = "{} cannot be used when targets contain values less than or equal to -1."
+
+
+def mean_squared_log_error(y_true: ArrayLike, y_pred: ArrayLike, *,
+                           sample_weight: ArrayLike | None = None,
+                           multioutput: str | ArrayLike = "uniform_average") -> float | np.ndarray:
+    """Mean squared logarithmic error (as ``sklearn.metrics.mean_squared_log_error``).
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth and estimated target values, all > -1.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+    multioutput : {"raw_values", "uniform_average"} or array_like of shape (n_outputs,)
+        How to aggregate the outputs.
+
+    Returns
+    -------
+    loss : float or ndarray of floats
+        Σᵢ wᵢ (log1p ŷᵢ − log1p yᵢ)² / Σᵢ wᵢ per output, aggregated by ``multioutput``.
+
+    Raises
+    ------
+    ValueError, ZeroDivisionError
+        As :func:`mean_squared_error`; ValueError for a value <= -1.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import mean_squared_log_error
+    >>> round(mean_squared_log_error([3, 5, 2.5, 7], [2.5, 5, 4, 8]), 12)
+    0.039730122985
+    """
+    return _regression("mean_squared_log_error", _fl.squared_log_error, y_true, y_pred,
+                       sample_weight, multioutput,
+                       domain_error=_MSLE_DOMAIN.format("Mean Squared Logarithmic Error"))
+
+
+def root_mean_squared_log_error(y_true: ArrayLike, y_pred: ArrayLike, *,
+                                sample_weight: ArrayLike | None = None,
+                                multioutput: str | ArrayLike = "uniform_average"
+                                ) -> float | np.ndarray:
+    """Root mean squared logarithmic error (as
+    ``sklearn.metrics.root_mean_squared_log_error``): the square root of each
+    output's mean squared logarithmic error, then aggregated.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth and estimated target values, all > -1.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+    multioutput : {"raw_values", "uniform_average"} or array_like of shape (n_outputs,)
+        How to aggregate the outputs.
+
+    Returns
+    -------
+    loss : float or ndarray of floats
+
+    Raises
+    ------
+    ValueError, ZeroDivisionError
+        As :func:`mean_squared_log_error`.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import root_mean_squared_log_error
+    >>> round(root_mean_squared_log_error([3, 5, 2.5, 7], [2.5, 5, 4, 8]), 12)
+    0.199324165581
+    """
+    return _regression("root_mean_squared_log_error", _fl.squared_log_error, y_true, y_pred,
+                       sample_weight, multioutput, root=True, weights_checked=True,
+                       domain_error=_MSLE_DOMAIN.format("Root Mean Squared Logarithmic Error"))
 
 
 # ---- labels ----------------------------------------------------------------

@@ -167,7 +167,7 @@ FL_EW_LOSS(poisson_nll)
         const T q = p + o[2];
         *L = p - y * FL_LOG(q);
         *D = 1 - y / q;
-        *H = y / (q * q);
+        *H = (y / q) / q;
     }
     if (form & 2) {
         const T yy = y > 1 ? y : (T)1, ly = FL_LOG(yy);

@@ -115,19 +115,37 @@ def regression_case(draw):
     return yt, yp, kw
 
 
-@pytest.mark.parametrize("name", ["mean_squared_error", "root_mean_squared_error",
-                                  "mean_absolute_error"])
-@given(case=regression_case())
-def test_regression_metrics_match_sklearn(name, case):
+# each metric: the terms its tolerance scales with (from float64 inputs)
+_TERMS = {
+    "mean_squared_error": lambda yt, yp: (yt - yp) ** 2,
+    "root_mean_squared_error": lambda yt, yp: (yt - yp) ** 2,
+    "mean_absolute_error": lambda yt, yp: np.abs(yt - yp),
+    "mean_pinball_loss": lambda yt, yp: np.abs(yt - yp),
+    "mean_absolute_percentage_error": lambda yt, yp: np.abs(yt - yp) / np.maximum(
+        np.abs(yt), np.finfo(np.float64).eps),
+    "mean_squared_log_error": lambda yt, yp: (np.log1p(yp) - np.log1p(yt)) ** 2,
+    "root_mean_squared_log_error": lambda yt, yp: (np.log1p(yp) - np.log1p(yt)) ** 2,
+}
+
+
+@pytest.mark.parametrize("name", list(_TERMS))
+@given(case=regression_case(), data=st.data())
+def test_regression_metrics_match_sklearn(name, case, data):
     yt, yp, kw = case
+    if "log" in name and data.draw(st.booleans()):  # mostly valid inputs (> -1)
+        yt, yp = np.abs(yt), np.abs(yp)
+    if name == "mean_pinball_loss":
+        kw = dict(kw, alpha=data.draw(st.sampled_from([0.5, 0.1, 0.9, 0.0, 1.0, 1.5, -0.1])))
     rtol = 1e-6 if yt.dtype == np.float32 else 1e-12
+    if "log" in name and yt.dtype == np.float32:
+        rtol = 2e-5  # float32 logs, then their difference (each relative to the log)
     atol = 0.0
     if yt.shape == yp.shape and yt.size:
         with np.errstate(all="ignore"):
-            r = np.abs(yt.astype(np.float64) - yp.astype(np.float64))
-        square = name != "mean_absolute_error"
-        atol = _cancellation_atol(kw, rtol, float(np.max(r ** 2 if square else r)))
-        if name == "root_mean_squared_error":
+            r = _TERMS[name](yt.astype(np.float64), yp.astype(np.float64))
+        r = r[np.isfinite(r)]
+        atol = _cancellation_atol(kw, rtol, float(np.max(r)) if r.size else 0.0)
+        if name.startswith("root"):
             atol = np.sqrt(atol)  # |sqrt(a) - sqrt(b)| <= sqrt(|a - b|)
     if yt.dtype == np.float32:
         # scikit-learn sums float32 columns in float32 (not pairwise): compare
