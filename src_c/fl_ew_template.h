@@ -171,7 +171,7 @@ typedef struct {
 typedef int (*FL_T(fl_ew_formfn))(const FL_T(fl_ew_args) *a);
 
 /* Blocks [b0, b1) of an elementwise job for one loss, whose forms' loops
-   are form[0 ..< facts.forms]. */
+   are form_loop[0 ..< facts.forms]. */
 FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl_ew_facts) facts,
                               const fl_ew_job *job, fl_intp b0, fl_intp b1, fl_part *part)
 {
