@@ -11,6 +11,11 @@ settings.register_profile(
 settings.register_profile(
     "dev", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# under the sanitizers (scripts/sanitize.sh), where every kernel call is
+# instrumented: fewer examples per property, every path still taken
+settings.register_profile(
+    "sanitize", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.register_profile(
     "long", max_examples=20000, deadline=None, suppress_health_check=list(HealthCheck)
 )
