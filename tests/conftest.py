@@ -12,7 +12,8 @@ settings.register_profile(
     "dev", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 # under the sanitizers (scripts/sanitize.sh), where every kernel call is
-# instrumented: fewer examples per property, every path still taken
+# instrumented: fewer generated examples per property (the parametrized
+# cases, every loss, layout and mode, all still run)
 settings.register_profile(
     "sanitize", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
