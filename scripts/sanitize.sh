@@ -43,5 +43,5 @@ ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
 PYTHONMALLOC=malloc \
 FASTLOSS_UNDER_SANITIZER=1 \
-FASTLOSS_HYPOTHESIS_PROFILE="${FASTLOSS_HYPOTHESIS_PROFILE:-sanitize}" \
+FASTLOSS_HYPOTHESIS_PROFILE="${FASTLOSS_HYPOTHESIS_PROFILE:-quick}" \
     python -m pytest -q -p no:cacheprovider --rootdir "$repo" "${@:-$repo/tests}"

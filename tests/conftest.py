@@ -11,11 +11,12 @@ settings.register_profile(
 settings.register_profile(
     "dev", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-# under the sanitizers (scripts/sanitize.sh), where every kernel call is
-# instrumented: fewer generated examples per property (the parametrized
-# cases, every loss, layout and mode, all still run)
+# the suite's second runs in CI — under the sanitizers (scripts/sanitize.sh),
+# where every kernel call is instrumented, and against the wheel built from the
+# sdist: fewer generated examples per property (the parametrized cases, every
+# loss, layout and mode, all still run)
 settings.register_profile(
-    "sanitize", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "quick", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
     "long", max_examples=20000, deadline=None, suppress_health_check=list(HealthCheck)

@@ -130,6 +130,7 @@ def test_sdist_builds_a_clean_wheel_and_passes_its_own_test_suite(tmp_path):
     src = next((tmp_path / "src").glob("fastloss-*"))
     env = {k: v for k, v in os.environ.items()
            if k not in ("CI", "FASTLOSS_RUN_SANITIZERS", "FASTLOSS_TEST_SDIST", "PYTHONPATH")}
+    env["FASTLOSS_HYPOTHESIS_PROFILE"] = "quick"  # (the main run explores; this one packages)
     r = subprocess.run([py, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not slow",
                         str(src / "tests")], cwd=str(tmp_path), capture_output=True, text=True,
                        env=env, timeout=1800)
