@@ -596,23 +596,28 @@ def _alpha_t(y_true, alpha):
     return 1 if alpha < 0 else alpha * y_true + (1 - alpha) * (1 - y_true)
 
 
-def _focal(y_true, logits, alpha, gamma):
-    s, sn = _sigmoids(logits)
-    ce = (1 - y_true) * _softplus(logits) + y_true * _softplus(-logits)
-    miss = y_true * sn + (1 - y_true) * s  # 1 - p_t
-    return _alpha_t(y_true, alpha) * ce * miss**gamma
-
-
-def _focal_d(y_true, logits, alpha, gamma):
+def _focal_parts(y_true, logits):
+    """sigmoid(z), sigmoid(-z), the cross-entropy, 1 - p_t = y sigmoid(-z) +
+    (1 - y) sigmoid(z), and q = sigmoid(z) sigmoid(-z) / (1 - p_t) in [0, 1]
+    as e / ((1 + e)(far e + near)) with e = exp(-|z|) (no 0/0 when 1 - p_t
+    underflows)."""
     s, sn = _sigmoids(logits)
     ce = (1 - y_true) * _softplus(logits) + y_true * _softplus(-logits)
     miss = y_true * sn + (1 - y_true) * s
-    # q = sigmoid(z) sigmoid(-z) / (1 - p_t), in [0, 1], with e = exp(-|z|):
-    # e / ((1 + e)(far e + near)), no 0/0 when 1 - p_t underflows
     e = np.exp(-np.abs(logits))
     up = logits >= 0
     near, far = np.where(up, 1 - y_true, y_true), np.where(up, y_true, 1 - y_true)
     q = np.where(near == 0, 1 / (1 + e), e / ((1 + e) * (far * e + near)))
+    return s, sn, ce, miss, q
+
+
+def _focal(y_true, logits, alpha, gamma):
+    s, sn, ce, miss, q = _focal_parts(y_true, logits)
+    return _alpha_t(y_true, alpha) * ce * miss**gamma
+
+
+def _focal_d(y_true, logits, alpha, gamma):
+    s, sn, ce, miss, q = _focal_parts(y_true, logits)
     return _alpha_t(y_true, alpha) * miss**gamma * (
         (1 - y_true) * s - y_true * sn + gamma * ce * q * (1 - 2 * y_true))
 
@@ -814,13 +819,7 @@ def _tweedie_h(y_true, y_pred, power):
 
 
 def _focal_h(y_true, logits, alpha, gamma):
-    s, sn = _sigmoids(logits)
-    ce = (1 - y_true) * _softplus(logits) + y_true * _softplus(-logits)
-    miss = y_true * sn + (1 - y_true) * s
-    e = np.exp(-np.abs(logits))
-    up = logits >= 0
-    near, far = np.where(up, 1 - y_true, y_true), np.where(up, y_true, 1 - y_true)
-    q = np.where(near == 0, 1 / (1 + e), e / ((1 + e) * (far * e + near)))
+    s, sn, ce, miss, q = _focal_parts(y_true, logits)
     b = (1 - 2 * y_true) * q
     dce = (1 - y_true) * s - y_true * sn
     return _alpha_t(y_true, alpha) * miss**gamma * (
