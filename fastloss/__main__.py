@@ -63,6 +63,10 @@ def main(argv=None):
     b.add_argument("--busy", action="store_true",
                    help="with --threads: the automatic thread choice against one thread while "
                         "another process keeps one core busy")
+    b.add_argument("--class-weights", action="store_true",
+                   help="also time the row losses that take class_weight with 10 class weights "
+                        "and ignore_index=-100 on a tenth of the rows (torch's weight= and "
+                        "ignore_index= in its columns)")
     b.add_argument("--metrics", action="store_true",
                    help="fastloss.metrics against scikit-learn at 1e6 rows instead")
     args = parser.parse_args(argv)
@@ -110,7 +114,7 @@ def main(argv=None):
         if args.full or est > 120:
             print(f"expected duration: about {max(1, round(est / 60))} minutes", flush=True)
         bench(sizes=sizes, losses=losses, dtypes=dtypes, n_threads=args.n_threads, modes=modes,
-              compare=not args.no_compare, plot=args.plot)
+              compare=not args.no_compare, plot=args.plot, weighted=args.class_weights)
         if not (args.full or args.sizes or args.plot):
             print("(the headline table; python -m fastloss bench --full for every size, dtype and "
                   "mode, or --help)")

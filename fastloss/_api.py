@@ -128,14 +128,46 @@ def _examples(loss, suffix):
     return "\n".join(lines)
 
 
+def option_type(o):
+    """An option's type as a numpydoc parameter line shows it."""
+    if o.boolean:
+        return "bool"
+    if o.per_class:
+        return "array_like of float, optional"
+    if o.label:
+        return "int, optional"
+    return "float"
+
+
+# what "mean" divides by, per way of applying class weights (Loss.class_weights)
+CLASS_WEIGHT_MEANS = {
+    "label": "Each row's loss and gradient are times its label's weight c[y]; "
+             "``\"mean\"`` divides by sum(w_i c[y_i]) over the rows not ignored (as torch's "
+             "nll_loss / cross_entropy).",
+    "label_rows": "Each row's loss and gradient are times its label's weight c[y]; "
+                  "``\"mean\"`` divides by sum(w_i) over the rows not ignored (as torch's "
+                  "multi_margin_loss).",
+    "classes": "Class j's target is times c[j] (t'_j = c[j] t_j after the smoothing; "
+               "with labels: (1 - ls) c[y] (-log p_y) + ls/k sum_j c[j] (-log p_j)); "
+               "``\"mean\"`` divides by sum(w_i c[y_i]) over the rows not ignored for labels "
+               "and by sum(w_i) for probability targets (as torch's cross_entropy).",
+}
+
+
+def option_doc(loss, o):
+    doc = o.doc
+    if o.per_class:
+        doc += " " + CLASS_WEIGHT_MEANS[loss.class_weights]
+    return f"{o.name} : {option_type(o)}, default {o.default}\n    {doc}\n"
+
+
 def _doc(loss, suffix):
     pred = loss.pred_name
     rows = loss.kind == "rows"
     rule = f" ({loss.target_domain.rule})" if loss.target_domain else ""
     targets = _TARGETS[loss.targets].format(pred=pred, rule=rule)
     pred_doc = _PRED[pred] + (" Classes on the last axis (k of them)." if rows else "")
-    opt_doc = "".join(f"{o.name} : {'bool' if o.boolean else 'float'}, default {o.default}\n"
-                      f"    {o.doc}\n" for o in loss.options)
+    opt_doc = "".join(option_doc(loss, o) for o in loss.options)
     out_doc = ""
     if suffix == "_grad_hess":
         out_doc = ("\nout : (ndarray, ndarray), optional\n    Where to write the gradient and the "

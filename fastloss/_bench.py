@@ -10,6 +10,7 @@ run, implementations interleaved, so machine noise hits all of them alike.
 from __future__ import annotations
 
 import datetime
+import functools
 import platform
 import subprocess
 import sys
@@ -36,32 +37,58 @@ class Case:
     mode: str
     dtype: str
     n: int
+    weighted: bool = False  # with class_weight and ignore_index (see WEIGHTED)
 
     @property
     def id(self):
-        return f"{self.loss}-{self.mode}-{self.dtype}-{self.n:.0e}".replace("+0", "")
+        return (f"{self.loss}-{self.mode}-{self.dtype}-{self.n:.0e}".replace("+0", "")
+                + ("-weighted" if self.weighted else ""))
+
+    @property
+    def label(self):
+        """The loss column of the table."""
+        return self.loss + (" +cw,ign" if self.weighted else "")
 
 
-def cases(losses=None, modes=MODES, dtypes=("float64", "float32"), sizes=(10, 10**3, 10**5, 10**7)):
-    """Every (loss, mode, dtype, n); n counts elements (rows x 10 classes for row losses)."""
+# the weighted variant of a row loss that takes class weights: 10 class
+# weights, and the label -100 on a tenth of the rows, skipped by ignore_index
+WEIGHTED = {"class_weight": np.linspace(0.5, 2.0, 10), "ignore_index": -100}
+
+
+def cases(losses=None, modes=MODES, dtypes=("float64", "float32"), sizes=(10, 10**3, 10**5, 10**7),
+          weighted=False):
+    """Every (loss, mode, dtype, n); n counts elements (rows x 10 classes for
+    row losses).  ``weighted``: each loss that takes class weights also with
+    WEIGHTED's options."""
     for loss in LOSSES:
         if losses and loss.name not in losses:
             continue
-        for mode in modes:
-            for dtype in dtypes:
-                for n in sizes:
-                    yield Case(loss.name, mode, dtype, n)
+        for w in (False, True) if weighted and loss.class_weights else (False,):
+            for mode in modes:
+                for dtype in dtypes:
+                    for n in sizes:
+                        yield Case(loss.name, mode, dtype, n, w)
 
 
-def make_data(loss_name, dtype, n, seed=0):
+def make_data(loss_name, dtype, n, seed=0, weighted=False):
     """Benchmark inputs (y_true, y_pred, out): n elements (n/10 rows x 10 classes
     for row losses), integer labels and hard 0/1 binary targets (the common
-    case), out for gradients."""
+    case), out for gradients; ``weighted``: a tenth of the labels WEIGHTED's
+    ignore_index."""
     loss = BY_NAME[loss_name]
     rng = np.random.default_rng(seed)
     rows = (max(1, n // 10),) if loss.kind == "rows" else (n,)
     y, p = sample(loss, rng, rows, 10, dtype, targets="labels")
+    if weighted:
+        y = np.where(rng.random(y.shape) < 0.1, WEIGHTED["ignore_index"], y)
     return y, p, np.empty_like(p)
+
+
+def case_options(case):
+    """The loss options a case runs with."""
+    if not case.weighted:
+        return {}
+    return dict(WEIGHTED, class_weight=WEIGHTED["class_weight"].astype(case.dtype))
 
 
 def implementations(case, data, n_threads=1):
@@ -69,6 +96,9 @@ def implementations(case, data, n_threads=1):
     y, p, out = data
     name = case.loss + _SUFFIX[case.mode]
     fast, ref = getattr(fastloss, name), getattr(reference, name)
+    opts = case_options(case)
+    if opts:
+        fast, ref = functools.partial(fast, **opts), functools.partial(ref, **opts)
     grad = case.mode != "value"
     floor = _dispatch.floor
     if case.mode == "gh":  # a pair of outputs; the floor writes both
@@ -83,7 +113,7 @@ def implementations(case, data, n_threads=1):
         "floor": floor_call,
     }
     if case.mode in ("vg", "gh"):  # what the value (or the Hessian) adds to the gradient
-        g = getattr(fastloss, case.loss + _SUFFIX["grad"])
+        g = functools.partial(getattr(fastloss, case.loss + _SUFFIX["grad"]), **opts)
         impls["grad"] = lambda: g(y, p, out=out[0] if case.mode == "gh" else out,
                                   n_threads=n_threads)
     return impls
@@ -105,11 +135,10 @@ def _time(fn, budget, number=None):
 def measure(case, n_threads=1, repeats=7, budget=0.02, compare=False):
     """Median seconds per call of each implementation, interleaved: one warm-up
     call each (which also sizes the batches), then `repeats` samples."""
-    data = make_data(case.loss, case.dtype, case.n)
+    data = make_data(case.loss, case.dtype, case.n, weighted=case.weighted)
     impls = implementations(case, data, n_threads)
     if compare:
-
-        impls.update(competitors(case.loss, case.mode, data[0], data[1]))
+        impls.update(competitors(case.loss, case.mode, data[0], data[1], case_options(case)))
     number = {}
     for k, fn in impls.items():
         t0 = time.perf_counter()
@@ -151,9 +180,11 @@ def _fmt_t(s):
 
 
 def main(sizes=HEADLINE["sizes"], losses=None, dtypes=HEADLINE["dtypes"],
-         n_threads=1, modes=HEADLINE["modes"], compare=True, plot=None, file=None):
+         n_threads=1, modes=HEADLINE["modes"], compare=True, plot=None, file=None,
+         weighted=False):
     """The speed-up table (and, with `plot`, a chart).  `compare`: add the
-    columns of the competitors that are installed (the missing ones are named)."""
+    columns of the competitors that are installed (the missing ones are named);
+    `weighted`: the losses that take class weights also with WEIGHTED's."""
     info = fastloss.info()
     print(f"fastloss {info['version']} bench: SIMD {info.get('simd')}, threads {info.get('threads')}, "
           f"n_threads={n_threads}; median of interleaved samples", file=file)
@@ -177,13 +208,13 @@ def main(sizes=HEADLINE["sizes"], losses=None, dtypes=HEADLINE["dtypes"],
     print(hdr, file=file)
     print("-" * len(hdr), file=file)
     rows = []
-    for case in cases(losses, modes, dtypes, sizes):
+    for case in cases(losses, modes, dtypes, sizes, weighted):
         m = measure(case, n_threads, repeats=7 if case.n < 10**7 else 5, compare=compare)
         rows.append((case, m))
         # (an installed library without this loss or mode: n/a)
         ratios = "".join(f"{(m[c] / m['fastloss']):>12.1f}x" if c in m else f"{'n/a':>13}"
                          for c in cols)
-        print(f"{case.loss:<34} {case.mode:<5} {case.dtype:<7} {case.n:>6.0e} {_fmt_t(m['fastloss']):>10} "
+        print(f"{case.label:<34} {case.mode:<5} {case.dtype:<7} {case.n:>6.0e} {_fmt_t(m['fastloss']):>10} "
               f"{m['reference'] / m['fastloss']:>7.1f}x{ratios} {m['fastloss'] / m['floor']:>9.2f}x"
               + ((f" {m['fastloss'] / m['grad']:>7.2f}x" if "grad" in m else f" {'-':>8}") if vg
                  else ""),

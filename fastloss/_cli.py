@@ -639,7 +639,8 @@ def add_parser(sub):
             seen.setdefault(o.name, []).append((loss.name, o))
     for name, uses in seen.items():
         o = uses[0][1]
-        conv = _pos_weight if o.columns else (_boolean if o.boolean else float)
+        conv = (_pos_weight if o.columns else _boolean if o.boolean else _class_weights
+                if o.per_class else int if o.label else float)
         docs = list(dict.fromkeys(u.doc for _, u in uses))
         defaults = {"none" if u.default is None else u.default for _, u in uses}
         if len(defaults) == 1:
@@ -660,6 +661,11 @@ def _boolean(s):
     if v in ("false", "no", "0"):
         return False
     raise argparse.ArgumentTypeError(f"expected true or false, got {s!r}")
+
+
+def _class_weights(s):
+    """One weight per class, comma-separated."""
+    return [float(v) for v in s.split(",")]
 
 
 def _pos_weight(s):

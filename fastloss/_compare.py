@@ -18,13 +18,27 @@ def _torch():
     return torch
 
 
-def torch_impl(loss, mode, y, p, threads):
-    """torch.nn.functional on CPU, with `threads` intra-op threads."""
+def torch_impl(loss, mode, y, p, threads, options=None):
+    """torch.nn.functional on CPU, with `threads` intra-op threads; class
+    weights and an ignored label (``options``) as its weight= and
+    ignore_index= where it has them."""
     torch = _torch()
     if torch is None or mode == "grad":
         return None
     F = torch.nn.functional
     yt, pt = torch.from_numpy(y), torch.from_numpy(p)
+    options = options or {}
+    if options:
+        cw = options.get("class_weight")
+        kw = {"weight": torch.from_numpy(cw) if cw is not None else None}
+        if options.get("ignore_index") is not None:
+            kw["ignore_index"] = options["ignore_index"]
+        fns = {"softmax_cross_entropy": lambda q: F.cross_entropy(q, yt, **kw),
+               "nll_loss": lambda q: F.nll_loss(q, yt, **kw),
+               "sparse_categorical_cross_entropy": lambda q: F.nll_loss(torch.log(q), yt, **kw)}
+        if "ignore_index" not in kw:  # (torch's multi_margin_loss cannot skip rows)
+            fns["multi_margin"] = lambda q: F.multi_margin_loss(q, yt, weight=kw["weight"])
+        return _torch_run(torch, fns.get(loss), mode, pt, threads)
     fns = {
         "mse": lambda q: F.mse_loss(q, yt),
         "mae": lambda q: F.l1_loss(q, yt),
@@ -39,7 +53,11 @@ def torch_impl(loss, mode, y, p, threads):
         "multi_margin": lambda q: F.multi_margin_loss(q, yt),
         "kl_divergence": lambda q: F.kl_div(torch.log(q), yt, reduction="sum") / q.shape[0],
     }
-    fn = fns.get(loss)
+    return _torch_run(torch, fns.get(loss), mode, pt, threads)
+
+
+def _torch_run(torch, fn, mode, pt, threads):
+    """A call of fn on the predictions pt (forward, or forward and backward)."""
     if fn is None:
         return None
 
@@ -152,13 +170,15 @@ def available():
     return {lib: importlib.util.find_spec(lib) is not None for lib in LIBRARIES}
 
 
-def competitors(loss, mode, y, p):
-    """name -> callable, for whatever is installed."""
+def competitors(loss, mode, y, p, options=None):
+    """name -> callable, for whatever is installed (with loss ``options``, only
+    the libraries that take them)."""
     out = {}
-    for name, make in (("torch1", lambda: torch_impl(loss, mode, y, p, 1)),
-                       ("torch2", lambda: torch_impl(loss, mode, y, p, 2)),
-                       ("sklearn", lambda: sklearn_impl(loss, mode, y, p)),
-                       ("numba", lambda: numba_impl(loss, mode, y, p))):
+    plain = not options
+    for name, make in (("torch1", lambda: torch_impl(loss, mode, y, p, 1, options)),
+                       ("torch2", lambda: torch_impl(loss, mode, y, p, 2, options)),
+                       ("sklearn", lambda: sklearn_impl(loss, mode, y, p) if plain else None),
+                       ("numba", lambda: numba_impl(loss, mode, y, p) if plain else None)):
         fn = make()
         if fn is not None:
             out[name] = fn

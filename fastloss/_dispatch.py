@@ -38,7 +38,7 @@ if _ext is not None:
               default_backend=_backend.DEFAULT, fallback=reference._call,
               prepare=_validate.prepare, input_error=_validate.input_error,
               weight_total=_validate.weight_total, zero_weight_error=_validate.zero_weight_error,
-              check_n_threads=_validate.check_n_threads,
+              check_n_threads=_validate.check_n_threads, den_weights=_validate.den_weights,
               modes={m.name: m.value for m in Mode})
     _configure_threads()
     os.register_at_fork(after_in_child=_configure_threads)

@@ -19,6 +19,8 @@ fastloss.metrics), ``factorize`` (hashing of string labels), ``stats``
 memory floor), ``vmath`` (the vector math, for its accuracy tests),
 ``auto_threads`` and ``info``.
 """
+from functools import partial as _partial
+
 import numpy as np
 cimport numpy as cnp
 from cpython.contextvars cimport get_value
@@ -92,6 +94,11 @@ cdef extern from "fl_kernels.h" nogil:
         double gscale
         double opt[4]
         int want_sum
+        const char *cw
+        int cw_row
+        int cw_den
+        int ignore_on
+        int64_t ignore
     int FL_BLOCK
     int FL_MAX_OPTS
     int FL_ROWBLOCK
@@ -104,6 +111,8 @@ cdef extern from "fl_kernels.h" nogil:
     int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_intp cy,
                        fl_intp cp, fl_par par, fl_result *res)
     int fl_rows_run(int loss, int f32, const fl_rows_job *job, fl_par par, fl_result *res)
+    int fl_rows_den_run(int f32, const fl_rows_job *job, fl_par par, double *sum_w,
+                        double *sum_wabs)
     int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block,
                     fl_par par, double *sum_w, double *sum_wabs)
     ctypedef fl_intp (*fl_hash_fn)(const void *data, fl_intp len) noexcept nogil
@@ -199,23 +208,25 @@ cdef object _input_error = None       # the error naming the first invalid input
 cdef object _weight_total = None      # the sum of weights that "mean" divides by
 cdef object _zero_weight_error = None
 cdef object _check_n_threads = None
+cdef object _den_weights = None       # the row factors "mean" divides by, as an array
 
 
 def bind(*, backend_var, compiled, default_backend, fallback, prepare, input_error,
-         weight_total, zero_weight_error, check_n_threads, modes):
+         weight_total, zero_weight_error, check_n_threads, den_weights, modes):
     """Set how calls run (called once, by fastloss._dispatch): the context
     variable holding the backend in force, its value meaning this module and
     its default, the reference backend's call for the other value, and the
     validation and error builders of the general path.  ``modes`` (name ->
     value) must equal this module's own."""
     global _backend_var, _compiled, _default_backend, _fallback, _prepare, _input_error
-    global _weight_total, _zero_weight_error, _check_n_threads
+    global _weight_total, _zero_weight_error, _check_n_threads, _den_weights
     if dict(modes) != MODES:
         raise ImportError(f"fastloss: the compiled modes {MODES} differ from the table's {dict(modes)}")
     _backend_var, _compiled, _default_backend = backend_var, compiled, default_backend
     _fallback, _prepare, _input_error = fallback, prepare, input_error
     _weight_total, _zero_weight_error, _check_n_threads = (weight_total, zero_weight_error,
                                                            check_n_threads)
+    _den_weights = den_weights
 
 
 cdef class Kernel:
@@ -246,6 +257,12 @@ cdef class Kernel:
     cdef bint dense_targets_ok
     cdef bint labels_ok
     cdef Py_ssize_t min_classes
+    # the class_weight and ignore_index options' slots (-1: none) and how the
+    # class weights apply (Loss.class_weights)
+    cdef int cw_slot
+    cdef int ign_slot
+    cdef bint cw_row
+    cdef bint cw_den
 
     def __init__(self, loss):
         cdef int kind = -1
@@ -260,11 +277,19 @@ cdef class Kernel:
         self.nopts = len(loss.options)
         if self.nopts > MAX_OPTS or MAX_OPTS != FL_MAX_OPTS:
             raise ImportError(f"fastloss: {loss.name!r} has more than {FL_MAX_OPTS} options")
+        self.cw_slot = self.ign_slot = -1
+        self.cw_row = loss.class_weights in ("label", "label_rows")
+        self.cw_den = loss.class_weights in ("label", "classes")
         for i, o in enumerate(loss.options):
+            if o.per_class:
+                self.cw_slot = i
+            elif o.label:
+                self.ign_slot = i
             self.lo[i], self.hi[i] = o.bounds.lo, o.bounds.hi
             self.lo_open[i], self.hi_open[i] = o.bounds.lo_open, o.bounds.hi_open
-            self.none_ok[i] = o.none is not None
-            self.none_value[i] = o.none if o.none is not None else 0.0
+            self.none_ok[i] = o.none is not None or not o.scalar
+            self.none_value[i] = (o.none if o.none is not None else
+                                  (float("nan") if o.label else 0.0))
             self.boolean[i] = o.boolean
             self.has_gap[i] = o.gap is not None
             self.gap_lo[i] = o.gap.lo if o.gap is not None else 0.0
@@ -282,6 +307,14 @@ cdef class Kernel:
         return ((v > self.lo[i]) if self.lo_open[i] else (v >= self.lo[i])) and (
             (v < self.hi[i]) if self.hi_open[i] else (v <= self.hi[i])) and not (
             self.has_gap[i] and self.gap_lo[i] < v < self.gap_hi[i])
+
+    cdef void set_labels(self, fl_rows_job *j, const double *o) noexcept:
+        """A row job's ignored label under the options o and how class
+        weights apply (the weights themselves are bound by the general path)."""
+        j.cw_row, j.cw_den = self.cw_row, self.cw_den
+        if self.ign_slot >= 0 and o[self.ign_slot] == o[self.ign_slot]:
+            j.ignore_on = 1
+            j.ignore = <int64_t>o[self.ign_slot]
 
     cdef int set_ranges(self, fl_ew_job *j, const double *o) except -1:
         """The job's target and prediction ranges, and its form, under the
@@ -439,6 +472,7 @@ cdef struct _Inputs:
     PyObject *y_pred
     PyObject *weight    # or None
     const double *opts  # the validated option values
+    PyObject *class_weight  # in the computation dtype, or None
 
 
 cdef inline _Inputs _inputs(object y_true, object labels, Py_ssize_t k, object y_pred,
@@ -446,6 +480,7 @@ cdef inline _Inputs _inputs(object y_true, object labels, Py_ssize_t k, object y
     cdef _Inputs a
     a.y_true, a.labels, a.k = <PyObject *>y_true, <PyObject *>labels, k
     a.y_pred, a.weight, a.opts = <PyObject *>y_pred, <PyObject *>weight, opts
+    a.class_weight = <PyObject *>None
     return a
 
 
@@ -467,8 +502,24 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, fl_intp n
     cdef bint want_sum = mode != MODE_GRAD and mode != MODE_GRAD_HESS and red != RED_NONE
     cdef fl_intp block = FL_ROWBLOCK if k.kind == KIND_ROWS else FL_BLOCK
     cdef fl_par par = _par(n_threads, nelem)
+    cdef fl_rows_job *rj = <fl_rows_job *>job
+    # "mean" divides by row factors (class weights, ignored rows), not by sum(w)
+    cdef bint by_label = k.kind == KIND_ROWS and rj.lab != NULL and (
+        (rj.cw != NULL and rj.cw_den) or rj.ignore_on)
+    den = None
+    if by_label and w != NULL:  # the factors as an array, if the exact sum must decide
+        den = _partial(_den_weights, k.loss, <object>inputs.labels, <object>inputs.weight,
+                       <object>inputs.class_weight, _values(k, inputs.opts))
     if mode != MODE_VALUE and red == RED_MEAN:
-        if w != NULL:
+        if by_label:
+            with nogil:
+                rc = fl_rows_den_run(f32, rj, par, &total_w, &total_wabs)
+            _check_rc(rc)
+            if w != NULL:
+                total_w = _weight_total(total_w, total_wabs, n, den)
+            if total_w == 0:
+                raise _invalid_input(k, inputs) or _zero_weight_error(True)
+        elif w != NULL:
             with nogil:
                 rc = fl_wsum_run(f32, w, sw, n, block, par, &total_w, &total_wabs)
             _check_rc(rc)
@@ -504,10 +555,11 @@ cdef object _execute(Kernel k, int mode, int red, bint f32, void *job, fl_intp n
         if w == NULL:
             total_w = res.sum_w
         elif mode == MODE_VALUE:
-            total_w = _weight_total(res.sum_w, res.sum_wabs, n, <object>inputs.weight)
+            total_w = _weight_total(res.sum_w, res.sum_wabs, n,
+                                    den if by_label else <object>inputs.weight)
         # (with a gradient, total_w came from the same blocks before the run)
         if total_w == 0:
-            raise _zero_weight_error()
+            raise _zero_weight_error(by_label)
         value = res.sum / total_w
     else:
         value = value_out
@@ -524,6 +576,8 @@ cdef bint _fast_opts(Kernel k, tuple opts, double *out) except -1:
         if v is None and k.none_ok[i]:
             out[i] = k.none_value[i]
             continue
+        if i == k.cw_slot or (i == k.ign_slot and type(v) is not int):
+            return False  # class weights (an array), a label not an int: the general path
         if k.boolean[i]:
             if v is True or v is False:
                 out[i] = 1.0 if v else 0.0
@@ -583,6 +637,8 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
         nt = _auto_threads(k, nelem)
     if not _fast_opts(k, opts, o):
         return None
+    if not labels and k.ign_slot >= 0 and o[k.ign_slot] == o[k.ign_slot]:
+        return None  # an ignored label with probability targets: the general path's error
     ho = None
     if out is not None:
         if type(out) is not _ndarray or mode == MODE_GRAD_HESS:  # (grad_hess's pair: general)
@@ -602,6 +658,7 @@ cdef object _fast(Kernel k, int mode, object y_true, object y_pred, object n_thr
     if k.kind == KIND_ROWS:  # contiguous (n, k) rows
         _rows_init(&rj, n, kk, o)
         if labels:
+            k.set_labels(&rj, o)
             rj.lab = cnp.PyArray_BYTES(yt)
             rj.slab = cnp.PyArray_ITEMSIZE(yt)
             rj.lab_kind = _label_kind(yt)
@@ -709,8 +766,13 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
         job = &rj
         _rows_init(&rj, p.n, p.k, o)
         rj.w, rj.sw = wp, wst
+        if p.class_weight is not None:
+            cw = np.ascontiguousarray(p.class_weight)
+            keep.append(cw)
+            rj.cw = cnp.PyArray_BYTES(<cnp.ndarray>cw)
         keep.append(_bind(_rows2d(yp, p.k), &rj.p, &rj.sp0, &rj.sp1))
         if p.labels is not None:
+            k.set_labels(&rj, o)
             lab = _flat(p.labels, "C")
             if _label_kind(lab) == FL_LAB_NONE:  # e.g. a platform's 16-byte integer
                 lab = lab.astype(np.int64)
@@ -748,6 +810,7 @@ cdef object _general(Kernel k, int mode, object y_true, object y_pred, object sa
             h_walk = _writable_view(h.T if order == "F" else h, (h.size,))
             _bind(h_walk, <const char **>&ej.h, &ej.sh, NULL)
     inputs = _inputs(p.y_true, p.labels, p.k, p.y_pred, p.weight, o)
+    inputs.class_weight = <PyObject *>p.class_weight
     res = _execute(k, mode, red, p.dtype == np.float32, job, p.n, yp.size, nt, lo, g, &inputs, h)
     if g is not None and g.size and not np.may_share_memory(g_walk, g):
         g[...] = g_walk.reshape(p.shape, order=order)  # a temporary: copy back

@@ -90,7 +90,14 @@ class Option:
     is also accepted (each value checked like the scalar), which the kernels
     read element by element; ``boolean``: True or False only (the kernels
     read 1.0 or 0.0); ``examples``: the valid values the tests and the
-    accuracy oracle try (by default a few from the bounds)."""
+    accuracy oracle try (by default a few from the bounds).
+
+    Two options of the integer-label losses are not scalars: ``per_class``
+    (``class_weight``: None or a 1-D array of one weight per class, each in
+    ``bounds``) and ``label`` (``ignore_index``: None or an integer label
+    within ``bounds``).  The kernels get them beside the scalar options (the
+    option's slot holds 1.0 / 0.0, or the label / NaN); they do not change
+    the formula of a row, so the accuracy oracle leaves them out."""
 
     name: str
     default: object
@@ -101,6 +108,13 @@ class Option:
     boolean: bool = False
     gap: Bounds | None = None
     examples: tuple = ()
+    per_class: bool = False
+    label: bool = False
+
+    @property
+    def scalar(self):
+        """A number (not a per-class array or a label) the formula takes."""
+        return not (self.per_class or self.label)
 
     def __contains__(self, v):
         return v in self.bounds and not (self.gap is not None and v in self.gap)
@@ -109,6 +123,8 @@ class Option:
         """What an error message asks for."""
         if self.boolean:
             return "True or False"
+        if self.label:
+            return "None or an integer of magnitude at most 2**53"
         b, g = self.bounds, self.gap
         if g is not None and (g.lo, g.hi) == (b.lo, b.hi) and g.lo_open and g.hi_open:
             return f"{b.lo:g} or {b.hi:g}"  # the two ends only
@@ -125,6 +141,10 @@ class Option:
             return list(self.examples)
         if self.boolean:
             return [not self.default, self.default]
+        if self.per_class:  # (arrays need the class count: tests draw them)
+            return [None]
+        if self.label:  # torch's padding label (rows the samplers mark), then class 0
+            return [-100, 0]
         return [v for v in self.bounds.inside() if v in self] + (
             [self.gap.hi, self.gap.lo, self.gap.hi + 0.5] if self.gap is not None else [])
 
@@ -132,13 +152,23 @@ class Option:
         """(value, exception type) pairs that are not valid (for the tests)."""
         if self.boolean:
             return [(0.5, TypeError), (1, TypeError), (None, TypeError), ("yes", TypeError)]
+        if self.per_class:  # invalid whatever the class count
+            return [(np.array([1.0, -1.0, 1.0]), ValueError), (np.array([np.nan, 1.0, 1.0]), ValueError),
+                    (np.array([np.inf, 1.0, 1.0]), ValueError), (np.ones((3, 1)), ValueError),
+                    (np.ones(10**4), ValueError), (2.0, TypeError), (["a", "b"], TypeError)]
+        if self.label:
+            return [(1.5, TypeError), (True, TypeError), (np.float64(3.0), TypeError),
+                    (2**53 + 1, ValueError), (-(2**60), ValueError)]
         bad = self.bounds.outside()
         if self.gap is not None:
             bad.append((self.gap.lo + self.gap.hi) / 2)
         return [(v, ValueError) for v in bad]
 
     def validate(self, value):
-        """The option as a float (or, for ``columns``, a 1-D float64 array)."""
+        """The option as a float (or, for ``columns`` and ``per_class``, a 1-D
+        float64 array; for ``label``, an int or None)."""
+        if self.per_class or self.label:
+            return self._validate_special(value)
         if value is None and self.none is not None:
             return self.none
         want = self.describe()
@@ -165,6 +195,36 @@ class Option:
         if v not in self:
             raise ValueError(f"{self.name} must be {want}, got {value!r}")
         return v
+
+    def _validate_special(self, value):
+        if value is None:
+            return None
+        if self.label:
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"{self.name} must be None or an integer label, got "
+                                f"{type(value).__name__}")
+            v = int(value)
+            if v not in self.bounds:
+                raise ValueError(f"{self.name} must be {self.describe()}, got {v}")
+            return v
+        if isinstance(value, (str, bytes)) or np.ndim(value) == 0:
+            raise TypeError(f"{self.name} must be None or a 1-D array of one weight per class, "
+                            f"got {type(value).__name__}")
+        try:
+            a = np.asarray(value)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{self.name} could not be read as an array: {e}") from None
+        if a.dtype.kind not in "iuf":
+            raise TypeError(f"{self.name} must hold numbers, got an array of dtype {a.dtype}")
+        if a.ndim != 1:
+            raise ValueError(f"{self.name} must be 1-D (one weight per class), got shape {a.shape}")
+        a = a.astype(np.float64)
+        bad = ~((a >= self.bounds.lo) & (a <= self.bounds.hi) & np.isfinite(a))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"{self.name} must have every entry {self.bounds.describe()}; got "
+                             f"{self.name}[{i}] = {float(a[i])!r}")
+        return a
 
 
 @dataclass(frozen=True, repr=False)
@@ -357,7 +417,17 @@ class Loss:
     ``domains``: for a loss whose valid inputs depend on its options,
     ``domains(**options) -> (target domain or None, prediction domain)``
     (each None, a range domain or REAL); ``target_domain`` and
-    ``pred_domain`` are then those of the default options."""
+    ``pred_domain`` are then those of the default options.
+    ``class_weights``: how a loss with the ``class_weight`` option applies
+    it (it also has ``ignore_index``; see :func:`_by_label`): "label" (each
+    row's loss and gradient times the weight of its label; ``"mean"``
+    divides by the sum of the rows' label weights times their sample
+    weights, as torch's nll_loss), "label_rows" (the same rows, ``"mean"``
+    divides by the sum of the sample weights, as torch's
+    multi_margin_loss) or "classes" (each class's term of a row weighed by
+    its class's weight, in the row stage; ``"mean"`` as "label" for integer
+    labels and by the sum of the sample weights for probability targets, as
+    torch's cross_entropy)."""
 
     name: str
     kind: str
@@ -379,6 +449,7 @@ class Loss:
     domains: Callable | None = None
     forms: int = 1
     form: Callable | None = None
+    class_weights: str = ""
 
     def __repr__(self):
         opts = "".join(f", {o.name}={o.default!r}" for o in self.options)
@@ -424,6 +495,22 @@ class Loss:
     @property
     def option_names(self):
         return tuple(o.name for o in self.options)
+
+    def mean_weights(self, labels, class_weight, ignore_index):
+        """Each row's factor of its sample weight in the denominator of
+        ``"mean"`` (float64), or None when it is 1 for every row: 0 for an
+        ignored row, the label's class weight where the loss's mean divides
+        by the rows' class weights (an invalid label, which the call
+        reports, reads class 0's)."""
+        by_class = class_weight is not None and self.class_weights in ("label", "classes")
+        if labels is None or (not by_class and ignore_index is None):
+            return None
+        keep = labels != ignore_index if ignore_index is not None else np.ones(labels.shape, bool)
+        f = keep.astype(np.float64)
+        if by_class:
+            cw = np.asarray(class_weight, np.float64)
+            f *= cw[np.where(keep & (labels >= 0) & (labels < len(cw)), labels, 0)]
+        return f
 
     def check_options(self, options):
         """Validate keyword options given by name (TypeError for an unknown one,
@@ -653,6 +740,27 @@ def _picked(y_prob, labels):
     return y_prob[np.arange(len(labels)), labels]
 
 
+def _by_label(f, per_row, weigh=True):
+    """``f`` (a row loss's value (per_row) or derivative on integer labels)
+    with ``class_weight`` and ``ignore_index``: a row whose label is
+    ignore_index is 0 (and reads class 0 meanwhile); with weigh, each row is
+    times its label's class weight, else ``f`` takes the class weights
+    itself.  Probability targets go to ``f`` as they are."""
+    def with_labels(target, pred, class_weight=None, ignore_index=None, **options):
+        if not weigh:
+            options["class_weight"] = class_weight
+        if target.ndim == pred.ndim:  # probabilities
+            return f(target, pred, **options)
+        keep = np.ones(len(target), bool) if ignore_index is None else target != ignore_index
+        labels = np.where(keep, target, 0)
+        v = f(labels, pred, **options)
+        if weigh and class_weight is not None:
+            cw = class_weight[labels]
+            v = v * (cw if per_row else cw[:, None])
+        return np.where(keep if per_row else keep[:, None], v, 0).astype(v.dtype)
+    return with_labels
+
+
 def _scce(labels, y_prob, eps):
     return -np.log(np.clip(_picked(y_prob, labels), _eps(eps, y_prob.dtype), 1 - _eps(eps, y_prob.dtype)))
 
@@ -664,14 +772,17 @@ def _scce_d(labels, y_prob, eps):
     return g
 
 
-def _smoothed_targets(y_true, logits, label_smoothing):
+def _smoothed_targets(y_true, logits, label_smoothing, class_weight=None):
+    """The targets the softmax cross-entropy weighs log-probabilities by:
+    smoothed, then times each class's weight."""
     k = logits.shape[-1]
     if y_true.ndim == logits.ndim - 1:  # integer labels
         t = np.zeros_like(logits)
         t[np.arange(len(y_true)), y_true] = 1
     else:
         t = y_true
-    return (1 - label_smoothing) * t + label_smoothing / k
+    t = (1 - label_smoothing) * t + label_smoothing / k
+    return t if class_weight is None else class_weight * t
 
 
 def _log_softmax(z):
@@ -679,18 +790,19 @@ def _log_softmax(z):
     return z - m - np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True))
 
 
-def _softmax_ce(y_true, logits, label_smoothing):
+def _softmax_ce(y_true, logits, label_smoothing, class_weight=None):
     logp = _log_softmax(logits)
     if y_true.ndim == logits.ndim - 1:  # labels: the label's log-probability (as torch's nll)
-        loss = -_picked(logp, y_true)
+        wlogp = logp if class_weight is None else class_weight * logp
+        loss = -_picked(wlogp, y_true)
         if label_smoothing:
-            loss = (1 - label_smoothing) * loss - label_smoothing / logits.shape[-1] * np.sum(logp, axis=-1)
+            loss = (1 - label_smoothing) * loss - label_smoothing / logits.shape[-1] * np.sum(wlogp, axis=-1)
         return loss
-    return -np.sum(_smoothed_targets(y_true, logits, label_smoothing) * logp, axis=-1)
+    return -np.sum(_smoothed_targets(y_true, logits, label_smoothing, class_weight) * logp, axis=-1)
 
 
-def _softmax_ce_d(y_true, logits, label_smoothing):
-    t = _smoothed_targets(y_true, logits, label_smoothing)
+def _softmax_ce_d(y_true, logits, label_smoothing, class_weight=None):
+    t = _smoothed_targets(y_true, logits, label_smoothing, class_weight)
     return np.exp(_log_softmax(logits)) * np.sum(t, axis=-1, keepdims=True) - t
 
 
@@ -843,8 +955,8 @@ def _scce_h(labels, y_prob, eps):
     return h
 
 
-def _softmax_ce_h(y_true, logits, label_smoothing):
-    t = _smoothed_targets(y_true, logits, label_smoothing)
+def _softmax_ce_h(y_true, logits, label_smoothing, class_weight=None):
+    t = _smoothed_targets(y_true, logits, label_smoothing, class_weight)
     p = np.exp(_log_softmax(logits))
     return np.sum(t, axis=-1, keepdims=True) * p * (1 - p)
 
@@ -1121,6 +1233,15 @@ def _multi_margin_exact(mp, label, s, dtype, p, margin):
 _EPS = Option("eps", 1e-15, Bounds(0.0, 0.5), "Probabilities are clipped to [eps, 1 - eps] (eps is raised to "
               "2**-24 for float32, 2**-53 for float64, so that 1 - eps stays below 1).")
 
+_CLASS_WEIGHT = Option(
+    "class_weight", None, Bounds(0.0, math.inf, False, True),
+    "One finite weight >= 0 per class (1-D, k entries), or None.", per_class=True)
+_IGNORE_INDEX = Option(
+    "ignore_index", None, Bounds(-2.0**53, 2.0**53, False, False),
+    "A label that marks rows to skip (e.g. -100 for padding): they add nothing to the loss, "
+    "to the mean's denominator or to the gradient, and are not invalid labels.  None: no "
+    "label is skipped.", label=True)
+
 LOSSES = (
     Loss(
         "mse", "elementwise", "Mean squared error, for regression.",
@@ -1276,28 +1397,32 @@ LOSSES = (
         "sparse_categorical_cross_entropy", "rows",
         "Categorical cross-entropy with integer class labels (n,) and probabilities (n, k).",
         "-log(clip(p[label], eps, 1 - eps)) per row",
-        "-1 / p[label] at the label (clipped p), 0 elsewhere", _scce, _scce_d, exact=_scce_exact, ulps=(4, 4),
-        options=(_EPS,), pred_domain=PROBABILITY, targets="labels", pred_hint=_SOFTMAX_HINT,
-        hess=_scce_h,
+        "-1 / p[label] at the label (clipped p), 0 elsewhere",
+        _by_label(_scce, True), _by_label(_scce_d, False), exact=_scce_exact, ulps=(4, 4),
+        options=(_EPS, _CLASS_WEIGHT, _IGNORE_INDEX), pred_domain=PROBABILITY, targets="labels",
+        pred_hint=_SOFTMAX_HINT, hess=_by_label(_scce_h, False), class_weights="label",
     ),
     Loss(
         "softmax_cross_entropy", "rows",
         "Cross-entropy of softmax(logits), log-softmax computed stably per row (as "
         "torch.nn.functional.cross_entropy); targets are integer labels (n,) or probabilities (n, k).",
         "-sum_j t_j log_softmax(z)_j per row, t = (1 - ls) target + ls / k",
-        "softmax(z) sum_j t_j - t", _softmax_ce, _softmax_ce_d, exact=_softmax_ce_exact, ulps=(4, 4),
+        "softmax(z) sum_j t_j - t", _by_label(_softmax_ce, True, weigh=False),
+        _by_label(_softmax_ce_d, False, weigh=False), exact=_softmax_ce_exact, ulps=(4, 4),
         options=(Option("label_smoothing", 0.0, UNIT,
-                        "Mix the target with the uniform distribution (0 <= ls <= 1), as torch."),),
+                        "Mix the target with the uniform distribution (0 <= ls <= 1), as torch."),
+                 _CLASS_WEIGHT, _IGNORE_INDEX),
         pred_domain=LOGIT, targets="labels_or_probs",
-        hess=_softmax_ce_h,
+        hess=_by_label(_softmax_ce_h, False, weigh=False), class_weights="classes",
     ),
     Loss(
         "nll_loss", "rows",
         "Negative log-likelihood of integer labels (n,) given log-probabilities (n, k), e.g. "
         "after a log_softmax (as torch.nn.functional.nll_loss).",
         "-log_probs[label] per row", "-1 at the label, 0 elsewhere",
-        _nll, _nll_d, exact=_nll_exact, pred_domain=LOG_PROB, targets="labels",
-        hess=_zero_hess,
+        _by_label(_nll, True), _by_label(_nll_d, False), exact=_nll_exact,
+        options=(_CLASS_WEIGHT, _IGNORE_INDEX), pred_domain=LOG_PROB, targets="labels",
+        hess=_by_label(_zero_hess, False), class_weights="label",
     ),
     Loss(
         "kl_divergence", "rows",
@@ -1316,22 +1441,25 @@ LOSSES = (
         "sum_{j != label} max(0, margin - s_label + s_j)**p / k per row",
         "p v_j**(p-1) / k at each violated rival j (v_j = margin - s_label + s_j > 0), minus "
         "their sum at the label",
-        _multi_margin, _multi_margin_d, exact=_multi_margin_exact, ulps=(4, 4),
+        _by_label(_multi_margin, True), _by_label(_multi_margin_d, False),
+        exact=_multi_margin_exact, ulps=(4, 4),
         options=(Option("p", 1, Bounds(1.0, 2.0, False, False), "The power of the violations "
                         "(1 or 2).", gap=Bounds(1.0, 2.0), examples=(2, 1)),
                  Option("margin", 1.0, Bounds(), "The margin each rival must stay below the "
-                        "label's score by.", examples=(0.5, 2.0))),
+                        "label's score by.", examples=(0.5, 2.0)),
+                 _CLASS_WEIGHT, _IGNORE_INDEX),
         pred_domain=SCORE, targets="labels",
-        hess=_multi_margin_h,
+        hess=_by_label(_multi_margin_h, False), class_weights="label_rows",
     ),
     Loss(
         "multiclass_hinge", "rows",
         "Crammer-Singer multi-class hinge loss (as sklearn.metrics.hinge_loss for multi-class input).",
         "max(0, 1 - (s_label - max_{j != label} s_j)) per row",
         "+1 at the first arg-max rival, -1 at the label, where the margin is violated",
-        _multiclass_hinge, _multiclass_hinge_d, exact=_multiclass_hinge_exact, pred_domain=SCORE, targets="labels",
-        min_classes=2,
-        hess=_multiclass_hinge_h,
+        _by_label(_multiclass_hinge, True), _by_label(_multiclass_hinge_d, False),
+        exact=_multiclass_hinge_exact, pred_domain=SCORE, targets="labels",
+        options=(_CLASS_WEIGHT, _IGNORE_INDEX), min_classes=2,
+        hess=_by_label(_multiclass_hinge_h, False), class_weights="label",
     ),
 )
 

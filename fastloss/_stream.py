@@ -113,12 +113,14 @@ class Mean:
 
     def result(self) -> float:
         """Σ w·ℓ / Σ w over every batch so far (ZeroWeightError, a ValueError,
-        when Σ w is 0)."""
+        when Σ w is 0).  Σ w is what the loss's ``"mean"`` divides by: with
+        ``class_weight`` or ``ignore_index``, the rows' weights times their
+        factors (see the loss's docstring)."""
         shi, slo, whi, wlo, _ = self._state()
         s, w = shi + slo, whi + wlo
         if w == 0:
             raise ZeroWeightError(f"Mean({self.loss!r}).result(): no data yet, or weights summing to "
-                             "zero")
+                                  "zero (or every row ignored)")
         return s / w
 
     @property

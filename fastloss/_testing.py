@@ -39,8 +39,12 @@ def sample(loss, rng, rows_shape, k=10, dtype="float64", special=0.0, targets=No
         p = p.astype(dtype)
     if rows:
         labels = rng.integers(0, k, size=rows_shape)
+        ignored = (options or {}).get("ignore_index")  # (labels only)
         if loss.targets == "labels" or (loss.targets == "labels_or_probs" and (
-                targets == "labels" or (targets is None and rng.random() < 0.5))):
+                targets == "labels" or (targets is None and rng.random() < 0.5))) or (
+                ignored is not None):
+            if ignored is not None:  # about a quarter of the rows skipped
+                labels = np.where(rng.random(rows_shape) < 0.25, ignored, labels)
             return labels, p
         t = np.eye(k)[labels] if rng.random() < 0.5 else rng.dirichlet(np.ones(k), size=labels.size)
         return t.reshape(shape).astype(dtype), p
@@ -98,10 +102,12 @@ def accuracy_cases(loss, dtype, k=3):
 
 
 def option_sets(loss):
-    """The default options, then each option at two further valid values."""
+    """The default options, then each option of the formula (not the class
+    weights or the ignored label) at two further valid values."""
     sets = [{}]
     for o in loss.options:
-        sets += [{o.name: v} for v in (o.examples or o.inside()[:2])]
+        if o.scalar:
+            sets += [{o.name: v} for v in (o.examples or o.inside()[:2])]
     return sets
 
 

@@ -22,7 +22,8 @@ class Prepared:
     (..., k); weight (...)."""
 
     __slots__ = ("loss", "mode", "dtype", "shape", "y_true", "y_pred", "weight", "labels",
-                 "reduction", "n_threads", "opts", "aux", "out", "n", "k", "rows_shape")
+                 "reduction", "n_threads", "opts", "aux", "out", "n", "k", "rows_shape",
+                 "class_weight", "ignore_index")
 
 
 def compute_dtype(dtype):
@@ -163,6 +164,48 @@ def _targets(loss, p, y_true, yp):
     return None, yt
 
 
+def _label_options(loss, p, vals):
+    """class_weight and ignore_index of a row loss: kept in p (the weights in
+    the computation dtype), their slots in vals 1.0 / 0.0 and the label /
+    NaN (what the kernels read)."""
+    for i, o in enumerate(loss.options):
+        v = vals[i]
+        if o.per_class:
+            if v is not None:
+                if v.shape != (p.k,):
+                    raise ValueError(f"{o.name} must have one entry per class ({p.k}, the last "
+                                     f"axis of {loss.pred_name}); got {v.shape[0]}")
+                with np.errstate(over="ignore"):
+                    cw = v.astype(p.dtype)
+                if not np.isfinite(cw).all():
+                    raise ValueError(f"{o.name} holds a weight beyond {p.dtype}'s range")
+                p.class_weight = cw
+            vals[i] = 0.0 if v is None else 1.0
+        elif o.label:
+            if v is not None and p.labels is None:
+                raise ValueError(f"{o.name} applies to integer labels; y_true holds "
+                                 "probabilities (give rows to skip zero sample_weight)")
+            p.ignore_index = v
+            vals[i] = math.nan if v is None else float(v)
+
+
+def den_weights(loss, labels, weight, class_weight, opts):
+    """What "mean" divides the sum of a row loss by, row by row (float64):
+    the sample weights times Loss.mean_weights' factors."""
+    labels = np.asarray(labels).reshape(-1)
+    f = loss.mean_weights(labels, class_weight, ignored_label(loss, opts))
+    w = np.asarray(weight, np.float64).reshape(-1)
+    return w if f is None else np.where(f != 0, w * f, 0.0)
+
+
+def ignored_label(loss, opts):
+    """The ignore_index in the validated option values opts (table order), or None."""
+    for o, v in zip(loss.options, opts or ()):
+        if o.label:
+            return None if v is None or v != v else int(v)
+    return None
+
+
 def prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
     p = Prepared()
     p.loss, p.mode = loss, mode
@@ -174,13 +217,13 @@ def prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out
     p.dtype = yp.dtype
     p.aux = None
     for i, v in enumerate(vals):  # a per-column option: kept as aux, scalar slot 1.0
-        if isinstance(v, np.ndarray):
+        if isinstance(v, np.ndarray) and loss.options[i].columns:
             if yp.ndim != 2 or v.shape != (yp.shape[1],):
                 raise ValueError(f"{loss.options[i].name} as an array must have one entry per column "
                                  f"of a 2-D {pname}; got shape {v.shape} for {pname} of shape {yp.shape}")
             p.aux = v.astype(p.dtype)
             vals[i] = 1.0
-    p.opts = tuple(vals)
+    p.class_weight = p.ignore_index = None
     if loss.kind == "rows":
         if yp.ndim < 1 or yp.shape[-1] < loss.min_classes:
             raise ValueError(f"{pname} must have the classes on its last axis, at least "
@@ -188,6 +231,7 @@ def prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out
         p.labels, p.y_true = _targets(loss, p, y_true, yp)
         p.rows_shape, p.k = yp.shape[:-1], yp.shape[-1]
         wshape, what = p.rows_shape, "one weight per row"
+        _label_options(loss, p, vals)
     else:
         p.labels = None
         p.y_true = as_array(y_true, "y_true", p.dtype)
@@ -197,6 +241,7 @@ def prepare(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out
             )
         p.rows_shape, p.k = yp.shape, 1
         wshape, what = yp.shape, f"the shape of {pname}"
+    p.opts = tuple(vals)
     w = None
     if sample_weight is not None:
         w = as_array(sample_weight, "sample_weight", p.dtype)
@@ -252,9 +297,12 @@ def input_error(loss, y_true, labels, k, y_pred=None, opts=None):
     The message names the position and its value."""
     pname = loss.pred_name
     tdom, pdom = loss.domains_for(values=opts) if opts is not None else loss.domains_for()
+    ignored = ignored_label(loss, opts)
     with np.errstate(invalid="ignore"):
         if labels is not None:
             bad_t = (labels < 0) | (labels >= k)
+            if ignored is not None:
+                bad_t &= labels != ignored
         elif tdom is not None:
             bad_t = ~tdom.contains(y_true)
         else:
@@ -266,6 +314,8 @@ def input_error(loss, y_true, labels, k, y_pred=None, opts=None):
                 rows = y_pred.reshape(labels.size, k)
                 lab = labels.reshape(-1)
                 ok = (lab >= 0) & (lab < k)
+                if ignored is not None:
+                    ok &= lab != ignored
                 picked = rows[np.arange(lab.size), np.where(ok, lab, 0)]
                 bad_p = ok & ~valid(picked)
             else:
@@ -327,6 +377,8 @@ def weight_total(s, s_abs, n, weight):
         return s
     if s_abs == 0:
         return 0.0
+    if callable(weight):  # (computed only when needed)
+        weight = weight()
     w = np.asarray(weight, dtype=np.float64).ravel()
     if not np.isfinite(w).all():  # infinite weights: IEEE arithmetic
         return s
@@ -336,5 +388,10 @@ def weight_total(s, s_abs, n, weight):
         return s
 
 
-def zero_weight_error():
+def zero_weight_error(by_label=False):
+    """The error of a "mean" whose denominator is zero (by_label: the loss's
+    class weights or ignored label take part in it)."""
+    if by_label:
+        return ZeroWeightError("reduction='mean' with every row ignored (ignore_index) or "
+                               "weighing zero (sample_weight times class_weight) is undefined")
     return ZeroWeightError("reduction='mean' with sample_weight summing to zero is undefined")

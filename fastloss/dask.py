@@ -27,7 +27,7 @@ try:
 except ImportError as e:  # pragma: no cover - exercised without dask
     raise ImportError("fastloss.dask needs dask: pip install 'fastloss[dask]'") from e
 
-from ._api import example_inputs
+from ._api import example_inputs, option_doc
 from ._errors import ZeroWeightError
 from ._examples import EXAMPLES
 from ._losses import BY_NAME, LOSSES
@@ -46,13 +46,15 @@ def _combine(*parts):
     return np.sum(np.stack(parts), axis=0)
 
 
-def _finish(total, reduction, name):
+def _finish(total, reduction, name, by_label=False):
     s, sw = float(total[0]), float(total[1])
     if reduction == "sum":
         return s
     if sw == 0:
-        raise ZeroWeightError(f"{name}: reduction='mean' of an empty input or of sample_weight "
-                         "summing to zero is undefined")
+        why = (", of rows all ignored (ignore_index) or weighing zero (sample_weight times "
+               "class_weight)" if by_label else "")
+        raise ZeroWeightError(f"{name}: reduction='mean' of an empty input{why} or of "
+                              "sample_weight summing to zero is undefined")
     return s / sw
 
 
@@ -70,7 +72,7 @@ def _reduce(name, y_true, y_pred, sample_weight, reduction, split_every, opts):
     if not isinstance(split_every, int) or isinstance(split_every, bool) or split_every < 2:
         raise ValueError(f"split_every must be an integer >= 2; got {split_every!r}")
     p = _as_dask(y_pred)
-    arrays = [k for k, v in opts.items() if np.ndim(v) > 0]
+    arrays = [o.name for o in loss.options if o.columns and np.ndim(opts.get(o.name)) > 0]
     if arrays:  # a per-column option: every chunk needs whole rows
         if p.ndim != 2 or any(np.shape(opts[k]) != (p.shape[1],) for k in arrays):
             raise ValueError(f"{arrays[0]} as an array must have one entry per column of a 2-D "
@@ -119,7 +121,8 @@ def _reduce(name, y_true, y_pred, sample_weight, reduction, split_every, opts):
     while len(parts) > 1:  # the tree: fan-in split_every
         parts = [dask.delayed(_combine, pure=True)(*parts[i:i + split_every])
                  for i in range(0, len(parts), split_every)]
-    return dask.delayed(_finish, pure=True)(parts[0], reduction, name)
+    by_label = any(opts.get(o.name) is not None for o in loss.options if not o.scalar)
+    return dask.delayed(_finish, pure=True)(parts[0], reduction, name, by_label)
 
 
 def _example(loss):
@@ -141,7 +144,7 @@ def _make(loss):
         loss.check_options(options)
         return _reduce(loss.name, y_true, y_pred, sample_weight, reduction, split_every, options)
 
-    opt_doc = "".join(f"{o.name} : float, default {o.default}\n    {o.doc}\n" for o in loss.options)
+    opt_doc = "".join(option_doc(loss, o) for o in loss.options)
     fn.__name__ = fn.__qualname__ = loss.name
     fn.__doc__ = f"""{loss.summary}
 

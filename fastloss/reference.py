@@ -33,6 +33,11 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
     if err is not None:
         raise err
     kw = dict(zip(loss.option_names, p.opts))
+    for o in loss.options:  # the class weights (in the computation dtype) and the ignored label
+        if o.per_class:
+            kw[o.name] = p.class_weight
+        elif o.label:
+            kw[o.name] = p.ignore_index
     if p.aux is not None:  # the per-column option, broadcast over the last axis
         kw[next(o.name for o in loss.options if o.columns)] = p.aux
     # per-element math in the computation dtype (float32 stays float32, as the
@@ -44,18 +49,29 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
     else:
         target, pred = p.y_true, p.y_pred
     w = p.weight
+    # what "mean" divides by: the sample weights, times each row's factor
+    # where class weights or an ignored label take part
+    factor = loss.mean_weights(p.labels, p.class_weight, p.ignore_index)
+    den = w if factor is None else (np.reshape(factor, p.rows_shape) if w is None
+                                    else w.astype(np.float64) * np.reshape(factor, p.rows_shape))
+    kept = None if p.ignore_index is None else p.labels != p.ignore_index
+    if kept is not None and w is not None:  # (an ignored row's weight may be inf)
+        den = np.where(kept, den, 0.0)
     total_w = None
     if p.reduction == "mean":
-        total_w = float(p.n) if w is None else weight_total(
-            float(np.sum(w, dtype=np.float64)), float(np.sum(np.abs(w), dtype=np.float64)), p.n, w)
+        total_w = float(p.n) if den is None else weight_total(
+            float(np.sum(den, dtype=np.float64)), float(np.sum(np.abs(den), dtype=np.float64)),
+            p.n, den)
         if total_w == 0:
-            raise zero_weight_error()
+            raise zero_weight_error(factor is not None)
 
     value = None
     if mode != Mode.GRAD:
         ell = np.reshape(loss.value(target, pred, **kw), p.rows_shape)
         if w is not None:
             ell = w * ell
+        if kept is not None:  # an ignored row adds nothing, whatever its weight
+            ell = np.where(kept, ell, 0).astype(ell.dtype)
         if p.reduction == "none":
             value = np.asarray(ell, dtype=p.dtype)
         else:
@@ -63,7 +79,7 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
             if p.reduction == "mean":
                 value = float(value / total_w)
         if sums:
-            return value, float(p.n) if w is None else float(np.sum(w, dtype=np.float64))
+            return value, float(p.n) if den is None else float(np.sum(den, dtype=np.float64))
         if mode == Mode.VALUE:
             return value
 
@@ -71,6 +87,8 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
         v = np.reshape(f(target, pred, **kw), p.shape)
         if w is not None:
             v = (w[..., None] if loss.kind == "rows" else w) * v
+        if kept is not None:
+            v = np.where(kept[..., None], v, 0).astype(v.dtype)
         if total_w is not None:
             v = v / total_w
         return np.asarray(v, dtype=p.dtype)

@@ -14,6 +14,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 def _opt_type(o):
     if o.boolean:
         return "bool"
+    if o.per_class:
+        return "ArrayLike | None"
+    if o.label:
+        return "int | None"
     if o.columns:
         return "float | ArrayLike | None" if o.none is not None else "float | ArrayLike"
     return "float | None" if o.none is not None else "float"

@@ -78,6 +78,14 @@ typedef struct {
     double gscale;
     double opt[FL_MAX_OPTS];
     int want_sum;
+    /* class weights and the ignored label (integer labels; see Loss.class_weights) */
+    const char *cw;              /* k class weights (storage type), or NULL */
+    int cw_row;                  /* the driver weighs each row by its label's class weight
+                                    (else the stage reads cw) */
+    int cw_den;                  /* "mean" divides by the rows' label weights times their
+                                    sample weights (else by the sample weights) */
+    int ignore_on;               /* rows labelled `ignore` add nothing (and are not invalid) */
+    int64_t ignore;
 } fl_rows_job;
 
 /* Loss lookup by name (-1 if unknown); kind 0 = elementwise, 1 = rows. */
@@ -101,6 +109,12 @@ int fl_rows_run(int loss, int f32, const fl_rows_job *job, fl_par par, fl_result
    targets, at least one res[c].bad is set: the caller finds the first). */
 int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_intp cy,
                    fl_intp cp, fl_par par, fl_result *res);
+
+/* The sum of the row factors a row job's "mean" divides by (sample weight
+   times, where class weights or an ignored label take part, the row's label
+   weight or 0 for an ignored row) and of their absolute values, with the
+   same blocks and order as fl_rows_run's sum_w (bitwise equal). */
+int fl_rows_den_run(int f32, const fl_rows_job *job, fl_par par, double *sum_w, double *sum_wabs);
 
 /* sum(w) and sum(|w|) with the same blocks and order as the loss kernels
    (bitwise equal). */

@@ -32,9 +32,22 @@ typedef struct {
     T o[FL_MAX_OPTS];     /* the options, in table order */
     int targets, preds;   /* FL_DOM_* of the targets and of the predictions */
     fl_intp bad;          /* in/out: the block's first invalid row so far, or -1 */
+    const T *cw;          /* the k class weights, for a stage that weighs each class's
+                             term itself (Loss.class_weights "classes"), or NULL */
+    const fl_intp *ign;   /* 1 for each ignored row of the chunk (ignore_index),
+                             or NULL when its block has none; the driver zeroes their
+                             results, a stage only skips their checks */
 } FL_T(fl_row_stage);
 
 #define FL_ROW_LOSS(name) FL_AI void FL_T(fl_row_##name)(FL_T(fl_row_stage) *s)
+
+/* A stage that reads one value per row (the label's) touches one cache line
+   of each row, a stride the hardware prefetchers follow poorly: ask for the
+   row FL_PF_ROWS ahead.  The address is formed as an integer (it may lie past
+   the chunk, even past the array: a prefetch never faults). */
+#define FL_PF_ROWS 24
+#define FL_PREFETCH_ROW(z, r, k) \
+    __builtin_prefetch((const void *)((uintptr_t)(z) + (uintptr_t)(((r) + FL_PF_ROWS) * (k)) * sizeof(*(z))))
 
 /* categorical_cross_entropy(eps = o[0]): -sum_j t_j log(clip(p_j));
    gradient -t / clip(p).  Checks targets and probabilities in the clip loop. */
@@ -83,40 +96,43 @@ FL_ROW_LOSS(sparse_categorical_cross_entropy)
     const T e = s->o[0] > FL_EPS_MIN(T) ? s->o[0] : FL_EPS_MIN(T);
     int nbadp = 0;
     for (fl_intp r = 0; r < R; r++) { /* gather (one value a row), check and clip */
+        FL_PREFETCH_ROW(z, r, k);
         const T pp = z[r * k + lab[r]];
         nbadp += !FL_IN_DOMAIN(s->preds, pp);
         eb[r] = zb[r] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
     }
-    if (nbadp) /* the first such row, unless a smaller row is bad already */
+    if (nbadp) /* the first such row not ignored, unless a smaller row is bad already */
         for (fl_intp r = 0; r < R && (s->bad < 0 || s->c0 + r < s->bad); r++)
-            if (!FL_IN_DOMAIN(s->preds, z[r * k + lab[r]])) {
+            if (!FL_IN_DOMAIN(s->preds, z[r * k + lab[r]]) && !(s->ign && s->ign[r])) {
                 s->bad = s->c0 + r;
                 break;
             }
     FL_T(fl_vlog)(zb, R, (T)1);
     for (fl_intp r = 0; r < R; r++) s->rl[r] = -(double)zb[r];
-    if (gc)
-        for (fl_intp r = 0; r < R; r++) {
-            for (fl_intp j = 0; j < k; j++) gc[r * k + j] = 0;
-            gc[r * k + lab[r]] = (T)(-s->f[r] / eb[r]);
-        }
-    if (s->hc) /* 1 / q^2 at the label */
-        for (fl_intp r = 0; r < R; r++) {
-            for (fl_intp j = 0; j < k; j++) s->hc[r * k + j] = 0;
+    if (gc) { /* (the chunk's rows are contiguous: one fill, then the labels) */
+        for (fl_intp i = 0; i < R * k; i++) gc[i] = 0;
+        for (fl_intp r = 0; r < R; r++) gc[r * k + lab[r]] = (T)(-s->f[r] / eb[r]);
+    }
+    if (s->hc) { /* 1 / q^2 at the label */
+        for (fl_intp i = 0; i < R * k; i++) s->hc[i] = 0;
+        for (fl_intp r = 0; r < R; r++)
             s->hc[r * k + lab[r]] = (T)(s->f[r] / ((double)eb[r] * (double)eb[r]));
-        }
+    }
 }
 
 /* softmax_cross_entropy(label_smoothing = o[0]): log-softmax, max-shifted;
-   target = labels or dense rows, smoothed: t' = (1 - ls) t + ls / k.
+   target = labels or dense rows, smoothed: t' = (1 - ls) t + ls / k, then
+   times each class's weight cw_j when given.
    loss = sum_j t'_j (lse - z_j); gradient softmax(z) sum_j t'_j - t' */
 FL_ROW_LOSS(softmax_cross_entropy)
 {
     const fl_intp k = s->k, R = s->R, nk = R * k;
-    const T *z = s->z, *t = s->t;
+    const T *z = s->z, *t = s->t, *cw = s->cw;
     T *eb = s->eb, *gc = s->gc;
     const T ls = s->o[0], lsk = s->o[0] / (T)k, keep = 1 - s->o[0];
     T mx[FL_CHUNK], sm[FL_CHUNK], si[FL_CHUNK];
+    double wsum = 0; /* sum_j cw_j: sum_j t'_j of a smoothed label */
+    if (cw && !t && ls != 0) wsum = FL_T(fl_rowsum)(cw, k);
     for (fl_intp r = 0; r < R; r++) {
         const T m = FL_T(fl_rowmax)(z + r * k, k);
         mx[r] = m;
@@ -133,17 +149,27 @@ FL_ROW_LOSS(softmax_cross_entropy)
         const T m = mx[r], lsum = sm[r], sinv = si[r]; /* 1 / sum exp d */
         T loss, tsum;
         fl_intp y = -1;
-        if (!t) {
+        if (!t && !cw) {
             y = s->lab[r];
             double dsum = 0;
             if (ls != 0)
                 for (fl_intp j = 0; j < k; j++) dsum += (double)(z[r * k + j] - m);
             loss = lsum - keep * (z[r * k + y] - m) - (ls != 0 ? (T)(lsk * dsum) : 0);
             tsum = 1;
+        } else if (!t) { /* t'_j = cw_j (keep [j == y] + ls / k) */
+            y = s->lab[r];
+            const T cy = cw[y];
+            double dsum = 0;
+            if (ls != 0)
+                for (fl_intp j = 0; j < k; j++) dsum += (double)(cw[j] * (z[r * k + j] - m));
+            const double ts = (double)(keep * cy) + (double)lsk * wsum;
+            loss = (T)((double)lsum * ts - (double)(keep * cy * (z[r * k + y] - m))
+                       - (double)lsk * dsum);
+            tsum = (T)ts;
         } else {
             double td = 0, ts = 0;
             for (fl_intp j = 0; j < k; j++) {
-                const T tt = keep * t[r * k + j] + lsk;
+                const T tt = cw ? cw[j] * (keep * t[r * k + j] + lsk) : keep * t[r * k + j] + lsk;
                 ts += (double)tt;
                 td += (double)(tt * (z[r * k + j] - m));
             }
@@ -153,12 +179,19 @@ FL_ROW_LOSS(softmax_cross_entropy)
         s->rl[r] = (double)loss;
         if (gc) {
             const T fr = (T)s->f[r], a = fr * sinv * tsum;
-            if (!t) {
+            if (!t && !cw) {
                 for (fl_intp j = 0; j < k; j++) gc[r * k + j] = a * eb[r * k + j] - fr * lsk;
                 gc[r * k + y] = a * eb[r * k + y] - fr * (keep + lsk);
-            } else
+            } else if (!t) {
+                for (fl_intp j = 0; j < k; j++)
+                    gc[r * k + j] = a * eb[r * k + j] - fr * (cw[j] * lsk);
+                gc[r * k + y] = a * eb[r * k + y] - fr * (cw[y] * (keep + lsk));
+            } else if (!cw)
                 for (fl_intp j = 0; j < k; j++)
                     gc[r * k + j] = a * eb[r * k + j] - fr * (keep * t[r * k + j] + lsk);
+            else
+                for (fl_intp j = 0; j < k; j++)
+                    gc[r * k + j] = a * eb[r * k + j] - fr * (cw[j] * (keep * t[r * k + j] + lsk));
             if (s->hc) /* sum(t') p_j (1 - p_j) */
                 for (fl_intp j = 0; j < k; j++) {
                     const T pj = eb[r * k + j] * sinv;
@@ -220,12 +253,14 @@ FL_ROW_LOSS(nll_loss)
     const fl_intp k = s->k, R = s->R;
     const T *z = s->z;
     T *gc = s->gc;
-    for (fl_intp r = 0; r < R; r++) s->rl[r] = -(double)z[r * k + s->lab[r]];
-    if (gc)
-        for (fl_intp r = 0; r < R; r++) {
-            for (fl_intp j = 0; j < k; j++) gc[r * k + j] = 0;
-            gc[r * k + s->lab[r]] = (T)(-s->f[r]);
-        }
+    for (fl_intp r = 0; r < R; r++) {
+        FL_PREFETCH_ROW(z, r, k);
+        s->rl[r] = -(double)z[r * k + s->lab[r]];
+    }
+    if (gc) { /* (the chunk's rows are contiguous: one fill, then the labels) */
+        for (fl_intp i = 0; i < R * k; i++) gc[i] = 0;
+        for (fl_intp r = 0; r < R; r++) gc[r * k + s->lab[r]] = (T)(-s->f[r]);
+    }
     if (s->hc)
         for (fl_intp i = 0; i < R * k; i++) s->hc[i] = 0;
 }

@@ -10,7 +10,8 @@
 #include "fl_blocks.h"
 #include "fl_table.h"
 
-/* the label at q, of integer kind `kind` (FL_LAB_*; a uint64 beyond int64 reads -1) */
+/* the label at q, of integer kind `kind` (FL_LAB_*; a uint64 beyond int64
+   reads INT64_MIN, which no valid or ignored label equals) */
 FL_AI int64_t fl_label_at(const char *q, const int kind)
 {
     switch (kind) {
@@ -23,31 +24,46 @@ FL_AI int64_t fl_label_at(const char *q, const int kind)
     case FL_LAB_I64: return *(const int64_t *)q;
     case FL_LAB_U64: {
         const uint64_t v = *(const uint64_t *)q;
-        return v > (uint64_t)INT64_MAX ? -1 : (int64_t)v;
+        return v > (uint64_t)INT64_MAX ? INT64_MIN : (int64_t)v;
     }
-    default: return -1;
+    default: return INT64_MIN;
     }
 }
 
 /* The labels of rows [c0, c0 + R) into lab[], for a constant `kind` (the
-   switch above folds away) and byte stride st: a label outside [0, k) reads 0
-   and, unless an earlier row is bad already, makes *bad its row. */
+   switch above folds away) and byte stride st: a row labelled job->ignore
+   (when ignore_on) reads 0 and is flagged in ign[] (the count added to
+   *nign); another label outside [0, k) reads 0 and, unless an earlier row is
+   bad already, makes *bad its row. */
 FL_AI void fl_labels_kind(const fl_rows_job *job, fl_intp c0, fl_intp R, fl_intp *restrict lab,
-                          fl_intp *bad, const int kind, const fl_intp st)
+                          fl_intp *restrict ign, int *nign, fl_intp *bad, const int kind,
+                          const fl_intp st)
 {
     const char *q = job->lab + c0 * job->slab;
-    const int64_t k = (int64_t)job->k;
-    int nbad = 0;
-    for (fl_intp r = 0; r < R; r++) {
-        const int64_t y = fl_label_at(q + r * st, kind);
-        const int ok = (y >= 0) & (y < k);
-        nbad += !ok;
-        lab[r] = ok ? (fl_intp)y : 0;
-    }
+    const int64_t k = (int64_t)job->k, iv = job->ignore;
+    const int ion = job->ignore_on;
+    fl_intp nbad = 0, nig = 0;
+    if (!ion)
+        for (fl_intp r = 0; r < R; r++) {
+            const int64_t y = fl_label_at(q + r * st, kind);
+            const fl_intp ok = (y >= 0) & (y < k);
+            nbad += !ok;
+            lab[r] = ok ? (fl_intp)y : 0;
+        }
+    else /* (the flags as wide as the labels: one vector loop) */
+        for (fl_intp r = 0; r < R; r++) {
+            const int64_t y = fl_label_at(q + r * st, kind);
+            const fl_intp ok = (y >= 0) & (y < k), ig = y == iv;
+            nbad += !(ok | ig);
+            nig += ig;
+            ign[r] = ig;
+            lab[r] = ok & !ig ? (fl_intp)y : 0;
+        }
+    *nign += (int)nig;
     if (nbad && *bad < 0)
         for (fl_intp r = 0; r < R; r++) {
             const int64_t y = fl_label_at(q + r * st, kind);
-            if (y < 0 || y >= k) {
+            if ((y < 0 || y >= k) && !(ion && y == iv)) {
                 *bad = c0 + r;
                 break;
             }
@@ -64,29 +80,38 @@ FL_AI fl_intp fl_label_size(const int kind)
 
 /* contiguous labels (a constant stride: plain vector loads) or strided ones */
 FL_AI void fl_labels_strided(const fl_rows_job *job, fl_intp c0, fl_intp R,
-                             fl_intp *restrict lab, fl_intp *bad, const int kind)
+                             fl_intp *restrict lab, fl_intp *restrict ign, int *nign,
+                             fl_intp *bad, const int kind)
 {
     if (job->slab == fl_label_size(kind))
-        fl_labels_kind(job, c0, R, lab, bad, kind, fl_label_size(kind));
+        fl_labels_kind(job, c0, R, lab, ign, nign, bad, kind, fl_label_size(kind));
     else
-        fl_labels_kind(job, c0, R, lab, bad, kind, job->slab);
+        fl_labels_kind(job, c0, R, lab, ign, nign, bad, kind, job->slab);
 }
 
 /* the same for the job's kind of labels (each case a constant kind) */
 FL_AI void fl_labels_checked(const fl_rows_job *job, fl_intp c0, fl_intp R,
-                             fl_intp *restrict lab, fl_intp *bad)
+                             fl_intp *restrict lab, fl_intp *restrict ign, int *nign,
+                             fl_intp *bad)
 {
     switch (job->lab_kind) {
-    case FL_LAB_I8: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I8); break;
-    case FL_LAB_U8: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U8); break;
-    case FL_LAB_I16: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I16); break;
-    case FL_LAB_U16: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U16); break;
-    case FL_LAB_I32: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I32); break;
-    case FL_LAB_U32: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U32); break;
-    case FL_LAB_I64: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_I64); break;
-    case FL_LAB_U64: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_U64); break;
-    default: fl_labels_strided(job, c0, R, lab, bad, FL_LAB_NONE); break; /* every row bad */
+    case FL_LAB_I8: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_I8); break;
+    case FL_LAB_U8: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_U8); break;
+    case FL_LAB_I16: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_I16); break;
+    case FL_LAB_U16: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_U16); break;
+    case FL_LAB_I32: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_I32); break;
+    case FL_LAB_U32: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_U32); break;
+    case FL_LAB_I64: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_I64); break;
+    case FL_LAB_U64: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_U64); break;
+    default: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_NONE); break; /* every row bad */
     }
+}
+
+/* Whether a job's "mean" divides by row factors other than the sample
+   weights (see fl_rows_den_run). */
+FL_AI int fl_den_rows(const fl_rows_job *job)
+{
+    return job->lab && ((job->cw && job->cw_den) || job->ignore_on);
 }
 
 #define T double
@@ -111,4 +136,15 @@ int fl_rows_run(int loss, int f32, const fl_rows_job *job, fl_par par, fl_result
     if (loss < 0 || loss >= fl_n_row || job->k < 1) return FL_BADARG;
     return fl_run_blocks(fl_row_kernels[loss][f32 ? 1 : 0], job,
                          (job->n + FL_ROWBLOCK - 1) / FL_ROWBLOCK, par, job->want_sum, res);
+}
+
+int fl_rows_den_run(int f32, const fl_rows_job *job, fl_par par, double *sum_w, double *sum_wabs)
+{
+    fl_result res = {0.0, 0.0, 0.0, -1};
+    if (job->k < 1) return FL_BADARG;
+    const int rc = fl_run_blocks(f32 ? fl_rows_den_blocks_f32 : fl_rows_den_blocks_f64, job,
+                                 (job->n + FL_ROWBLOCK - 1) / FL_ROWBLOCK, par, 1, &res);
+    *sum_w = res.sum_w;
+    *sum_wabs = res.sum_wabs;
+    return rc;
 }

@@ -93,6 +93,29 @@ FL_AI void FL_T(fl_vexp)(T *buf, fl_intp n, T pad)
 
 typedef void (*FL_T(fl_row_fn))(FL_T(fl_row_stage) *s);
 
+/* The sums (sum, sum of magnitudes) of den[r] over the nr rows of a block:
+   the sample weight (w, or 1), times the label's class weight where the mean
+   divides by them (cwr: those weights gathered already, or NULL), 0 for an
+   ignored row. */
+FL_AI void FL_T(fl_row_den)(const fl_rows_job *job, const T *w, const fl_intp *lab,
+                            const double *cwr, const fl_intp *ign, int nign, fl_intp nr,
+                            double *den, fl_part *pt)
+{
+    const T *cw = job->cw && job->cw_den ? (const T *)job->cw : NULL;
+    if (cw && cwr)
+        for (fl_intp r = 0; r < nr; r++) den[r] = cwr[r];
+    else if (cw)
+        for (fl_intp r = 0; r < nr; r++) den[r] = (double)cw[lab[r]];
+    else
+        for (fl_intp r = 0; r < nr; r++) den[r] = 1.0;
+    if (w)
+        for (fl_intp r = 0; r < nr; r++) den[r] *= (double)w[r];
+    if (nign)
+        for (fl_intp r = 0; r < nr; r++) den[r] = ign[r] ? 0.0 : den[r];
+    pt->sw = fl_sumlanes_f64(den, nr);
+    pt->swa = w ? fl_sumabslanes_f64(den, nr) : pt->sw; /* (class weights are >= 0) */
+}
+
 /* Blocks [b0, b1) of a row job for one loss. */
 FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const int preds,
                                 const fl_rows_job *job, fl_intp b0, fl_intp b1, fl_part *part)
@@ -119,8 +142,12 @@ FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const 
     }
     const fl_intp RC = cap / k < FL_ROWBLOCK ? cap / k : FL_ROWBLOCK;
     T wbuf[FL_ROWBLOCK];
-    double rl[FL_ROWBLOCK], f[FL_ROWBLOCK];
+    double rl[FL_ROWBLOCK], f[FL_ROWBLOCK], cwr[FL_ROWBLOCK], den[FL_ROWBLOCK];
     fl_intp lab[FL_ROWBLOCK];
+    fl_intp ign[FL_ROWBLOCK];
+    /* class weights: per row by the driver (cw_row) or per class by the stage */
+    const T *cw = (const T *)job->cw;
+    const int row_cw = cw && job->cw_row && job->lab;
     FL_T(fl_row_stage) s;
     s.k = k;
     for (int i = 0; i < FL_MAX_OPTS; i++) s.o[i] = (T)job->opt[i];
@@ -128,13 +155,20 @@ FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const 
     s.preds = preds;
     s.eb = eb;
     s.zb = zb;
+    s.cw = row_cw ? NULL : cw;
     for (fl_intp b = b0; b < b1; b++) {
         const fl_intp r0 = b * FL_ROWBLOCK;
         const fl_intp nr = job->n - r0 < FL_ROWBLOCK ? job->n - r0 : FL_ROWBLOCK;
         const T *w = job->w ? FL_T(fl_gather)(job->w, job->sw, r0, nr, wbuf) : NULL;
-        for (fl_intp r = 0; r < nr; r++) f[r] = job->gscale * (w ? (double)w[r] : 1.0);
+        int nign = 0;
         s.bad = -1;
-        if (job->lab) fl_labels_checked(job, r0, nr, lab, &s.bad);
+        if (job->lab) fl_labels_checked(job, r0, nr, lab, ign, &nign, &s.bad);
+        for (fl_intp r = 0; r < nr; r++) f[r] = job->gscale * (w ? (double)w[r] : 1.0);
+        if (row_cw) {
+            for (fl_intp r = 0; r < nr; r++) cwr[r] = (double)cw[lab[r]];
+            if (job->g)
+                for (fl_intp r = 0; r < nr; r++) f[r] *= cwr[r];
+        }
         for (fl_intp c = 0; c < nr; c += RC) {
             const fl_intp c0 = r0 + c, R = nr - c < RC ? nr - c : RC;
             s.c0 = c0;
@@ -142,6 +176,7 @@ FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const 
             s.z = FL_T(fl_chunk)(job->p, job->sp0, job->sp1, c0, R, k, zbuf);
             s.t = job->t ? FL_T(fl_chunk)(job->t, job->st0, job->st1, c0, R, k, tb) : NULL;
             s.lab = job->lab ? lab + c : NULL;
+            s.ign = nign ? ign + c : NULL;
             s.f = f + c;
             s.rl = rl + c;
             s.gc = NULL;
@@ -153,21 +188,58 @@ FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const 
                 s.hc = (job->sh1 == (fl_intp)sizeof(T) && job->sh0 == k * (fl_intp)sizeof(T))
                        ? (T *)(job->h + c0 * job->sh0) : hbuf;
             stage(&s);
+            if (nign && (s.gc || s.hc)) /* an ignored row's gradient and Hessian are 0 */
+                for (fl_intp r = 0; r < R; r++)
+                    if (ign[c + r])
+                        for (fl_intp j = 0; j < k; j++) {
+                            if (s.gc) s.gc[r * k + j] = 0;
+                            if (s.hc) s.hc[r * k + j] = 0;
+                        }
             if (s.gc == gbuf) FL_T(fl_chunk_scatter)(job->g, job->sg0, job->sg1, c0, R, k, gbuf);
             if (s.hc == hbuf) FL_T(fl_chunk_scatter)(job->h, job->sh0, job->sh1, c0, R, k, hbuf);
         }
         part[b].bad = s.bad;
+        if (row_cw)
+            for (fl_intp r = 0; r < nr; r++) rl[r] *= cwr[r];
         if (w)
             for (fl_intp r = 0; r < nr; r++) rl[r] *= (double)w[r];
+        if (nign) /* an ignored row adds nothing, whatever its weight */
+            for (fl_intp r = 0; r < nr; r++) rl[r] = ign[r] ? 0.0 : rl[r];
         if (job->lo)
             for (fl_intp r = 0; r < nr; r++) *(T *)(job->lo + (r0 + r) * job->slo) = (T)rl[r];
         if (job->want_sum) {
             part[b].s = fl_sumlanes_f64(rl, nr);
-            part[b].sw = w ? FL_T(fl_sumlanes)(w, nr) : (double)nr;
-            part[b].swa = w ? FL_T(fl_sumabslanes)(w, nr) : (double)nr;
+            if (fl_den_rows(job))
+                FL_T(fl_row_den)(job, w, lab, row_cw ? cwr : NULL, ign, nign, nr, den, part + b);
+            else {
+                part[b].sw = w ? FL_T(fl_sumlanes)(w, nr) : (double)nr;
+                part[b].swa = w ? FL_T(fl_sumabslanes)(w, nr) : (double)nr;
+            }
         }
     }
     free(heap);
+}
+
+/* Blocks [b0, b1) of the denominator of a job's "mean" (fl_rows_den_run):
+   the sums of fl_row_den's factors, as the loss kernels sum them. */
+FL_CLONES void FL_T(fl_rows_den_blocks)(const void *vjob, fl_intp b0, fl_intp b1, fl_part *part)
+{
+    const fl_rows_job *job = (const fl_rows_job *)vjob;
+    T wbuf[FL_ROWBLOCK];
+    double den[FL_ROWBLOCK];
+    fl_intp lab[FL_ROWBLOCK];
+    fl_intp ign[FL_ROWBLOCK];
+    for (fl_intp b = b0; b < b1; b++) {
+        const fl_intp r0 = b * FL_ROWBLOCK;
+        const fl_intp nr = job->n - r0 < FL_ROWBLOCK ? job->n - r0 : FL_ROWBLOCK;
+        const T *w = job->w ? FL_T(fl_gather)(job->w, job->sw, r0, nr, wbuf) : NULL;
+        int nign = 0;
+        fl_intp bad = -1; /* (invalid labels are the loss kernel's to report) */
+        fl_labels_checked(job, r0, nr, lab, ign, &nign, &bad);
+        FL_T(fl_row_den)(job, w, lab, NULL, ign, nign, nr, den, part + b);
+        part[b].s = 0;
+        part[b].bad = -1;
+    }
 }
 
 /* one block function per row loss of the table: its stage and domains given

@@ -27,11 +27,16 @@ def inputs(loss, rows=(3,), k=3, dtype="float64", seed=0, options=None):
 RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 2e-6}
 
 
-def option_values(loss):
+def option_values(loss, k=None):
     """A strategy of valid option dicts for a loss: its default or a value
-    from the option's bounds (fastloss._losses.Bounds.inside)."""
-    return st.fixed_dictionaries({o.name: st.sampled_from([o.default, *o.inside()])
-                                  for o in loss.options})
+    from the option's bounds (fastloss._losses.Bounds.inside); with the
+    class count k, class weights too (some 0, some large)."""
+    def values(o):
+        if o.per_class and k is not None:
+            ramp = np.linspace(0.25, 4.0, k)
+            return st.sampled_from([None, ramp, np.where(np.arange(k) % 3 == 1, 0.0, ramp)])
+        return st.sampled_from([o.default, *o.inside()])
+    return st.fixed_dictionaries({o.name: values(o) for o in loss.options})
 
 
 def invalid_option_values(option):
@@ -176,8 +181,8 @@ def hostile_cases(mod):
             add("n_threads str", TypeError, "n_threads", n_threads="2")
             add("n_threads float", TypeError, "n_threads", n_threads=1.5)
             for o in loss.options:
-                for bad, exc in invalid_option_values(o) + [(10**400, TypeError if o.boolean
-                                                              else ValueError)]:
+                for bad, exc in invalid_option_values(o) + [(10**400, TypeError if (
+                        o.boolean or o.per_class) else ValueError)]:
                     add(f"{o.name}={bad}"[:40], exc, o.name, **{o.name: bad})
                 add(f"{o.name} str", TypeError, o.name, **{o.name: "1"})
             if suffix:

@@ -192,6 +192,66 @@ def test_row_losses_match_torch(dtype, reduction):
         np.testing.assert_allclose(g, pt.grad.numpy(), rtol=tol, atol=tol, err_msg=name)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.3])
+@pytest.mark.parametrize("ignore_index", [None, -100, 2])
+def test_class_weights_and_ignored_labels_match_torch(dtype, reduction, label_smoothing,
+                                                      ignore_index):
+    """cross_entropy (labels and probability targets, with label smoothing),
+    nll_loss and multi_margin_loss with torch's weight= and ignore_index=:
+    values, gradients and their "mean" denominators, in both backends."""
+    rng = np.random.default_rng(21)
+    n, k = 400, 6
+    z = (rng.standard_normal((n, k)) * 3).astype(dtype)
+    z[0] = [1e4, -1e4, 0, 1, 2, 3]
+    lab = rng.integers(0, k, n)
+    if ignore_index is not None:
+        lab[rng.random(n) < 0.3] = ignore_index
+    cw = rng.uniform(0.2, 3.0, k).astype(dtype)
+    cw[4] = 0.0  # a class that does not count
+    probs = rng.dirichlet(np.ones(k), n).astype(dtype)
+    log_p = torch.log_softmax(_t(z), 1).numpy()
+    ign = {} if ignore_index is None else {"ignore_index": ignore_index}
+    tign = {"ignore_index": -100 if ignore_index is None else ignore_index}
+    lab_mm = np.where(lab == ignore_index, 0, lab) if ignore_index == -100 else lab
+    cases = [
+        ("softmax_cross_entropy", dict(label_smoothing=label_smoothing, **ign), lab, z,
+         lambda q: F.cross_entropy(q, _t(lab), weight=_t(cw), label_smoothing=label_smoothing,
+                                   reduction=reduction, **tign)),
+        ("nll_loss", ign, lab, log_p,
+         lambda q: F.nll_loss(q, _t(lab), weight=_t(cw), reduction=reduction, **tign)),
+        # (torch's multi_margin_loss has no ignore_index: fastloss's ignored rows are
+        # compared with the same rows left out)
+        ("multi_margin", {"p": 2, "margin": 0.8}, lab_mm, z,
+         lambda q: F.multi_margin_loss(q, _t(lab_mm), p=2, margin=0.8, weight=_t(cw),
+                                       reduction=reduction)),
+    ]
+    if ignore_index is None:
+        cases.append(("softmax_cross_entropy", {"label_smoothing": label_smoothing}, probs, z,
+                      lambda q: F.cross_entropy(q, _t(probs), weight=_t(cw),
+                                                label_smoothing=label_smoothing,
+                                                reduction=reduction)))
+    tol = 1e-12 if dtype == np.float64 else 3e-5
+    for mod in (fastloss, fastloss.reference):
+        for name, opts, target, pred, theirs_fn in cases:
+            v, g = getattr(mod, name + "_value_and_grad")(target, pred, class_weight=cw,
+                                                          reduction=reduction, **opts)
+            pt = _t(pred).requires_grad_(True)
+            theirs = theirs_fn(pt)
+            theirs.sum().backward()
+            what = f"{mod.__name__}.{name} {opts}"
+            np.testing.assert_allclose(v, theirs.detach().numpy(), rtol=tol, atol=tol, err_msg=what)
+            np.testing.assert_allclose(g, pt.grad.numpy(), rtol=tol, atol=tol, err_msg=what)
+    if ignore_index is not None:  # multi_margin's ignored rows: the same as leaving them out
+        keep = lab != ignore_index
+        for red in ("mean", "sum"):
+            ours = fastloss.multi_margin(lab, z, class_weight=cw, ignore_index=ignore_index,
+                                         reduction=red)
+            theirs = F.multi_margin_loss(_t(z[keep]), _t(lab[keep]), weight=_t(cw), reduction=red)
+            np.testing.assert_allclose(ours, theirs.item(), rtol=tol)
+
+
 def _hessian_diagonal(fn, x):
     """The diagonal of torch's Hessian of the scalar fn at x (double backward)."""
     hess = torch.autograd.functional.hessian(fn, _t(x))
@@ -211,6 +271,8 @@ def test_grad_hess_matches_torch_double_backward():
     dense = rng.dirichlet(np.ones(4), 5)
     counts = rng.poisson(3.0, 8).astype(np.float64)
     pw = 2.5
+    cw = np.array([0.5, 2.0, 1.0, 3.0])
+    lab[0] = 1
     cases = [
         ("mse", {}, y, p, lambda a: F.mse_loss(a, _t(y))),
         ("mae", {}, y, p, lambda a: F.l1_loss(a, _t(y))),
@@ -225,6 +287,12 @@ def test_grad_hess_matches_torch_double_backward():
         ("softmax_cross_entropy", {"label_smoothing": 0.2}, dense, z,
          lambda a: F.cross_entropy(a, _t(dense), label_smoothing=0.2)),
         ("nll_loss", {}, lab, np.log(q), lambda a: F.nll_loss(a, _t(lab))),
+        ("softmax_cross_entropy", {"class_weight": cw, "label_smoothing": 0.3,
+                                   "ignore_index": 1}, lab, z,
+         lambda a: F.cross_entropy(a, _t(lab), weight=_t(cw), label_smoothing=0.3,
+                                   ignore_index=1)),
+        ("softmax_cross_entropy", {"class_weight": cw}, dense, z,
+         lambda a: F.cross_entropy(a, _t(dense), weight=_t(cw))),
         ("kl_divergence", {}, dense, q,
          lambda a: F.kl_div(torch.log(a), _t(dense), reduction="sum") / 5),
     ]  # (torch has no double backward of multi_margin_loss: test_grad covers it)

@@ -42,7 +42,7 @@ def cases(draw, loss):
     else:
         rows, k = draw(SHAPES), 1
         dtype = draw(st.sampled_from(DTYPES))
-    kw = dict(draw(option_values(loss)))
+    kw = dict(draw(option_values(loss, k)))
     y, p = sample(loss, rng, rows, k, "float64", special, options=kw)
     kind = np.dtype(dtype).kind
     if kind in "iub":  # integer predictions: 0/1 are valid probabilities
@@ -73,9 +73,26 @@ def cases(draw, loss):
     return y, p, w, kw, _compute_dtype(np.asarray(p).dtype)
 
 
+def _den(loss, y, p, w, kw):
+    """Per row (or element), what "mean" divides by: the weights, times
+    the class weights or 0 for an ignored row where they take part."""
+    ww = np.ones(np.shape(np.asarray(p))[:-1] if loss.kind == "rows" else np.shape(np.asarray(p)))
+    if w is not None:
+        ww = np.asarray(w, np.float64) * ww
+    y = np.asarray(y)
+    if loss.kind == "rows" and y.dtype.kind in "iu" and y.ndim == ww.ndim:
+        ok = ((y >= 0) & (y < np.shape(np.asarray(p))[-1])) | (y == kw.get("ignore_index"))
+        f = loss.mean_weights(np.where(ok, y, 0).astype(np.int64), kw.get("class_weight"),
+                              kw.get("ignore_index"))
+        if f is not None:
+            ww = np.where(f != 0, ww * f.reshape(ww.shape), 0.0)
+    return ww
+
+
 def _check(loss, case):
     y, p, w, kw, ct = case
     rtol = RTOL[ct]
+    den = _den(loss, y, p, w, kw)
     for suffix in ("", "_grad", "_value_and_grad", "_grad_hess"):
         name = loss.name + suffix
         try:
@@ -97,13 +114,12 @@ def _check(loss, case):
                 fin = np.abs(np.asarray(ri, np.float64))
                 fin = fin[np.isfinite(fin)]
                 scale = float(fin.max()) if fin.size else 0.0
-                ww = np.abs(np.asarray(w, np.float64)) if w is not None else np.ones(1)
-                factor = float(ww.max()) if ww.size else 0.0
-                if kw["reduction"] == "mean" and w is not None and np.sum(w) != 0:
-                    factor /= abs(float(np.sum(np.asarray(w, np.float64))))
-                elif kw["reduction"] == "mean" and w is None:
-                    shape = np.shape(np.asarray(p))
-                    factor /= max(1, int(np.prod(shape[:-1] if loss.kind == "rows" else shape)))
+                ww = np.abs(den)
+                cw = kw.get("class_weight")
+                factor = float(ww.max()) * (1 if cw is None else max(1.0, float(np.max(cw)))) \
+                    if ww.size else 0.0
+                if kw["reduction"] == "mean" and np.sum(den) != 0:
+                    factor /= abs(float(np.sum(den)))
                 if not np.isfinite(factor):
                     factor = 0.0
                 assert_same(ci, ri, rtol=rtol * 64,
@@ -118,7 +134,7 @@ def _check(loss, case):
                 s = float(np.sum(terms[np.isfinite(terms)]))
                 # (+ sum|w|: an absolute error of a few ulp per unit of weight
                 # where a loss cancels to ~0)
-                ww = np.ones(terms.shape) if w is None else np.asarray(w, np.float64)
+                ww = den
                 sw = float(np.sum(np.abs(ww)))
                 if kw["reduction"] == "mean" and np.isfinite(ri):
                     total = abs(float(np.sum(ww)))
