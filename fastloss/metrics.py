@@ -14,6 +14,11 @@ Each function validates like scikit-learn (finite inputs, consistent lengths,
 ``mean_squared_error``     :func:`fastloss.mse`
 ``root_mean_squared_error``  square root of the per-output :func:`fastloss.mse`
 ``mean_absolute_error``    :func:`fastloss.mae`
+``mean_pinball_loss``      :func:`fastloss.pinball`
+``mean_absolute_percentage_error``  :func:`fastloss.absolute_percentage_error`
+``mean_squared_log_error`` :func:`fastloss.squared_log_error` (and its root)
+``mean_tweedie_deviance``  :func:`fastloss.tweedie_deviance` (``mean_poisson_deviance``:
+                           power 1, ``mean_gamma_deviance``: power 2)
 ``log_loss``               :func:`fastloss.binary_cross_entropy` (1-D
                            probabilities) or
                            :func:`fastloss.sparse_categorical_cross_entropy`,
@@ -52,7 +57,8 @@ def _stats(a, tol):
 
 __all__ = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
            "mean_pinball_loss", "mean_absolute_percentage_error", "mean_squared_log_error",
-           "root_mean_squared_log_error", "log_loss", "hinge_loss", "InvalidParameterError"]
+           "root_mean_squared_log_error", "mean_tweedie_deviance", "mean_poisson_deviance",
+           "mean_gamma_deviance", "log_loss", "hinge_loss", "InvalidParameterError"]
 
 _MULTIOUTPUT = ("raw_values", "uniform_average")
 
@@ -92,6 +98,8 @@ _CONSTRAINTS = {
     "unit float": (lambda x: isinstance(x, (int, float, np.integer, np.floating))
                    and not isinstance(x, (bool, np.bool_)) and 0 <= x <= 1,
                    "a float in the range [0.0, 1.0]"),
+    "tweedie power": (lambda x: isinstance(x, (numbers.Real, np.bool_)) and (x <= 0 or x >= 1),
+                      "a float in the range (-inf, 0.0] or a float in the range [1.0, inf)"),
 }
 
 
@@ -613,6 +621,130 @@ def root_mean_squared_log_error(y_true: ArrayLike, y_pred: ArrayLike, *,
     return _regression("root_mean_squared_log_error", _fl.squared_log_error, y_true, y_pred,
                        sample_weight, multioutput, root=True, weights_checked=True,
                        domain_error=_MSLE_DOMAIN.format("Root Mean Squared Logarithmic Error"))
+
+
+_TWEEDIE_DOMAIN = {  # scikit-learn's message per range of powers
+    "negative": "strictly positive y_pred.",
+    "poisson": "non-negative y and strictly positive y_pred.",
+    "gamma": "strictly positive y and y_pred.",
+}
+
+
+def _deviance(func, y_true, y_pred, sample_weight, power):
+    """The mean unit Tweedie deviance of 1-D targets (as scikit-learn's
+    mean_tweedie_deviance, whose domain rule per power the kernel checks)."""
+    _check_params(func, y_true=(y_true, ("array-like",)), y_pred=(y_pred, ("array-like",)),
+                  sample_weight=(sample_weight, ("array-like", "None")))
+    yt_shape, yp_shape = np.shape(y_true), np.shape(y_pred)
+    if len(yt_shape) == 2 and yt_shape[1] > 1 and yp_shape == yt_shape:
+        _check_consistent_length(y_true=y_true, y_pred=y_pred, sample_weight=sample_weight)
+        raise ValueError("Multioutput not supported in mean_tweedie_deviance")
+    rule = ("negative" if power < 0 else None if power == 0 else
+            "poisson" if power < 2 else "gamma")
+    domain = (None if rule is None else
+              f"Mean Tweedie deviance error with power={power} can only be used on "
+              + _TWEEDIE_DOMAIN[rule])
+    return _regression(func, _fl.tweedie_deviance, y_true, y_pred, sample_weight,
+                       "uniform_average", options={"power": float(power)},
+                       domain_error=domain)
+
+
+def mean_tweedie_deviance(y_true: ArrayLike, y_pred: ArrayLike, *,
+                          sample_weight: ArrayLike | None = None, power: float = 0) -> float:
+    """Mean Tweedie deviance (as ``sklearn.metrics.mean_tweedie_deviance``).
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of shape (n_samples,)
+        Ground truth and estimated target values (one output).
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+    power : float, default 0
+        The Tweedie power, <= 0 or >= 1: < 0 needs y_pred > 0; 0 is the
+        squared error (any values); 1 (Poisson) and 1 < power < 2 (compound
+        Poisson) need y_true >= 0 and y_pred > 0; >= 2 (2: Gamma) needs both > 0.
+
+    Returns
+    -------
+    loss : float
+        Σᵢ wᵢ dᵢ / Σᵢ wᵢ with dᵢ the unit deviance of :func:`fastloss.tweedie_deviance`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`mean_squared_error`; values outside the power's domain
+        (scikit-learn's message); 2-D targets with several outputs.
+    InvalidParameterError
+        power in (0, 1).
+
+    Examples
+    --------
+    >>> from fastloss.metrics import mean_tweedie_deviance
+    >>> round(mean_tweedie_deviance([2, 0, 1, 4], [0.5, 0.5, 2., 2.], power=1), 12)
+    1.42601513196
+    """
+    _check_params("mean_tweedie_deviance", power=(power, ("tweedie power",)))
+    return _deviance("mean_tweedie_deviance", y_true, y_pred, sample_weight, power)
+
+
+def mean_poisson_deviance(y_true: ArrayLike, y_pred: ArrayLike, *,
+                          sample_weight: ArrayLike | None = None) -> float:
+    """Mean Poisson deviance (as ``sklearn.metrics.mean_poisson_deviance``):
+    :func:`mean_tweedie_deviance` with power 1.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of shape (n_samples,)
+        Ground truth and estimated target values, y_true >= 0, y_pred > 0.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+
+    Returns
+    -------
+    loss : float
+
+    Raises
+    ------
+    ValueError
+        As :func:`mean_tweedie_deviance`.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import mean_poisson_deviance
+    >>> round(mean_poisson_deviance([2, 0, 1, 4], [0.5, 0.5, 2., 2.]), 12)
+    1.42601513196
+    """
+    return _deviance("mean_poisson_deviance", y_true, y_pred, sample_weight, 1)
+
+
+def mean_gamma_deviance(y_true: ArrayLike, y_pred: ArrayLike, *,
+                        sample_weight: ArrayLike | None = None) -> float:
+    """Mean Gamma deviance (as ``sklearn.metrics.mean_gamma_deviance``):
+    :func:`mean_tweedie_deviance` with power 2.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of shape (n_samples,)
+        Ground truth and estimated target values, y_true > 0, y_pred > 0.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+
+    Returns
+    -------
+    loss : float
+
+    Raises
+    ------
+    ValueError
+        As :func:`mean_tweedie_deviance`.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import mean_gamma_deviance
+    >>> round(mean_gamma_deviance([2, 0.5, 1, 4], [0.5, 0.5, 2., 2.]), 12)
+    1.05685281944
+    """
+    return _deviance("mean_gamma_deviance", y_true, y_pred, sample_weight, 2)
 
 
 # ---- labels ----------------------------------------------------------------
