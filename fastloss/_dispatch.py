@@ -87,6 +87,16 @@ def stats(a, tol):
     return _ext.stats(a, tol)
 
 
+def r2_sums(y, p, w):
+    """(sum(w), per-column sum(w (y - p)**2), per-column sum(w (y - mean)**2))
+    of 2-D float32/float64 y and p (and 1-D w or None) in one compiled pass,
+    or None when the reference backend runs (the caller then uses NumPy)."""
+    if not compiled() or y.dtype not in ("float32", "float64") or not all(
+            a.flags.aligned for a in (y, p, w) if a is not None):
+        return None
+    return _ext.r2_sums(y, p, w)
+
+
 def floor(a, b, out=None, n_threads=1, out2=None):
     """The benchmarks' memory floor: a pass over the bytes of a and b (and a
     write of out and out2) doing nothing else (see fastloss._ext.floor);

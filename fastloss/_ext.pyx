@@ -128,6 +128,9 @@ cdef extern from "fl_kernels.h" nogil:
         fl_intp n_nan, rows_off
     void fl_stats_f64(const double *x, fl_intp n_rows, fl_intp k, double tol, fl_stats *st) nogil
     void fl_stats_f32(const float *x, fl_intp n_rows, fl_intp k, double tol, fl_stats *st) nogil
+    int fl_r2_run(int f32, const char *y, fl_intp sy0, fl_intp sy1, const char *p, fl_intp sp0,
+                  fl_intp sp1, const char *w, fl_intp sw, fl_intp n, fl_intp m, fl_par par,
+                  double *sum_w, double *sse, double *ss)
     void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n)
     void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n)
     int fl_have_libmvec()
@@ -994,6 +997,40 @@ def stats(a, double tol=-1.0):
         else:
             fl_stats_f32(<const float *>cnp.PyArray_DATA(x), rows, k, tol, &st)
     return (st.min, st.max, int(st.n_nan), int(st.rows_off))
+
+
+def r2_sums(y, p, w=None, n_threads=None):
+    """(sum(w), sse, ss) of r2_score over 2-D (n, m) y and p of one dtype
+    (float32/float64, aligned, any strides) and 1-D weights w of that dtype
+    or None, in one pass: sse[c] = sum(w (y - p)^2), ss[c] = sum(w (y -
+    M_c)^2) about column c's weighted mean (see fl_r2_run); the same bits
+    for any n_threads."""
+    cdef cnp.ndarray Y = y, P = p, Wt = w
+    cdef int tn = cnp.PyArray_TYPE(Y), rc
+    if tn not in (cnp.NPY_DOUBLE, cnp.NPY_FLOAT) or cnp.PyArray_TYPE(P) != tn or Y.ndim != 2 \
+            or Y.shape[0] != P.shape[0] or Y.shape[1] != P.shape[1] \
+            or (Wt is not None and (cnp.PyArray_TYPE(Wt) != tn or Wt.ndim != 1
+                                    or Wt.shape[0] != Y.shape[0])):
+        raise TypeError("r2_sums takes 2-D y and p of one float dtype and 1-D weights of it")
+    if not (Y.flags.aligned and P.flags.aligned and (Wt is None or Wt.flags.aligned)):
+        raise ValueError("r2_sums needs aligned arrays")
+    cdef fl_intp n = Y.shape[0], m = Y.shape[1]
+    cdef cnp.ndarray sse = np.zeros(m), ss = np.zeros(m)
+    cdef double sw = 0.0
+    cdef int nt = 1
+    if n_threads is not None:
+        nt = _cap_threads(n_threads)
+    elif n * m >= 2 * MIN_PER_THREAD:
+        nt = <int>max(1, min(fastloss_get_num_threads(), (n * m) // MIN_PER_THREAD, _thread_cap))
+    cdef fl_par par = _par(nt, n * m)
+    cdef const char *wp = cnp.PyArray_BYTES(Wt) if Wt is not None else NULL
+    cdef fl_intp wst = Wt.strides[0] if Wt is not None else 0
+    with nogil:
+        rc = fl_r2_run(tn == cnp.NPY_FLOAT, cnp.PyArray_BYTES(Y), Y.strides[0], Y.strides[1],
+                       cnp.PyArray_BYTES(P), P.strides[0], P.strides[1], wp, wst, n, m, par,
+                       &sw, <double *>cnp.PyArray_BYTES(sse), <double *>cnp.PyArray_BYTES(ss))
+    _check_rc(rc)
+    return sw, sse, ss
 
 
 def vmath(name, x):

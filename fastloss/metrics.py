@@ -19,6 +19,8 @@ Each function validates like scikit-learn (finite inputs, consistent lengths,
 ``mean_squared_log_error`` :func:`fastloss.squared_log_error` (and its root)
 ``mean_tweedie_deviance``  :func:`fastloss.tweedie_deviance` (``mean_poisson_deviance``:
                            power 1, ``mean_gamma_deviance``: power 2)
+``r2_score``               its own compiled pass (the residual and the total sums
+                           of squares per output)
 ``log_loss``               :func:`fastloss.binary_cross_entropy` (1-D
                            probabilities) or
                            :func:`fastloss.sparse_categorical_cross_entropy`,
@@ -58,9 +60,11 @@ def _stats(a, tol):
 __all__ = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
            "mean_pinball_loss", "mean_absolute_percentage_error", "mean_squared_log_error",
            "root_mean_squared_log_error", "mean_tweedie_deviance", "mean_poisson_deviance",
-           "mean_gamma_deviance", "log_loss", "hinge_loss", "InvalidParameterError"]
+           "mean_gamma_deviance", "r2_score", "log_loss", "hinge_loss", "InvalidParameterError",
+           "UndefinedMetricWarning"]
 
 _MULTIOUTPUT = ("raw_values", "uniform_average")
+_R2_MULTIOUTPUT = ("raw_values", "uniform_average", "variance_weighted")
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -76,6 +80,23 @@ class InvalidParameterError(ValueError, TypeError):
     ... except ValueError as e:
     ...     print(type(e).__name__, isinstance(e, TypeError))
     InvalidParameterError True
+    """
+
+
+class UndefinedMetricWarning(UserWarning):
+    """A metric that is not defined for the input (as scikit-learn's warning
+    of that name): r2_score of fewer than two samples, which returns NaN.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from fastloss.metrics import r2_score, UndefinedMetricWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     r2_score([1.0], [2.0])
+    nan
+    >>> caught[0].category is UndefinedMetricWarning
+    True
     """
 
 
@@ -95,6 +116,8 @@ _CONSTRAINTS = {
                 "an instance of 'bool' or an instance of 'numpy.bool'"),
     "multioutput": (lambda x: isinstance(x, str) and x in _MULTIOUTPUT,
                     "a str among {'raw_values', 'uniform_average'}"),
+    "r2 multioutput": (lambda x: isinstance(x, str) and x in _R2_MULTIOUTPUT,
+                       "a str among {'raw_values', 'uniform_average', 'variance_weighted'}"),
     "unit float": (lambda x: isinstance(x, (int, float, np.integer, np.floating))
                    and not isinstance(x, (bool, np.bool_)) and 0 <= x <= 1,
                    "a float in the range [0.0, 1.0]"),
@@ -219,7 +242,8 @@ def _check_sample_weight(sample_weight, n, dtype):
     return w
 
 
-def _check_reg_targets(y_true, y_pred, sample_weight, multioutput, weights_checked=True):
+def _check_reg_targets(y_true, y_pred, sample_weight, multioutput, weights_checked=True,
+                       named=_MULTIOUTPUT):
     """(y_true, y_pred) as 2-D float arrays of one dtype, the weights, the
     validated multioutput (a string or an array of weights)."""
     _check_consistent_length(y_true=y_true, y_pred=y_pred, sample_weight=sample_weight)
@@ -244,12 +268,12 @@ def _check_reg_targets(y_true, y_pred, sample_weight, multioutput, weights_check
         raise ValueError(f"Found array with 0 feature(s) (shape={yt.shape}) while a minimum of 1 "
                          "is required.")
     if isinstance(multioutput, str):
-        if multioutput not in _MULTIOUTPUT:
+        if multioutput not in named:
             raise ValueError("The 'multioutput' parameter must be a str among "
-                             f"{set(_MULTIOUTPUT)} or an array-like. Got {multioutput!r} instead.")
+                             f"{set(named)} or an array-like. Got {multioutput!r} instead.")
     elif multioutput is None or not _is_arraylike(multioutput):
         raise ValueError("The 'multioutput' parameter must be a str among "
-                         f"{set(_MULTIOUTPUT)} or an array-like. Got {multioutput!r} instead.")
+                         f"{set(named)} or an array-like. Got {multioutput!r} instead.")
     elif not weights_checked:  # (root_mean_squared_error: numpy.average's rules)
         multioutput = np.asarray(multioutput)
     else:
@@ -745,6 +769,100 @@ def mean_gamma_deviance(y_true: ArrayLike, y_pred: ArrayLike, *,
     1.05685281944
     """
     return _deviance("mean_gamma_deviance", y_true, y_pred, sample_weight, 2)
+
+
+def r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None,
+             multioutput: str | ArrayLike = "uniform_average",
+             force_finite: bool = True) -> float | np.ndarray:
+    """Coefficient of determination R² (as ``sklearn.metrics.r2_score``).
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth and estimated target values.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+    multioutput : {"raw_values", "uniform_average", "variance_weighted"} or array_like
+        How to aggregate the outputs' scores ("variance_weighted": weighted by
+        each output's variance, the denominator below).
+    force_finite : bool, default True
+        A constant y_true scores 1.0 (perfect predictions) or 0.0 instead of NaN
+        or -inf.
+
+    Returns
+    -------
+    score : float or ndarray of floats
+        1 - Σᵢ wᵢ (yᵢ − ŷᵢ)² / Σᵢ wᵢ (yᵢ − ȳ)² per output (ȳ the weighted
+        mean), aggregated by ``multioutput``; NaN with an
+        UndefinedMetricWarning for fewer than two samples.  Both sums come
+        from one compiled pass over the inputs (each block of rows taken
+        about its own mean, then combined: no cancellation of Σ w y²
+        against the mean).
+
+    Raises
+    ------
+    ValueError, ZeroDivisionError
+        As :func:`mean_squared_error`.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import r2_score
+    >>> round(r2_score([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 12)
+    0.948608137045
+    """
+    _check_params("r2_score",
+                  y_true=(y_true, ("array-like",)), y_pred=(y_pred, ("array-like",)),
+                  sample_weight=(sample_weight, ("array-like", "None")),
+                  multioutput=(multioutput, ("r2 multioutput", "array-like")),
+                  force_finite=(force_finite, ("boolean",)))
+    yt, yp, w, multioutput = _check_reg_targets(y_true, y_pred, sample_weight, multioutput,
+                                                named=_R2_MULTIOUTPUT)
+
+    def raise_finite():  # only when a sum is not finite (or for one sample): the culprit
+        _raise_if_not_finite((yt, "y_true"), (yp, "y_pred"), (w, "sample_weight"))
+
+    if yt.shape[0] < 2:
+        raise_finite()
+        if w is not None and not np.any(w):
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+        warnings.warn("R^2 score is not well-defined with less than two samples.",
+                      UndefinedMetricWarning, stacklevel=2)
+        return float("nan")
+    sums = _dispatch.r2_sums(yt, yp, w)
+    if sums is None:
+        ww = np.ones(yt.shape[0]) if w is None else w.astype(np.float64)
+        y64, p64 = yt.astype(np.float64), yp.astype(np.float64)
+        sw = float(np.sum(ww))
+        sse = np.sum(ww[:, None] * (y64 - p64) ** 2, axis=0)
+        mean = np.sum(ww[:, None] * y64, axis=0) / sw if sw != 0 else np.zeros(yt.shape[1])
+        ss = np.sum(ww[:, None] * (y64 - mean) ** 2, axis=0)
+    else:
+        sw, sse, ss = sums
+    if not (np.isfinite(sw) and np.isfinite(sse).all() and np.isfinite(ss).all()):
+        raise_finite()
+    if sw == 0:  # numpy.average's errors, as scikit-learn meets them
+        if not np.any(w):
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    nonzero_den = ss != 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if not force_finite:
+            scores = 1 - sse / ss
+        else:
+            nonzero_num = sse != 0
+            scores = np.ones(yt.shape[1])
+            valid = nonzero_den & nonzero_num
+            scores[valid] = 1 - sse[valid] / ss[valid]
+            scores[nonzero_num & ~nonzero_den] = 0.0
+    if isinstance(multioutput, str):
+        if multioutput == "raw_values":
+            return scores.astype(yt.dtype)
+        weights = None
+        if multioutput == "variance_weighted" and np.any(nonzero_den):
+            weights = ss
+    else:
+        weights = multioutput
+    return float(np.average(scores, weights=weights))
 
 
 # ---- labels ----------------------------------------------------------------

@@ -147,6 +147,16 @@ typedef struct {
 void fl_stats_f64(const double *x, fl_intp n_rows, fl_intp k, double tol, fl_stats *st);
 void fl_stats_f32(const float *x, fl_intp n_rows, fl_intp k, double tol, fl_stats *st);
 
+/* The sums of r2_score over n rows x m columns of y and p (float32 storage if
+   f32, else float64; byte strides per row and per column) with weights w
+   (stride sw, or NULL): sum(w), and per column sse[c] = sum(w (y - p)^2) and
+   ss[c] = sum(w (y - M)^2) about the weighted mean M, in one pass (each
+   block of rows re-read in cache about its own mean, blocks combined in a
+   fixed order: the same bits for any thread count).  FL_OK or FL_NOMEM. */
+int fl_r2_run(int f32, const char *y, fl_intp sy0, fl_intp sy1, const char *p, fl_intp sp0,
+              fl_intp sp1, const char *w, fl_intp sw, fl_intp n, fl_intp m, fl_par par,
+              double *sum_w, double *sse, double *ss);
+
 /* exp (fn 0), log (1) or log1p (2) of n values, vectorized as in the kernels */
 void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n);
 void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n);

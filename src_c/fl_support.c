@@ -130,8 +130,18 @@ FL_CLONES void fl_floor_read_write(const uint64_t *restrict a, fl_intp na,
     }
 }
 
-/* ---- input statistics (fastloss.metrics) and the vector math of the
-   kernels (for the accuracy tests): fl_support_typed.h, per dtype */
+/* the r2 task: n rows x m columns of y and p (byte strides per row and per
+   column), weights w (or NULL), per block sums (see fl_r2_blocks) */
+typedef struct {
+    const char *y, *p, *w;
+    fl_intp sy0, sy1, sp0, sp1, sw, n, m;
+    double *bsw, *part;
+    int f32;
+} fl_r2_task;
+
+/* ---- input statistics (fastloss.metrics), the sums of r2_score and the
+   vector math of the kernels (for the accuracy tests): fl_support_typed.h,
+   per dtype */
 #define T double
 #define FL_T(name) name##_f64
 #include "fl_support_typed.h"
@@ -142,3 +152,54 @@ FL_CLONES void fl_floor_read_write(const uint64_t *restrict a, fl_intp na,
 #include "fl_support_typed.h"
 #undef T
 #undef FL_T
+
+static void fl_r2_task_run(void *ctx, fl_intp b0, fl_intp b1, int slot)
+{
+    const fl_r2_task *t = (const fl_r2_task *)ctx;
+    (void)slot;
+    if (t->f32)
+        fl_r2_blocks_f32(t, b0, b1);
+    else
+        fl_r2_blocks_f64(t, b0, b1);
+}
+
+int fl_r2_run(int f32, const char *y, fl_intp sy0, fl_intp sy1, const char *p, fl_intp sp0,
+              fl_intp sp1, const char *w, fl_intp sw, fl_intp n, fl_intp m, fl_par par,
+              double *sum_w, double *sse, double *ss)
+{
+    const fl_intp nblocks = (n + FL_BLOCK - 1) / FL_BLOCK;
+    fl_r2_task t = {y, p, w, sy0, sy1, sp0, sp1, sw, n, m, NULL, NULL, f32};
+    t.bsw = (double *)malloc((size_t)(nblocks + 1) * sizeof(double));
+    t.part = (double *)malloc((size_t)(nblocks + 1) * (size_t)m * 4 * sizeof(double));
+    if (!t.bsw || !t.part) {
+        free(t.bsw);
+        free(t.part);
+        return FL_NOMEM;
+    }
+    const int rc = fl_parallel(fl_r2_task_run, &t, nblocks, par);
+    if (rc == FL_OK) {
+        /* in block order: sum(w), then each column's mean M, and its
+           sum(w (y - M)^2) from the blocks' own: m2_b + 2 (m_b - M) (swy_b -
+           m_b sw_b) + (m_b - M)^2 sw_b */
+        double W = 0;
+        for (fl_intp b = 0; b < nblocks; b++) W += t.bsw[b];
+        *sum_w = W;
+        for (fl_intp c = 0; c < m; c++) {
+            double swy = 0, s2 = 0, den = 0;
+            for (fl_intp b = 0; b < nblocks; b++) {
+                swy += t.part[(b * m + c) * 4];
+                s2 += t.part[(b * m + c) * 4 + 1];
+            }
+            const double M = swy / W;
+            for (fl_intp b = 0; b < nblocks; b++) {
+                const double *o = t.part + (b * m + c) * 4, dm = o[3] - M;
+                den += o[2] + 2 * dm * (o[0] - o[3] * t.bsw[b]) + dm * dm * t.bsw[b];
+            }
+            sse[c] = s2;
+            ss[c] = den;
+        }
+    }
+    free(t.bsw);
+    free(t.part);
+    return rc;
+}

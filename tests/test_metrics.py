@@ -283,7 +283,7 @@ def test_float32_clips_at_float32_epsilon():
 def test_signatures_match_sklearn():
     import inspect
 
-    for name in [n for n in fm.__all__ if n != "InvalidParameterError"]:
+    for name in [n for n in fm.__all__ if not n[0].isupper()]:  # (functions, not classes)
         ours = inspect.signature(getattr(fm, name))
         theirs = inspect.signature(getattr(skm, name))
         assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == \
@@ -330,7 +330,7 @@ def test_metrics_report_rows_and_floor():
     lines = buf.getvalue().splitlines()
     rows = {label: next(l for l in lines if l.startswith(label + " "))
             for label, *_ in _bench.metrics_cases(10)}
-    assert len(rows) == len(_bench.metrics_cases(10)) == 19
+    assert len(rows) == len(_bench.metrics_cases(10)) == 22
     assert rows["mean_squared_error"].count("x") == 3  # speed-up, fast/floor, sklearn/floor
     assert rows["mean_squared_error, weights"].rstrip().endswith("-")
     if fastloss._ext is not None:
@@ -453,3 +453,41 @@ def test_deviance_metrics_match_sklearn(name, power, data):
     atol = rtol * 8 * float(np.max(terms)) if terms.size and p != 0 else 0.0
     _same(name, (yt, yp), kw, rtol, atol=atol,
           sk_args=(yt.astype(np.float64), yp.astype(np.float64)) if dtype == "float32" else None)
+
+
+@given(case=regression_case(), data=st.data())
+def test_r2_score_matches_sklearn(case, data):
+    """Every multioutput (incl. variance_weighted), force_finite, weights,
+    constant outputs, one sample, bad input: scikit-learn's value or error."""
+    yt, yp, kw = case
+    kw = dict(kw, force_finite=data.draw(st.booleans()))
+    if data.draw(st.integers(0, 3)) == 0:
+        kw["multioutput"] = data.draw(st.sampled_from(["variance_weighted", "raw_values",
+                                                       "uniform_average"]))
+    if yt.ndim == 2 and yt.shape[1] > 1 and yt.shape == yp.shape and data.draw(st.booleans()):
+        yt = yt.copy()
+        yt[:, 0] = 3  # a constant output: exactly zero variance (the weights' mean too
+        w = kw.get("sample_weight")  # when they are small multiples of 1/2)
+        if w is not None and np.shape(w) == (yt.shape[0],):
+            kw["sample_weight"] = np.round(np.abs(np.asarray(w, np.float64)) * 2) / 2
+    rtol = 1e-5 if yt.dtype == np.float32 else 1e-11
+    sk_args = (yt.astype(np.float64), yp.astype(np.float64)) if yt.dtype == np.float32 else None
+    _same("r2_score", (yt, yp), kw, rtol, atol=rtol, sk_args=sk_args)
+
+
+def test_r2_score_is_stable_and_thread_independent():
+    """A large offset (the sums of squares cancel in Σw y² - W ȳ²): the blocked
+    sums keep the digits; the same bits for any thread count."""
+    rng = np.random.default_rng(5)
+    y = 1e8 + rng.standard_normal((300_000, 2))
+    p = y + 0.1 * rng.standard_normal((300_000, 2))
+    w = rng.random(300_000)
+    want = skm.r2_score(y, p, sample_weight=w, multioutput="raw_values")
+    got = fm.r2_score(y, p, sample_weight=w, multioutput="raw_values")
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    if fastloss._ext is not None:
+        a = fastloss._ext.r2_sums(y, p, w, n_threads=1)
+        b = fastloss._ext.r2_sums(np.asfortranarray(y), p, w, n_threads=2)
+        assert a[0] == b[0] and (a[1] == b[1]).all() and (a[2] == b[2]).all()
+    with pytest.warns(fm.UndefinedMetricWarning, match="less than two samples"):
+        assert np.isnan(fm.r2_score([1.0], [2.0]))
