@@ -189,13 +189,27 @@ def _label_options(loss, p, vals):
             vals[i] = math.nan if v is None else float(v)
 
 
+def denominators(loss, labels, weight, class_weight, ignore_index):
+    """What "mean" divides the sum of a row loss by, row by row (float64, of
+    the labels' shape), where class weights or an ignored label take part:
+    the sample weights (or 1) times Loss.mean_weights' factors, 0 for an
+    ignored row whatever its weight; None when it is the sample weights alone."""
+    f = loss.mean_weights(labels, class_weight, ignore_index)
+    if f is None:
+        return None
+    if weight is None:
+        return f
+    d = np.asarray(weight, np.float64) * f
+    return d if ignore_index is None else np.where(labels != ignore_index, d, 0.0)
+
+
 def den_weights(loss, labels, weight, class_weight, opts):
-    """What "mean" divides the sum of a row loss by, row by row (float64):
-    the sample weights times Loss.mean_weights' factors."""
+    """denominators() for the compiled entry, which has the validated option
+    values opts (table order) and weights: 1-D."""
     labels = np.asarray(labels).reshape(-1)
-    f = loss.mean_weights(labels, class_weight, ignored_label(loss, opts))
-    w = np.asarray(weight, np.float64).reshape(-1)
-    return w if f is None else np.where(f != 0, w * f, 0.0)
+    d = denominators(loss, labels, np.asarray(weight).reshape(-1), class_weight,
+                     ignored_label(loss, opts))
+    return np.asarray(weight, np.float64).reshape(-1) if d is None else d
 
 
 def ignored_label(loss, opts):

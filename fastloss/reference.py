@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _api
 from ._losses import Mode
-from ._validate import input_error, prepare, weight_total, zero_weight_error
+from ._validate import denominators, input_error, prepare, weight_total, zero_weight_error
 
 
 def _call(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, out, opts):
@@ -51,19 +51,16 @@ def _compute(loss, mode, y_true, y_pred, sample_weight, reduction, n_threads, ou
     w = p.weight
     # what "mean" divides by: the sample weights, times each row's factor
     # where class weights or an ignored label take part
-    factor = loss.mean_weights(p.labels, p.class_weight, p.ignore_index)
-    den = w if factor is None else (np.reshape(factor, p.rows_shape) if w is None
-                                    else w.astype(np.float64) * np.reshape(factor, p.rows_shape))
+    by_label = denominators(loss, p.labels, w, p.class_weight, p.ignore_index)
+    den = w if by_label is None else by_label
     kept = None if p.ignore_index is None else p.labels != p.ignore_index
-    if kept is not None and w is not None:  # (an ignored row's weight may be inf)
-        den = np.where(kept, den, 0.0)
     total_w = None
     if p.reduction == "mean":
         total_w = float(p.n) if den is None else weight_total(
             float(np.sum(den, dtype=np.float64)), float(np.sum(np.abs(den), dtype=np.float64)),
             p.n, den)
         if total_w == 0:
-            raise zero_weight_error(factor is not None)
+            raise zero_weight_error(by_label is not None)
 
     value = None
     if mode != Mode.GRAD:
