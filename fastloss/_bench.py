@@ -366,6 +366,10 @@ def metrics_cases(n=10**6, seed=0):
         ("log_loss, 5 classes", "log_loss", (yc, pc), {}),
         ("log_loss, 5 classes, weights", "log_loss", (yc, pc), {"sample_weight": w}),
         ("log_loss, 5 string classes", "log_loss", (ys, pc), {}),
+        ("brier_score_loss, binary 1-D", "brier_score_loss", (yb, pb), {}),
+        ("brier_score_loss, 5 classes", "brier_score_loss", (yc, pc), {}),
+        ("brier_score_loss, 5 classes, weights", "brier_score_loss", (yc, pc),
+         {"sample_weight": w}),
         ("hinge_loss, binary {0,1}", "hinge_loss", (yb, sb), {}),
         ("hinge_loss, 5 classes", "hinge_loss", (yc, sc), {}),
     ]
@@ -382,7 +386,7 @@ def metrics_report(n=10**6, repeats=7, file=None):
     print(f"fastloss.metrics vs scikit-learn, n = {n:.0e} rows; best of {repeats} interleaved "
           "calls", file=file)
     print(f"floor = reading the two inputs once with {nt} threads and doing nothing else "
-          "(calls with two inputs of one size); sklearn/floor = the speed-up of a pass that only "
+          "(calls with two inputs of 8-byte numbers); sklearn/floor = the speed-up of a pass that only "
           "reads the inputs (about the most a memory-bound implementation can show)", file=file)
     print(f"{'call':<36} {'fastloss':>10} {'sklearn':>10} {'speed-up':>9} {'fast/floor':>10} "
           f"{'sklearn/floor':>13}", file=file)
@@ -391,8 +395,8 @@ def metrics_report(n=10**6, repeats=7, file=None):
         arrays = [a for a in args if isinstance(a, np.ndarray)]
         floor = None
         if (kw.get("sample_weight") is None and _dispatch.compiled()
-                and len(arrays) == 2 and arrays[0].nbytes == arrays[1].nbytes
-                and all(a.dtype.kind in "iuf" for a in arrays)):
+                and len(arrays) == 2 and all(a.dtype.kind in "iuf" and a.itemsize == 8
+                                             for a in arrays)):
             floor = lambda: _dispatch.floor(arrays[0], arrays[1], n_threads=nt)  # noqa: E731
         tf, ts, tr = [], [], []
         with warnings.catch_warnings():

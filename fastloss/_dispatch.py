@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import threading
 
+import numpy as np
+
 from . import _backend, _threads, _validate, reference
 from ._losses import BY_NAME, Mode
 
@@ -95,6 +97,17 @@ def r2_sums(y, p, w):
             a.flags.aligned for a in (y, p, w) if a is not None):
         return None
     return _ext.r2_sums(y, p, w)
+
+
+def brier_sum(p, y, w):
+    """sum(w_i sum_j (t_ij - p_ij)**2) of 2-D float32/float64 p, t the one-hot
+    rows of int64 labels y in [0, k), float64 weights w or None, in one
+    compiled pass; None when the reference backend runs (the caller then uses
+    NumPy)."""
+    if not compiled() or p.dtype not in ("float32", "float64") or not p.flags.aligned:
+        return None
+    return _ext.brier_sum(p, np.ascontiguousarray(y, np.int64),
+                          None if w is None else np.ascontiguousarray(w, np.float64))
 
 
 def floor(a, b, out=None, n_threads=1, out2=None):

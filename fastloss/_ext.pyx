@@ -131,6 +131,8 @@ cdef extern from "fl_kernels.h" nogil:
     int fl_r2_run(int f32, const char *y, fl_intp sy0, fl_intp sy1, const char *p, fl_intp sp0,
                   fl_intp sp1, const char *w, fl_intp sw, fl_intp n, fl_intp m, fl_par par,
                   double *sum_w, double *sse, double *ss)
+    int fl_brier_run(int f32, const char *p, fl_intp sp0, fl_intp sp1, const int64_t *y,
+                     const double *w, fl_intp n, fl_intp k, fl_par par, double *sum)
     void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n)
     void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n)
     int fl_have_libmvec()
@@ -952,8 +954,8 @@ def factorize(a):
 def floor(a, b, out=None, int n_threads=1, out2=None):
     """Benchmark floor: read every byte of the contiguous arrays a and b (and
     write out, and out2, of b's size) doing nothing but an OR per 64-bit word;
-    the read is shared by n_threads threads of the pool when a and b have one
-    size and nothing is written."""
+    the read is shared by n_threads threads of the pool when nothing is
+    written."""
     cdef cnp.ndarray x = np.ascontiguousarray(a), y = np.ascontiguousarray(b), z, z2 = None
     cdef fl_intp na = x.nbytes // 8, nb = y.nbytes // 8
     cdef uint64_t r = 0
@@ -1031,6 +1033,40 @@ def r2_sums(y, p, w=None, n_threads=None):
                        &sw, <double *>cnp.PyArray_BYTES(sse), <double *>cnp.PyArray_BYTES(ss))
     _check_rc(rc)
     return sw, sse, ss
+
+
+def brier_sum(p, y, w=None, n_threads=None):
+    """sum(w_i sum_j (t_ij - p_ij)^2) over 2-D (n, k) p (float32/float64,
+    aligned, any strides), t_i the one-hot row of int64 label y_i (each in [0,
+    k): checked here) and contiguous float64 weights w or None, in one pass;
+    the same bits for any n_threads."""
+    cdef cnp.ndarray P = p, Y = y, Wt = w
+    cdef int tn = cnp.PyArray_TYPE(P), rc
+    if tn not in (cnp.NPY_DOUBLE, cnp.NPY_FLOAT) or P.ndim != 2 \
+            or cnp.PyArray_TYPE(Y) != cnp.NPY_INT64 or Y.ndim != 1 or Y.shape[0] != P.shape[0] \
+            or not Y.flags.c_contiguous or (Wt is not None and (
+                cnp.PyArray_TYPE(Wt) != cnp.NPY_DOUBLE or Wt.ndim != 1
+                or Wt.shape[0] != P.shape[0] or not Wt.flags.c_contiguous)):
+        raise TypeError("brier_sum takes 2-D float p, contiguous 1-D int64 labels and "
+                        "contiguous 1-D float64 weights or None")
+    if not P.flags.aligned:
+        raise ValueError("brier_sum needs an aligned p")
+    cdef fl_intp n = P.shape[0], k = P.shape[1]
+    if n and (Y.min() < 0 or Y.max() >= k):
+        raise ValueError(f"brier_sum: labels must lie in [0, {k})")
+    cdef double total = 0.0
+    cdef int nt = 1
+    if n_threads is not None:
+        nt = _cap_threads(n_threads)
+    elif n * k >= 2 * MIN_PER_THREAD:
+        nt = <int>max(1, min(fastloss_get_num_threads(), (n * k) // MIN_PER_THREAD, _thread_cap))
+    cdef fl_par par = _par(nt, n * k)
+    cdef const double *wp = <const double *>cnp.PyArray_DATA(Wt) if Wt is not None else NULL
+    with nogil:
+        rc = fl_brier_run(tn == cnp.NPY_FLOAT, cnp.PyArray_BYTES(P), P.strides[0], P.strides[1],
+                          <const int64_t *>cnp.PyArray_DATA(Y), wp, n, k, par, &total)
+    _check_rc(rc)
+    return total
 
 
 def vmath(name, x):

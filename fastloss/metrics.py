@@ -25,6 +25,8 @@ Each function validates like scikit-learn (finite inputs, consistent lengths,
                            probabilities) or
                            :func:`fastloss.sparse_categorical_cross_entropy`,
                            with ``eps`` the dtype's machine epsilon
+``brier_score_loss``       :func:`fastloss.mse` (1-D probabilities) or its own
+                           compiled pass over the rows and their labels
 ``hinge_loss``             :func:`fastloss.hinge` (binary) or
                            :func:`fastloss.multiclass_hinge` (Crammer-Singer)
 =========================  =================================================
@@ -60,7 +62,8 @@ def _stats(a, tol):
 __all__ = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
            "mean_pinball_loss", "mean_absolute_percentage_error", "mean_squared_log_error",
            "root_mean_squared_log_error", "mean_tweedie_deviance", "mean_poisson_deviance",
-           "mean_gamma_deviance", "r2_score", "log_loss", "hinge_loss", "InvalidParameterError",
+           "mean_gamma_deviance", "r2_score", "log_loss", "brier_score_loss", "hinge_loss",
+           "InvalidParameterError",
            "UndefinedMetricWarning"]
 
 _MULTIOUTPUT = ("raw_values", "uniform_average")
@@ -121,6 +124,10 @@ _CONSTRAINTS = {
     "unit float": (lambda x: isinstance(x, (int, float, np.integer, np.floating))
                    and not isinstance(x, (bool, np.bool_)) and 0 <= x <= 1,
                    "a float in the range [0.0, 1.0]"),
+    "pos label": (lambda x: isinstance(x, (numbers.Real, str, np.bool_)),
+                  "an instance of 'float', an instance of 'str', an instance of 'bool' or an "
+                  "instance of 'numpy.bool'"),
+    "auto": (lambda x: isinstance(x, str) and x == "auto", "a str among {'auto'}"),
     "tweedie power": (lambda x: isinstance(x, (numbers.Real, np.bool_)) and (x <= 0 or x >= 1),
                       "a float in the range (-inf, 0.0] or a float in the range [1.0, inf)"),
 }
@@ -1016,68 +1023,14 @@ def log_loss(y_true: ArrayLike, y_proba: ArrayLike | None = None, *, normalize: 
         y_proba = y_pred
     if y_proba is None:
         raise TypeError("log_loss() missing the predicted probabilities y_proba")
-    p = _as_numeric(y_proba, "y_proba")
-    if p.dtype.kind != "f":
-        p = p.astype(np.float64)
-    eps = float(np.finfo(p.dtype).eps)  # of the given dtype (float16 is computed as float32)
-    if p.dtype.itemsize < 4:
-        p = p.astype(np.float32)
-    _check_2d_at_most(p, "y_proba")
-    # one pass: min, max, NaN and the rows not summing to one (np.allclose's rule)
-    multi = p.ndim == 2 and p.shape[1] > 1
-    lo, hi, n_nan, rows_off = _stats(p, 1e-8 + np.sqrt(eps) if multi else -1.0)
-    if n_nan:
-        raise ValueError("Input y_proba contains NaN.")
-    if np.isinf(hi) or np.isinf(lo):
-        raise ValueError(f"Input y_proba contains infinity or a value too large for {p.dtype!r}.")
-    if hi > 1:
-        raise ValueError(f"y_prob contains values greater than 1: {hi}")
-    if lo < 0:
-        raise ValueError(f"y_prob contains values lower than 0: {lo}")
+    p, eps, rows_off = _probabilities(y_proba)
     _check_consistent_length(y_proba=p, y_true=y_true, sample_weight=sample_weight)
-    n = p.shape[0]
-    w = _check_sample_weight(sample_weight, n, np.float64)
-    if w is not None:
-        _raise_if_not_finite((w, "sample_weight"))
-        if not np.any(w):
-            raise ValueError("Sample weights must contain at least one non-zero number.")
+    w = _probability_weights(sample_weight, p.shape[0])
     y = _to_numpy(y_true, "y_true")
     if y.ndim == 2 and y.shape[1] > 1:  # a label-indicator matrix, as LabelBinarizer takes it
-        return float(_log_loss_indicator(y, p, w, eps, rows_off, "mean" if normalize else "sum"))
-    y = _labels_1d(y_true)
-    _check_label_type(y)
-    classes, idx = _factorize(y, labels)
-    if labels is not None:
-        lab = _to_numpy(labels, "labels")
-        _check_label_type(lab)
-        if classes.shape != lab.reshape(-1).shape or not np.all(classes == lab.reshape(-1)):
-            warnings.warn(
-                f"Labels passed were {labels}. But this function assumes labels are ordered "
-                f"lexicographically. Pass the ordered labels={classes.tolist()} and ensure that "
-                "the columns of y_prob correspond to this ordering.", UserWarning, stacklevel=2)
-        if idx.size and idx.min() < 0:
-            undeclared = set(y.tolist()) - set(lab.reshape(-1).tolist())
-            raise ValueError(f"y_true contains values {undeclared} not belonging to the passed "
-                             f"labels {labels}.")
-    if classes.shape[0] == 1:
-        if labels is None:
-            raise ValueError(f"y_true contains only one label ({classes[0]}). Please provide the "
-                             "list of all expected class labels explicitly through the labels "
-                             "argument.")
-        raise ValueError(f"The labels array needs to contain at least two labels for log_loss, "
-                         f"got {classes}.")
-    k = p.shape[1] if multi else 2
-    if multi and rows_off:
-        warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.",
-                      UserWarning, stacklevel=2)
-    if classes.shape[0] != k:
-        if labels is None:
-            raise ValueError(f"y_true and y_prob contain different number of classes: "
-                             f"{classes.shape[0]} vs {k}. Please provide the true labels "
-                             f"explicitly through the labels argument. Classes found in y_true: "
-                             f"{classes}")
-        raise ValueError(f"The number of classes in labels is different from that in y_prob. "
-                         f"Classes found in labels: {classes}")
+        return float(_log_loss_indicator(y, p, w, eps, rows_off, labels,
+                                         "mean" if normalize else "sum"))
+    idx = _label_columns(y_true, labels, p, rows_off)
     if w is not None and normalize and float(np.sum(w)) == 0.0:
         raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     reduction: Literal["mean", "sum"] = "mean" if normalize else "sum"
@@ -1089,10 +1042,95 @@ def log_loss(y_true: ArrayLike, y_proba: ArrayLike | None = None, *, normalize: 
                                                       reduction=reduction))
 
 
-def _log_loss_indicator(y, p, w, eps, rows_off, reduction):
+def _probabilities(y_proba):
+    """(p, eps, rows off one): y_proba as a float32/float64 array of at most two
+    dimensions, checked finite and in [0, 1] in one pass, eps the machine
+    epsilon of its own dtype (float16's, computed in float32), and the number of
+    rows of a 2-D p whose sum is off one by more than np.isclose's tolerance."""
+    p = _as_numeric(y_proba, "y_proba")
+    if p.dtype.kind != "f":
+        p = p.astype(np.float64)
+    eps = float(np.finfo(p.dtype).eps)
+    if p.dtype.itemsize < 4:
+        p = p.astype(np.float32)
+    _check_2d_at_most(p, "y_proba")
+    multi = p.ndim == 2 and p.shape[1] > 1
+    lo, hi, n_nan, rows_off = _stats(p, 1e-8 + np.sqrt(eps) if multi else -1.0)
+    if n_nan:
+        raise ValueError("Input y_proba contains NaN.")
+    if np.isinf(hi) or np.isinf(lo):
+        raise ValueError(f"Input y_proba contains infinity or a value too large for {p.dtype!r}.")
+    if hi > 1:
+        raise ValueError(f"y_prob contains values greater than 1: {hi}")
+    if lo < 0:
+        raise ValueError(f"y_prob contains values lower than 0: {lo}")
+    return p, eps, rows_off
+
+
+def _probability_weights(sample_weight, n):
+    """sample_weight as float64 (or None): finite, not all zero."""
+    w = _check_sample_weight(sample_weight, n, np.float64)
+    if w is not None:
+        _raise_if_not_finite((w, "sample_weight"))
+        if not np.any(w):
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+    return w
+
+
+def _label_columns(y_true, labels, p, rows_off):
+    """The column of p that each label of 1-D y_true names: its index among the
+    sorted classes (of ``labels`` if given), with scikit-learn's checks of the
+    labels against p's columns (a 1-D p: the positive, larger, class of two)
+    and its warnings (unsorted ``labels``, rows of p not summing to one)."""
+    y = _labels_1d(y_true)
+    _check_label_type(y)
+    classes, idx = _factorize(y, labels)
+    if labels is not None:
+        lab = _to_numpy(labels, "labels")
+        _check_label_type(lab)
+        if classes.shape != lab.reshape(-1).shape or not np.all(classes == lab.reshape(-1)):
+            warnings.warn(
+                f"Labels passed were {labels}. But this function assumes labels are ordered "
+                f"lexicographically. Pass the ordered labels={classes.tolist()} and ensure that "
+                "the columns of y_prob correspond to this ordering.", UserWarning, stacklevel=3)
+        if idx.size and idx.min() < 0:
+            undeclared = set(y.tolist()) - set(lab.reshape(-1).tolist())
+            raise ValueError(f"y_true contains values {undeclared} not belonging to the passed "
+                             f"labels {labels}.")
+    if classes.shape[0] == 1:
+        if labels is None:
+            raise ValueError(f"y_true contains only one label ({classes[0]}). Please provide the "
+                             "list of all expected class labels explicitly through the labels "
+                             "argument.")
+        raise ValueError(f"The labels array needs to contain at least two labels, got "
+                         f"{classes}.")
+    multi = p.ndim == 2 and p.shape[1] > 1
+    k = p.shape[1] if multi else 2
+    if multi and rows_off:
+        warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.",
+                      UserWarning, stacklevel=3)
+    if classes.shape[0] != k:
+        if labels is None:
+            raise ValueError(f"y_true and y_prob contain different number of classes: "
+                             f"{classes.shape[0]} vs {k}. Please provide the true labels "
+                             f"explicitly through the labels argument. Classes found in y_true: "
+                             f"{classes}")
+        raise ValueError(f"The number of classes in labels is different from that in y_prob. "
+                         f"Classes found in labels: {classes}")
+    return idx
+
+
+def _indicator(y, labels):
+    """A 2-D label-indicator y_true, checked as LabelBinarizer checks it."""
     if y.dtype.kind not in "biuf" or not np.all((y == 0) | (y == 1)):
         raise ValueError("Multioutput target data is not supported with label binarization")
-    k = y.shape[1]
+    if labels is not None:
+        raise ValueError("The object was not fitted with multilabel input.")
+    return y
+
+
+def _log_loss_indicator(y, p, w, eps, rows_off, labels, reduction):
+    k = _indicator(y, labels).shape[1]
     if p.ndim == 1 or p.shape[1] == 1:
         if k != 2:
             raise ValueError(f"y_true and y_prob contain different number of classes: {k} vs 2. "
@@ -1111,6 +1149,142 @@ def _log_loss_indicator(y, p, w, eps, rows_off, reduction):
                       UserWarning, stacklevel=3)
     return _fl.categorical_cross_entropy(y.astype(p.dtype), p, eps=eps, sample_weight=w,
                                          reduction=reduction)
+
+
+def brier_score_loss(y_true: ArrayLike, y_proba: ArrayLike, *,
+                     sample_weight: ArrayLike | None = None,
+                     pos_label: float | str | bool | None = None,
+                     labels: ArrayLike | None = None,
+                     scale_by_half: bool | Literal["auto"] = "auto") -> float:
+    """Brier score loss (as ``sklearn.metrics.brier_score_loss``).
+
+    Σᵢ wᵢ Σⱼ (tᵢⱼ − pᵢⱼ)² / Σᵢ wᵢ, tᵢ the one-hot row of sample i's class: in
+    [0, 2], halved to [0, 1] by ``scale_by_half``. For 1-D ``y_proba`` (the
+    probability of the positive class) that is the mean of (tᵢ − pᵢ)² with
+    tᵢ = 1 where ``y_true == pos_label``.
+
+    Parameters
+    ----------
+    y_true : array_like of shape (n_samples,)
+        Labels of any kind (numbers, strings, bools); for 2-D ``y_proba`` also a
+        label-indicator matrix.
+    y_proba : array_like of shape (n_samples,) or (n_samples, n_classes)
+        Predicted probabilities: of the positive class (1-D, binary ``y_true``),
+        or per class, columns in the sorted order of the classes.
+    sample_weight : array_like of shape (n_samples,), optional
+        Sample weights.
+    pos_label : int, float, bool or str, optional
+        The positive class of 1-D ``y_proba``; by default 1 when ``y_true``
+        takes values in {0, 1} or {-1, 1}, else the larger label (strings need
+        it given).
+    labels : array_like of shape (n_classes,), optional
+        All the class labels for 2-D ``y_proba``, when ``y_true`` may not show
+        them all.
+    scale_by_half : bool or "auto", default "auto"
+        Halve the score; "auto" halves it for 1-D ``y_proba`` or two columns.
+
+    Returns
+    -------
+    score : float
+
+    Raises
+    ------
+    ValueError
+        Probabilities outside [0, 1] or not finite, inconsistent lengths,
+        ``y_true`` not binary for 1-D ``y_proba`` (or of strings without
+        ``pos_label``), a class count that differs from the columns of
+        ``y_proba``, labels of ``y_true`` missing from ``labels``, all-zero
+        weights.
+    ZeroDivisionError
+        Weights summing to zero.
+
+    Warns
+    -----
+    UserWarning
+        Rows of 2-D ``y_proba`` not summing to one (within sqrt(eps)), or
+        ``labels`` not in sorted order.
+
+    Examples
+    --------
+    >>> from fastloss.metrics import brier_score_loss
+    >>> brier_score_loss([0, 1, 1, 0], [0.25, 0.75, 0.5, 0.5])
+    0.15625
+    >>> brier_score_loss(["eggs", "ham", "spam"],
+    ...                  [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.2, 0.2, 0.6]])
+    0.1466666666666667
+    """
+    _check_params("brier_score_loss", y_true=(y_true, ("array-like",)),
+                  y_proba=(y_proba, ("array-like",)),
+                  sample_weight=(sample_weight, ("array-like", "None")),
+                  pos_label=(pos_label, ("pos label", "None")),
+                  labels=(labels, ("array-like", "None")),
+                  scale_by_half=(scale_by_half, ("boolean", "auto")))
+    p, _, rows_off = _probabilities(y_proba)
+    binary = p.ndim == 1 or p.shape[1] == 1
+    if scale_by_half == "auto":
+        scale_by_half = p.ndim == 1 or p.shape[1] < 3
+    half = 0.5 if scale_by_half else 1.0
+    _check_consistent_length(y_proba=p, y_true=y_true, sample_weight=sample_weight)
+    w = _probability_weights(sample_weight, p.shape[0])
+    if binary:  # Σⱼ over the two columns (1 - t, t) and (1 - p, p): 2 (t - p)²
+        t = _positive(y_true, pos_label).astype(p.dtype)
+        total = _fl.mse(t, p.reshape(-1), sample_weight=w, reduction="sum")
+        return 2.0 * half * _weighted_average(w, t.shape[0], total)
+    y = _to_numpy(y_true, "y_true")
+    if y.ndim == 2 and y.shape[1] > 1:  # a label-indicator matrix
+        if _indicator(y, labels).shape[1] != p.shape[1]:
+            raise ValueError(f"y_true and y_prob contain different number of classes: "
+                             f"{y.shape[1]} vs {p.shape[1]}. Please provide the true labels "
+                             f"explicitly through the labels argument. Classes found in y_true: "
+                             f"{np.arange(y.shape[1])}")
+        if rows_off:
+            warnings.warn("The y_prob values do not sum to one. Make sure to pass "
+                          "probabilities.", UserWarning, stacklevel=2)
+        d = y.astype(np.float64) - p
+        return half * _weighted_average(w, d.shape[0], rows=np.einsum("ij,ij->i", d, d))
+    idx = _label_columns(y_true, labels, p, rows_off)
+    total = _dispatch.brier_sum(p, idx, w)
+    if total is None:  # (the NumPy backend)
+        d = p.astype(np.float64)
+        d[np.arange(d.shape[0]), idx] -= 1.0
+        return half * _weighted_average(w, d.shape[0], rows=np.einsum("ij,ij->i", d, d))
+    return half * _weighted_average(w, p.shape[0], total)
+
+
+def _weighted_average(w, n, total=None, rows=None):
+    """Σᵢ wᵢ rowsᵢ / Σᵢ wᵢ, or a compiled ``total`` of it divided by Σᵢ wᵢ (n
+    without weights), with np.average's ZeroDivisionError when the weights sum
+    to zero."""
+    if w is not None and float(np.sum(w)) == 0.0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    if rows is not None:
+        return float(np.average(rows, weights=w))
+    return float(total) / (n if w is None else float(np.sum(w)))
+
+
+def _positive(y_true, pos_label):
+    """y_true == pos_label for a binary 1-D y_true (scikit-learn's rules: finite,
+    at most two classes, pos_label 1 for {0, 1} or {-1, 1}, else the larger
+    label, and strings need it given)."""
+    y = _labels_1d(y_true)
+    if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
+        raise ValueError("Input y_true contains NaN or infinity.")
+    classes, _ = _factorize(y)
+    continuous = y.dtype.kind == "f" and not np.array_equal(y, np.round(y))
+    if continuous or classes.shape[0] > 2:
+        raise ValueError("The type of the target inferred from y_true is "
+                         f"{'continuous' if continuous else 'multiclass'} but should be binary "
+                         "according to the shape of y_prob.")
+    if pos_label is None:
+        if classes.dtype.kind in "OUS":
+            shown = ", ".join(repr(c) for c in classes.tolist())
+            raise ValueError(f"y_true takes value in {{{shown}}} and pos_label is not specified: "
+                             "either make y_true take value in {0, 1} or {-1, 1} or pass "
+                             "pos_label explicitly.")
+        values = classes.tolist()
+        pos_label = 1 if all(v in (0, 1) for v in values) or all(v in (-1, 1) for v in values) \
+            else values[-1]
+    return y == pos_label
 
 
 def hinge_loss(y_true: ArrayLike, pred_decision: ArrayLike, *, labels: ArrayLike | None = None,

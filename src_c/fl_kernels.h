@@ -157,6 +157,14 @@ int fl_r2_run(int f32, const char *y, fl_intp sy0, fl_intp sy1, const char *p, f
               fl_intp sp1, const char *w, fl_intp sw, fl_intp n, fl_intp m, fl_par par,
               double *sum_w, double *sse, double *ss);
 
+/* sum(w_i sum_j (t_ij - p_ij)^2) of brier_score_loss over n rows x k classes
+   of p (float32 storage if f32, else float64; byte strides per row and per
+   class), t_i the one-hot row of label y_i (each in [0, k)), float64 weights
+   w (contiguous, or NULL for ones), in fixed blocks and a fixed order: the
+   same bits for any thread count.  FL_OK or FL_NOMEM. */
+int fl_brier_run(int f32, const char *p, fl_intp sp0, fl_intp sp1, const int64_t *y,
+                 const double *w, fl_intp n, fl_intp k, fl_par par, double *sum);
+
 /* exp (fn 0), log (1) or log1p (2) of n values, vectorized as in the kernels */
 void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n);
 void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n);

@@ -72,11 +72,11 @@ FL_CLONES uint64_t fl_floor_read(const uint64_t *restrict a, fl_intp na,
     return acc;
 }
 
-/* the read floor on the pool: both buffers (na == nb) in chunks of 64 KiB of
-   words, each chunk's OR in its own slot */
+/* the read floor on the pool: b in chunks of 64 KiB of words and the same
+   share of a, each chunk's OR in its own slot */
 typedef struct {
     const uint64_t *a, *b;
-    fl_intp n, step;
+    fl_intp na, n, step, nchunks;
     uint64_t *acc;
 } fl_floor_task;
 
@@ -86,16 +86,18 @@ static void fl_floor_task_run(void *ctx, fl_intp b0, fl_intp b1, int slot)
     (void)slot;
     for (fl_intp k = b0; k < b1; k++) {
         const fl_intp i0 = k * t->step, m = t->n - i0 < t->step ? t->n - i0 : t->step;
-        t->acc[k] = fl_floor_read(t->a + i0, m, t->b + i0, m);
+        const fl_intp a0 = t->na * k / t->nchunks, a1 = t->na * (k + 1) / t->nchunks;
+        t->acc[k] = fl_floor_read(t->a + a0, a1 - a0, t->b + i0, m);
     }
 }
 
 uint64_t fl_floor_read_mt(const uint64_t *a, fl_intp na, const uint64_t *b, fl_intp nb,
                           int n_threads)
 {
-    if (na != nb || n_threads <= 1) return fl_floor_read(a, na, b, nb);
+    if (n_threads <= 1 || nb == 0) return fl_floor_read(a, na, b, nb);
     const fl_intp step = 8192, nchunks = (nb + step - 1) / step;
-    fl_floor_task t = {a, b, nb, step, (uint64_t *)calloc((size_t)nchunks + 1, sizeof(uint64_t))};
+    fl_floor_task t = {a, b, na, nb, step, nchunks,
+                       (uint64_t *)calloc((size_t)nchunks + 1, sizeof(uint64_t))};
     if (!t.acc) return fl_floor_read(a, na, b, nb);
     fl_par par = {n_threads, 0};
     fl_parallel(fl_floor_task_run, &t, nchunks, par);
@@ -139,7 +141,19 @@ typedef struct {
     int f32;
 } fl_r2_task;
 
-/* ---- input statistics (fastloss.metrics), the sums of r2_score and the
+/* the Brier task: n rows x k classes of p (byte strides per row and per
+   class), labels y in [0, k), float64 weights w (or NULL), per block sums */
+typedef struct {
+    const char *p;
+    const int64_t *y;
+    const double *w;
+    fl_intp sp0, sp1, n, k;
+    double *part;
+    int f32;
+} fl_brier_task;
+
+/* ---- input statistics (fastloss.metrics), the sums of r2_score and
+   brier_score_loss and the
    vector math of the kernels (for the accuracy tests): fl_support_typed.h,
    per dtype */
 #define T double
@@ -200,6 +214,34 @@ int fl_r2_run(int f32, const char *y, fl_intp sy0, fl_intp sy1, const char *p, f
         }
     }
     free(t.bsw);
+    free(t.part);
+    return rc;
+}
+
+static void fl_brier_task_run(void *ctx, fl_intp b0, fl_intp b1, int slot)
+{
+    const fl_brier_task *t = (const fl_brier_task *)ctx;
+    (void)slot;
+    if (t->f32)
+        fl_brier_blocks_f32(t, b0, b1);
+    else
+        fl_brier_blocks_f64(t, b0, b1);
+}
+
+int fl_brier_run(int f32, const char *p, fl_intp sp0, fl_intp sp1, const int64_t *y,
+                 const double *w, fl_intp n, fl_intp k, fl_par par, double *sum)
+{
+    const fl_intp nblocks = (n + FL_BLOCK - 1) / FL_BLOCK;
+    fl_brier_task t = {p, y, w, sp0, sp1, n, k, NULL, f32};
+    t.part = (double *)malloc((size_t)(nblocks + 1) * sizeof(double));
+    if (!t.part)
+        return FL_NOMEM;
+    const int rc = fl_parallel(fl_brier_task_run, &t, nblocks, par);
+    if (rc == FL_OK) {
+        double s = 0;
+        for (fl_intp b = 0; b < nblocks; b++) s += t.part[b];
+        *sum = s;
+    }
     free(t.part);
     return rc;
 }

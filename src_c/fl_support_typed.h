@@ -142,3 +142,50 @@ FL_CLONES void FL_T(fl_r2_blocks)(const fl_r2_task *t, fl_intp b0, fl_intp b1)
         }
     }
 }
+
+/* Blocks [b0, b1) of fl_brier_run (fl_support.c): per block of FL_BLOCK rows,
+   sum(w_i sum_j (t_ij - p_ij)^2) with t_i the one-hot row of label y_i (no
+   cancellation: the label's own term is (1 - p)^2).  FL_BRIER_LANES rows at
+   a time, each row's sum over its classes in class order, the lanes (row mod
+   the lanes) added in a fixed order. */
+#ifndef FL_BRIER_LANES
+#define FL_BRIER_LANES 8
+#endif
+FL_AI double FL_T(fl_brier_row)(const T *row, fl_intp s1, fl_intp k, int64_t y)
+{
+    double s = 0;
+    for (fl_intp j = 0; j < k; j++) {
+        const double d = (double)row[j * s1] - (j == y ? 1.0 : 0.0);
+        s += d * d;
+    }
+    return s;
+}
+
+FL_CLONES void FL_T(fl_brier_blocks)(const fl_brier_task *t, fl_intp b0, fl_intp b1)
+{
+    const fl_intp s0 = t->sp0 / (fl_intp)sizeof(T), s1 = t->sp1 / (fl_intp)sizeof(T), k = t->k;
+    for (fl_intp b = b0; b < b1; b++) {
+        const fl_intp r0 = b * FL_BLOCK, nr = t->n - r0 < FL_BLOCK ? t->n - r0 : FL_BLOCK;
+        const T *p = (const T *)t->p + r0 * s0;
+        const int64_t *y = t->y + r0;
+        const double *w = t->w ? t->w + r0 : NULL;
+        double acc[FL_BRIER_LANES] = {0};
+        fl_intp r = 0;
+        for (; r + FL_BRIER_LANES <= nr; r += FL_BRIER_LANES) {
+            double s[FL_BRIER_LANES] = {0};
+            int64_t yl[FL_BRIER_LANES];
+            for (int l = 0; l < FL_BRIER_LANES; l++) yl[l] = y[r + l];
+            for (fl_intp j = 0; j < k; j++)
+                for (int l = 0; l < FL_BRIER_LANES; l++) {
+                    const double d = (double)p[(r + l) * s0 + j * s1] - (j == yl[l] ? 1.0 : 0.0);
+                    s[l] += d * d;
+                }
+            for (int l = 0; l < FL_BRIER_LANES; l++) acc[l] += (w ? w[r + l] : 1.0) * s[l];
+        }
+        for (int l = 0; r < nr; r++, l++)
+            acc[l] += (w ? w[r] : 1.0) * FL_T(fl_brier_row)(p + r * s0, s1, k, y[r]);
+        double tot = 0;
+        for (int l = 0; l < FL_BRIER_LANES; l++) tot += acc[l];
+        t->part[b] = tot;
+    }
+}

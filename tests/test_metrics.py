@@ -145,9 +145,9 @@ def test_regression_metrics_match_sklearn(name, case, data):
             r = _TERMS[name](yt.astype(np.float64), yp.astype(np.float64))
         r = r[np.isfinite(r)]
         atol = _cancellation_atol(kw, rtol, float(np.max(r)) if r.size else 0.0)
-        if "log" in name and yt.dtype == np.float32 and r.size:
-            # (log1p a - log1p b)**2 of close values: each log1p rounded in
-            # float32, relative to the log itself, not to the difference
+        if "log" in name and r.size:
+            # (log1p a - log1p b)**2 of close values: each library rounds each
+            # log1p relative to the log itself, not to the difference
             with np.errstate(all="ignore"):
                 logs = np.abs(np.log1p(np.abs(np.concatenate([yt.ravel(), yp.ravel()]))
                                        .astype(np.float64)))
@@ -206,6 +206,14 @@ def test_log_loss_matches_sklearn(case, data):
         q.reshape(-1)[0] = data.draw(st.sampled_from([np.nan, 1.5, -0.1, np.inf]))
         args = (y, q)
     kw["normalize"] = data.draw(st.booleans())
+    _probability_weights(rng, n, data, kw)
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    # a sample's loss is at most -log(eps) once its probability is clipped to eps
+    atol = _cancellation_atol(kw, rtol, -np.log(np.finfo(dtype).eps), kw["normalize"])
+    _same("log_loss", args, kw, rtol=rtol, atol=atol)
+
+
+def _probability_weights(rng, n, data, kw):
     wk = data.draw(st.sampled_from([None, "pos", "zeros", "neg", "allzero"]))
     if wk == "pos":
         kw["sample_weight"] = rng.random(n)
@@ -215,10 +223,66 @@ def test_log_loss_matches_sklearn(case, data):
         kw["sample_weight"] = rng.choice([-1.0, 1.0, 2.0], n)
     elif wk == "allzero":
         kw["sample_weight"] = np.zeros(n)
+
+
+@given(case=classification_case(), data=st.data())
+def test_brier_score_loss_matches_sklearn(case, data):
+    rng, n, k, pool, y = case
+    form = data.draw(st.sampled_from(["2d", "1d", "col", "pos_label", "pos_label_absent",
+                                      "unnormalized", "onehot", "labels", "labels_unsorted",
+                                      "missing_label", "oneclass", "bad", "strided"]))
+    dtype = data.draw(st.sampled_from(["float64", "float64", "float32"]))
+    p = rng.dirichlet(np.ones(k), n).astype(dtype)
+    p[rng.random(n) < 0.1] = np.eye(k, dtype=dtype)[0]  # exact 0 and 1 probabilities
+    kw = {}
+    args = (y, p)
+    if form in ("1d", "col", "pos_label", "pos_label_absent"):
+        q = p[:, -1].copy()  # binary y_true only when k == 2 (else scikit-learn's error)
+        args = (y, q[:, None] if form == "col" else q)
+        if form == "pos_label":
+            kw["pos_label"] = pool[data.draw(st.integers(0, k - 1))].item()
+        elif form == "pos_label_absent":
+            kw["pos_label"] = "zz" if pool.dtype.kind == "U" else 17
+    elif form == "unnormalized":
+        args = (y, p * 1.5 if data.draw(st.booleans()) else p / 1.5)
+    elif form == "onehot":
+        args = (np.eye(k)[rng.integers(0, k, n)].astype(int), p)
+    elif form == "labels":
+        kw["labels"] = pool
+    elif form == "labels_unsorted":
+        kw["labels"] = pool[::-1]
+    elif form == "missing_label":
+        kw["labels"] = pool[:-1]
+    elif form == "oneclass":
+        args = (np.full(n, pool[0]), p[:, :2] if k > 2 else p)
+    elif form == "bad":
+        q = p.copy()
+        q.reshape(-1)[0] = data.draw(st.sampled_from([np.nan, 1.5, -0.1, np.inf]))
+        args = (y, q)
+    elif form == "strided":  # columns of a wider array: non-contiguous rows
+        wide = np.zeros((n, 2 * k), dtype)
+        wide[:, ::2] = p
+        args = (y, wide[:, ::2])
+    kw["scale_by_half"] = data.draw(st.sampled_from(["auto", True, False]))
+    _probability_weights(rng, n, data, kw)
     rtol = 1e-12 if dtype == "float64" else 1e-5
-    # a sample's loss is at most -log(eps) once its probability is clipped to eps
-    atol = _cancellation_atol(kw, rtol, -np.log(np.finfo(dtype).eps), kw["normalize"])
-    _same("log_loss", args, kw, rtol=rtol, atol=atol)
+    _same("brier_score_loss", args, kw, rtol=rtol, atol=_cancellation_atol(kw, rtol, 2.0))
+
+
+def test_brier_score_loss_is_thread_independent():
+    rng = np.random.default_rng(3)
+    p = rng.dirichlet(np.ones(7), 300_001)
+    y = rng.integers(0, 7, p.shape[0])
+    w = rng.random(p.shape[0])
+    if fastloss._ext is None:
+        pytest.skip("the compiled backend is not built")
+    sums = {fastloss._ext.brier_sum(p, y, w, n_threads=t) for t in (1, 2, 3)}
+    assert len(sums) == 1
+    d = p.copy()
+    d[np.arange(p.shape[0]), y] -= 1
+    assert sums.pop() == pytest.approx(float(np.sum(w * np.einsum("ij,ij->i", d, d))), rel=1e-13)
+    with pytest.raises(ValueError, match="labels"):
+        fastloss._ext.brier_sum(p, np.where(y == 0, 7, y), None)
 
 
 @given(case=classification_case(), data=st.data())
@@ -300,12 +364,15 @@ def test_non_integer_float_labels_are_rejected_as_sklearn():
 
 
 @pytest.mark.parametrize("case", [
-    "indicator_1d", "big_int_labels", "uint64_top", "nan_labels", "zero_outputs", "float16"])
+    "indicator_1d", "indicator_labels", "big_int_labels", "uint64_top", "nan_labels", "zero_outputs", "float16"])
 def test_label_and_shape_edge_cases_match_sklearn(case):
     rng = np.random.default_rng(7)
     P2 = rng.dirichlet(np.ones(2), 6)
     if case == "indicator_1d":
         _same("log_loss", (np.eye(2)[[0, 1, 1, 0, 1, 0]], P2[:, 1].copy()), {}, 1e-12)
+    elif case == "indicator_labels":  # (LabelBinarizer fitted on labels rejects it)
+        for name in ("log_loss", "brier_score_loss"):
+            _same(name, (np.eye(2)[[0, 1, 1, 0, 1, 0]], P2), {"labels": [0, 1]}, 1e-12)
     elif case == "big_int_labels":
         y = np.array([2**60, 2**60 + 1] * 3)
         _same("log_loss", (y, P2), {"labels": [2**60, 2**60 + 1]}, 1e-12)
@@ -330,7 +397,7 @@ def test_metrics_report_rows_and_floor():
     lines = buf.getvalue().splitlines()
     rows = {label: next(l for l in lines if l.startswith(label + " "))
             for label, *_ in _bench.metrics_cases(10)}
-    assert len(rows) == len(_bench.metrics_cases(10)) == 22
+    assert len(rows) == len(_bench.metrics_cases(10)) == 25
     assert rows["mean_squared_error"].count("x") == 3  # speed-up, fast/floor, sklearn/floor
     assert rows["mean_squared_error, weights"].rstrip().endswith("-")
     if fastloss._ext is not None:
@@ -339,6 +406,9 @@ def test_metrics_report_rows_and_floor():
         want = int(np.bitwise_or.reduce(a) | np.bitwise_or.reduce(b))
         assert fastloss._ext.floor(a, b) == want
         assert fastloss._ext.floor(a, b, n_threads=2) == want
+        c = np.arange(3 * 10**5, dtype=np.uint64) << np.uint64(40)  # sizes differ, on threads
+        want = int(np.bitwise_or.reduce(a) | np.bitwise_or.reduce(c))
+        assert fastloss._ext.floor(a, c, n_threads=2) == fastloss._ext.floor(c, a) == want
 
 
 BAD_PARAMS = [
@@ -351,6 +421,10 @@ BAD_PARAMS = [
     ("log_loss", dict(y_true=[0, 1], y_proba=[0.1, 0.9], normalize=1)),
     ("log_loss", dict(y_true=[0, 1], y_proba=[0.1, 0.9], labels=3)),
     ("log_loss", dict(y_true=[0, 1], y_proba=[0.1, 0.9], sample_weight=2.0)),
+    ("brier_score_loss", dict(y_true=[0, 1], y_proba=[0.1, 0.9], pos_label=[1])),
+    ("brier_score_loss", dict(y_true=[0, 1], y_proba=[0.1, 0.9], scale_by_half="yes")),
+    ("brier_score_loss", dict(y_true=[0, 1], y_proba=[0.1, 0.9], scale_by_half=1)),
+    ("brier_score_loss", dict(y_true=[0, 1], y_proba=[0.1, 0.9], labels=2)),
     ("hinge_loss", dict(y_true=[0, 1], pred_decision=[0.1, 0.9], labels="x")),
     ("hinge_loss", dict(y_true=[0, 1], pred_decision=[0.1, 0.9], sample_weight=3)),
     ("hinge_loss", dict(y_true=0, pred_decision=[0.1, 0.9])),
@@ -393,6 +467,7 @@ class _DeviceArray:
     lambda a: fm.mean_squared_error(a, [1.0, 2.0, 3.0]),
     lambda a: fm.log_loss([0, 1, 1], a),
     lambda a: fm.log_loss(a, [0.2, 0.7, 0.9]),
+    lambda a: fm.brier_score_loss([0, 1, 1], a),
     lambda a: fm.hinge_loss(a, [0.2, -0.7, 0.9]),
 ])
 def test_arrays_on_another_device_are_a_clear_type_error(call):
