@@ -77,4 +77,5 @@ __all__ = ["reference", "backend", "use_backend", "info", "LOSSES", "REDUCTIONS"
 
 def __dir__():
     """The public names only (plus the optional submodules and the version)."""
-    return sorted([*__all__, "metrics", "dask", "demo", "__version__"])
+    return sorted([*__all__, "metrics", "dask", "demo", "torch", "xgboost", "lightgbm",
+                   "__version__"])

@@ -8,8 +8,8 @@ import sys
 import fastloss
 
 from . import __version__, _cli
-from ._bench import (FULL, HALF_DECADES, HEADLINE, busy_report, estimate_seconds,
-                     main as bench, metrics_report, threads_report)
+from ._bench import (FULL, HALF_DECADES, HEADLINE, boosting_report, busy_report,
+                     estimate_seconds, main as bench, metrics_report, threads_report, torch_report)
 from ._losses import LOSSES
 from .demo import main as demo
 
@@ -69,6 +69,12 @@ def main(argv=None):
                         "ignore_index= in its columns)")
     b.add_argument("--metrics", action="store_true",
                    help="fastloss.metrics against scikit-learn at 1e6 rows instead")
+    b.add_argument("--boosting", action="store_true",
+                   help="the XGBoost/LightGBM objective callbacks against the NumPy objectives "
+                        "of those libraries' documentation, 1e6 rows, instead")
+    b.add_argument("--torch", action="store_true",
+                   help="fastloss.torch against torch's own losses (forward + backward, one "
+                        "thread) instead")
     args = parser.parse_args(argv)
     if args.cmd is None:
         parser.print_help()
@@ -96,6 +102,12 @@ def main(argv=None):
             return 0
         if args.metrics:
             metrics_report()
+            return 0
+        if args.torch:
+            torch_report()
+            return 0
+        if args.boosting:
+            boosting_report()
             return 0
         if args.plot:
             try:

@@ -412,6 +412,159 @@ def metrics_report(n=10**6, repeats=7, file=None):
               flush=True)
 
 
+def torch_cases(seed=0):
+    """(label, fastloss.torch call, torch's own call, prediction, target): forward
+    and backward of the losses torch has, at 1e7 elements or 1e6 x 10 rows."""
+    import torch
+
+    from fastloss import torch as fastloss_torch
+
+    class flt:  # fastloss.torch's losses on one thread
+        def __getattr__(self, name):
+            return functools.partial(getattr(fastloss_torch, name), n_threads=1)
+    flt = flt()
+
+    F = torch.nn.functional
+    rng = np.random.default_rng(seed)
+    n, rows, k = 10**7, 10**6, 10
+
+    def of_dtype(dt):
+        t = lambda a: torch.from_numpy(np.ascontiguousarray(a, dt))  # noqa: E731
+        logits, lab = t(rng.standard_normal((rows, k))), torch.from_numpy(rng.integers(0, k, rows))
+        pad = torch.from_numpy(np.where(rng.random(rows) < 0.1, -100, lab.numpy()))
+        cw = t(np.linspace(0.5, 2.0, k))
+        z, yb = t(rng.standard_normal(n)), t(rng.random(n) < 0.3)
+        y, p = t(rng.standard_normal(n)), t(rng.standard_normal(n))
+        soft = t(rng.dirichlet(np.ones(k), rows))
+        return [
+            (f"cross_entropy 1e6x10 {dt}", lambda x: flt.softmax_cross_entropy(lab, x),
+             lambda x: F.cross_entropy(x, lab), logits),
+            (f"cross_entropy weight+ignore_index {dt}",
+             lambda x: flt.softmax_cross_entropy(pad, x, class_weight=cw, ignore_index=-100),
+             lambda x: F.cross_entropy(x, pad, weight=cw), logits),
+            (f"bce_with_logits 1e7 {dt}", lambda x: flt.binary_cross_entropy_with_logits(yb, x),
+             lambda x: F.binary_cross_entropy_with_logits(x, yb), z),
+            (f"mse_loss 1e7 {dt}", lambda x: flt.mse(y, x), lambda x: F.mse_loss(x, y), p),
+            (f"huber_loss 1e7 {dt}", lambda x: flt.huber(y, x), lambda x: F.huber_loss(x, y), p),
+            (f"nll_loss 1e6x10 {dt}", lambda x: flt.nll_loss(lab, x),
+             lambda x: F.nll_loss(x, lab), torch.log_softmax(logits, -1)),
+            (f"kl_div batchmean 1e6x10 {dt}", lambda x: flt.kl_divergence(soft, x),
+             lambda x: F.kl_div(torch.log(x), soft, reduction="batchmean"), soft.flip(-1)),
+            (f"poisson_nll_loss 1e7 {dt}", lambda x: flt.poisson_nll(yb, x),
+             lambda x: F.poisson_nll_loss(x, yb), z),
+            (f"multi_margin_loss 1e6x10 {dt}", lambda x: flt.multi_margin(lab, x),
+             lambda x: F.multi_margin_loss(x, lab), logits),
+        ]
+    return of_dtype("float32") + of_dtype("float64")
+
+
+def torch_report(repeats=5, file=None):
+    """fastloss.torch against torch's own losses: forward plus backward, one
+    thread each (torch.set_num_threads(1), n_threads=1), best of interleaved
+    calls."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    print(f"fastloss.torch vs torch {torch.__version__} (CPU), forward + backward, 1 thread; "
+          f"best of {repeats} interleaved calls", file=file)
+    print(f"{'call':<40} {'fastloss':>10} {'torch':>10} {'speed-up':>9}", file=file)
+
+    def step(fn, x):
+        x.grad = None
+        fn(x).backward()
+
+    try:
+        for label, ours, theirs, pred in torch_cases():
+            x = pred.clone().requires_grad_()
+            tf, tt = [], []
+            for _ in range(repeats):
+                tf.append(_time(lambda: step(ours, x), 0.0, 1))
+                tt.append(_time(lambda: step(theirs, x), 0.0, 1))
+            a, b = min(tf), min(tt)
+            print(f"{label:<40} {_fmt_t(a):>10} {_fmt_t(b):>10} {b / a:>8.1f}x", file=file,
+                  flush=True)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _softprob_rows(predt, labels):
+    """XGBoost's custom softmax demo objective, as its documentation shows it:
+    a loop over the rows."""
+    rows, classes = predt.shape
+    grad = np.zeros((rows, classes), dtype=float)
+    hess = np.zeros((rows, classes), dtype=float)
+    labels = labels.astype(np.int64)
+    for r in range(rows):
+        e = np.exp(predt[r, :])
+        p = e / np.sum(e)
+        for c in range(classes):
+            grad[r, c] = p[c] - 1.0 if c == labels[r] else p[c]
+            hess[r, c] = max(2.0 * p[c] * (1.0 - p[c]), 1e-6)
+    return grad, hess
+
+
+def _softprob_vectorized(predt, labels):
+    """The same objective vectorized with NumPy (what a careful user writes)."""
+    e = np.exp(predt - predt.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    grad = p.copy()
+    grad[np.arange(p.shape[0]), labels.astype(np.int64)] -= 1.0
+    return grad, np.maximum(2.0 * p * (1.0 - p), 1e-6)
+
+
+def _logregobj(preds, labels):
+    """XGBoost's custom binary logistic objective, as its documentation shows it."""
+    preds = 1.0 / (1.0 + np.exp(-preds))
+    return preds - labels, preds * (1.0 - preds)
+
+
+def boosting_cases(seed=0):
+    """(label, fastloss objective, NumPy objective, labels, scores) as XGBoost
+    calls them (float32 labels and scores), 1e6 rows."""
+    from fastloss import xgboost as fx
+
+    rng = np.random.default_rng(seed)
+    n, k = 10**6, 5
+    f32 = np.float32
+    yb = (rng.random(n) < 0.3).astype(f32)
+    z = rng.standard_normal(n).astype(f32)
+    y5 = rng.integers(0, k, n).astype(f32)
+    s5 = rng.standard_normal((n, k)).astype(f32)
+    y = rng.standard_normal(n).astype(f32)
+    focal = reference.sigmoid_focal_loss_grad_hess
+    return [
+        ("binary logistic 1e6 (XGBoost's demo)",
+         fx.objective("binary_cross_entropy_with_logits"), _logregobj, yb, z),
+        ("softmax 1e6x5 (the demo, vectorized)", fx.objective("softmax_cross_entropy"),
+         _softprob_vectorized, y5, s5),
+        ("softmax 1e5x5 (XGBoost's demo: row loop)", fx.objective("softmax_cross_entropy"),
+         _softprob_rows, y5[:10**5], s5[:10**5]),
+        ("sigmoid focal loss 1e6 (NumPy twin)", fx.objective("sigmoid_focal_loss"),
+         lambda p, t: focal(t, p, reduction="none"), yb, z),
+        ("pinball alpha=0.9 1e6 (NumPy)", fx.objective("pinball", alpha=0.9),
+         lambda p, t: (np.where(t > p, -0.9, 0.1), np.ones_like(p)), y, z),
+    ]
+
+
+def boosting_report(repeats=15, file=None):
+    """fastloss.xgboost objectives (the callbacks both libraries call) against
+    the NumPy objectives of the libraries' documentation: best of interleaved
+    calls; fastloss with its automatic threads, NumPy on one."""
+    print(f"objective callbacks: fastloss (threads: {fastloss.info().get('threads', 1)}) vs NumPy, "
+          f"best of {repeats} interleaved calls", file=file)
+    print(f"{'objective':<42} {'fastloss':>10} {'NumPy':>10} {'speed-up':>9}", file=file)
+    for label, ours, numpy_obj, labels, scores in boosting_cases():
+        reps = 1 if "loop" in label else repeats
+        tf, tn = [], []
+        for _ in range(reps):
+            tf.append(_time(lambda: ours(labels, scores), 0.0, 1))
+            tn.append(_time(lambda: numpy_obj(scores, labels), 0.0, 1))
+        a, b = min(tf), min(tn)
+        print(f"{label:<42} {_fmt_t(a):>10} {_fmt_t(b):>10} {b / a:>8.1f}x", file=file,
+              flush=True)
+
+
 def busy_report(sizes=(2 * 10**5, 10**7), losses=("mse", "binary_cross_entropy_with_logits"),
                 budget=None, file=None):
     """The automatic thread choice against n_threads=1 while a separate process

@@ -427,7 +427,13 @@ class Loss:
     multi_margin_loss) or "classes" (each class's term of a row weighed by
     its class's weight, in the row stage; ``"mean"`` as "label" for integer
     labels and by the sum of the sample weights for probability targets, as
-    torch's cross_entropy)."""
+    torch's cross_entropy).
+    ``boosting``: how ``fastloss.xgboost`` / ``fastloss.lightgbm`` objectives
+    use the loss ("" for none: it does not take raw scores): "newton" (its
+    own gradient and second derivative) or "constant" (its gradient and a
+    constant Hessian, the sample weight, where the second derivative is 0
+    on all or part of the line, as those libraries' and scikit-learn's own
+    absolute, quantile and Huber losses do)."""
 
     name: str
     kind: str
@@ -450,6 +456,7 @@ class Loss:
     forms: int = 1
     form: Callable | None = None
     class_weights: str = ""
+    boosting: str = ""
 
     def __repr__(self):
         opts = "".join(f", {o.name}={o.default!r}" for o in self.options)
@@ -1247,11 +1254,13 @@ LOSSES = (
         "mse", "elementwise", "Mean squared error, for regression.",
         "(y_pred - y_true)**2", "2 (y_pred - y_true)", _mse, _mse_d, exact=_mse_exact,
         hess=_mse_h,
+        boosting="newton",
     ),
     Loss(
         "mae", "elementwise", "Mean absolute error, for regression (robust to outliers).",
         "|y_pred - y_true|", "sign(y_pred - y_true), 0 where they are equal", _mae, _mae_d, exact=_mae_exact,
         hess=_zero_hess,
+        boosting="constant",
     ),
     Loss(
         "huber", "elementwise",
@@ -1261,6 +1270,7 @@ LOSSES = (
         options=(Option("delta", 1.0, POSITIVE,
                         "Threshold between the quadratic and linear parts (> 0)."),),
         hess=_huber_h,
+        boosting="constant",
     ),
     Loss(
         "pinball", "elementwise",
@@ -1270,6 +1280,7 @@ LOSSES = (
         _pinball, _pinball_d, exact=_pinball_exact,
         options=(Option("alpha", 0.5, UNIT, "The quantile the predictions estimate (0 <= alpha <= 1)."),),
         hess=_zero_hess,
+        boosting="constant",
     ),
     Loss(
         "log_cosh", "elementwise",
@@ -1277,6 +1288,7 @@ LOSSES = (
         "log(cosh(y_pred - y_true)), accurate for tiny and huge residuals",
         "tanh(y_pred - y_true)", _log_cosh, _log_cosh_d, exact=_log_cosh_exact, ulps=(4, 4),
         hess=_log_cosh_h,
+        boosting="newton",
     ),
     Loss(
         "squared_log_error", "elementwise",
@@ -1314,6 +1326,7 @@ LOSSES = (
         domains=lambda log_input, full, eps: (NONNEGATIVE, REAL if log_input else NONNEGATIVE),
         forms=4, form=lambda log_input, full, eps: int(log_input) + 2 * int(full),
         hess=_poisson_nll_h,
+        boosting="newton",
     ),
     Loss(
         "tweedie_deviance", "elementwise",
@@ -1347,6 +1360,7 @@ LOSSES = (
         forms=4, form=lambda alpha, gamma: {2.0: 1, 1.0: 2, 0.0: 3}.get(gamma, 0),
         pred_domain=LOGIT, target_domain=UNIT_INTERVAL,
         hess=_focal_h,
+        boosting="newton",
     ),
     Loss(
         "binary_cross_entropy", "elementwise",
@@ -1371,6 +1385,7 @@ LOSSES = (
                         none=1.0, columns=True),),
         pred_domain=LOGIT, target_domain=UNIT_INTERVAL,
         hess=_bce_logits_h,
+        boosting="newton",
     ),
     Loss(
         "hinge", "elementwise", "Hinge loss of SVMs; labels are -1 or +1.",
@@ -1414,6 +1429,7 @@ LOSSES = (
                  _CLASS_WEIGHT, _IGNORE_INDEX),
         pred_domain=LOGIT, targets="labels_or_probs",
         hess=_by_label(_softmax_ce_h, False, weigh=False), class_weights="classes",
+        boosting="newton",
     ),
     Loss(
         "nll_loss", "rows",

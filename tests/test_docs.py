@@ -21,6 +21,12 @@ try:
     PUBLIC += [getattr(fdask, n) for n in fdask.__all__]
 except ImportError:  # (the dask extra is not installed)
     pass
+for _name in ("torch", "xgboost", "lightgbm"):  # (each needs its extra)
+    try:
+        _mod = __import__(f"fastloss.{_name}", fromlist=["__all__"])
+    except ImportError:
+        continue
+    PUBLIC += [getattr(_mod, n) for n in _mod.__all__ if callable(getattr(_mod, n))]
 
 
 @pytest.mark.parametrize("obj", PUBLIC, ids=lambda o: f"{o.__module__}.{o.__name__}")
@@ -50,9 +56,13 @@ def test_the_readme_python_example_runs():
         pytest.skip("no source checkout")
     blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
     assert blocks
+    import importlib.util
+
     for code in blocks:
-        if "dask" in code and not PUBLIC[-1].__module__.endswith("dask"):
-            continue
+        needs = [m for m in ("dask", "torch", "xgboost", "lightgbm")
+                 if re.search(rf"^import .*\b{m}\b", code, re.M)]
+        if any(importlib.util.find_spec(m) is None for m in needs):
+            continue  # (an optional dependency not installed)
         exec(compile(code, "README.md", "exec"), {})
 
 

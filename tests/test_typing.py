@@ -31,7 +31,7 @@ def test_generated_files_are_what_the_generator_writes():
     finally:
         sys.path.pop(0)
     rendered = generate.render()
-    assert {p.name for p in rendered} == {"__init__.pyi", "dask.pyi", "_examples.py"}
+    assert {p.name for p in rendered} == {"__init__.pyi", "dask.pyi", "torch.pyi", "_examples.py"}
     for path, text in rendered.items():
         assert path.read_text() == text, f"{path.name} is stale: run python scripts/generate.py"
         assert (PKG / path.name).read_text() == text, f"the installed {path.name} differs"
@@ -54,6 +54,17 @@ def test_stub_signatures_match_the_runtime():
         assert stub_names == [p.name for p in params], name
         assert [a.arg for a in st.args.kwonlyargs] == [
             p.name for p in params if p.kind is p.KEYWORD_ONLY], name
+
+
+def test_torch_stub_signatures_match_the_runtime():
+    flt = pytest.importorskip("fastloss.torch")
+    stubs = _stub_functions("torch.pyi")
+    for name in flt.__all__:
+        if name == "Loss":
+            continue
+        params = list(inspect.signature(getattr(flt, name)).parameters.values())
+        st = stubs[name]
+        assert [a.arg for a in st.args.args + st.args.kwonlyargs] == [p.name for p in params], name
 
 
 USAGE = '''
