@@ -3,9 +3,13 @@
 Flags are portable: -O3 -fno-math-errno -fno-trapping-math; no tuning for the
 build machine's CPU and no fast-math (it would break NaN/inf and, at link time,
 switch the whole process to flush-to-zero); -fno-fast-math, last on the compile
-and link lines, even undoes one that arrives through the environment's CFLAGS.  Wider vectors come from target_clones in the C
-kernels, chosen at run time.  Threads come from the kernels' own pool of
-POSIX threads (src_c/fl_pool.c).
+and link lines, even undoes one that arrives through the environment's CFLAGS.
+Wider vectors: on x86-64 with GCC the kernels' translation units are compiled
+once per instruction-set level (-march=x86-64-v4, -march=x86-64-v3 and the
+baseline; small wrappers in build/gen define FL_LEVEL and include the unit)
+and one level's table is picked at import from the CPU's features (see
+src_c/fl_math.h); the support code uses target_clones.  Threads come from the
+kernels' own pool of POSIX threads (src_c/fl_pool.c).
 
 The C sources are compiled in parallel (one job per CPU), without debug
 information; the Cython-generated C goes to build/cython, outside the package.
@@ -16,6 +20,7 @@ Environment:
   FASTLOSS_DEBUG=1       keep debug information (-g) in the extension
 """
 import os
+import platform
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -53,9 +58,33 @@ if not (os.environ.get("FASTLOSS_DEBUG") or os.environ.get("FASTLOSS_SANITIZE"))
 # loop transforms, which gain nothing here and cost compile time.  (The row
 # kernels gain from -O3.)
 ELEMENTWISE_FLAGS = ["-O2", "-fvect-cost-model=dynamic", "-fpeel-loops"]
-ELEMENTWISE = {"fl_ew_f64.c", "fl_ew_f32.c"}
+# the kernels' units, compiled once per instruction-set level: (level, -march flags)
+LEVEL_UNITS = ["fl_ew_f64.c", "fl_ew_f32.c", "fl_rows_kernels.c"]
+MULTI_LEVEL = (platform.machine().lower() in ("x86_64", "amd64")
+               and "clang" not in os.environ.get("CC", "") and sys.platform.startswith("linux"))
+LEVELS = [(4, ["-march=x86-64-v4"]), (3, ["-march=x86-64-v3"]), (1, [])] if MULTI_LEVEL \
+    else [(1, [])]
+
+
+def _level_sources():
+    """build/gen/<unit>_v<level>.c: FL_LEVEL defined, then the unit included."""
+    os.makedirs(os.path.join("build", "gen"), exist_ok=True)
+    out = {}
+    for unit in LEVEL_UNITS:
+        for level, march in LEVELS:
+            path = os.path.join("build", "gen", f"{unit[:-2]}_v{level}.c")
+            text = f'#define FL_LEVEL {level}\n#include "{unit}"\n'
+            if not os.path.exists(path) or open(path).read() != text:
+                with open(path, "w") as f:
+                    f.write(text)
+            out[os.path.basename(path)] = (unit, march)
+    return out
+
+
+LEVEL_SOURCES = _level_sources()
+ELEMENTWISE = {name for name, (unit, _) in LEVEL_SOURCES.items() if unit.startswith("fl_ew_")}
 # the translation units that take longest to compile (started first)
-SLOWEST = {"fl_ew_f64.c", "fl_ew_f32.c"}
+SLOWEST = set(ELEMENTWISE)
 
 
 class ParallelBuildExt(build_ext):
@@ -70,9 +99,13 @@ class ParallelBuildExt(build_ext):
         gcc = "clang" not in " ".join(getattr(self.compiler, "compiler_so", None) or [])
 
         def compile_file(f, args, kwargs):
-            if gcc and os.path.basename(f) in ELEMENTWISE:
+            name = os.path.basename(f)
+            extra = list(LEVEL_SOURCES[name][1]) if name in LEVEL_SOURCES else []
+            if gcc and name in ELEMENTWISE:
+                extra += ELEMENTWISE_FLAGS
+            if extra:
                 kwargs = dict(kwargs, extra_postargs=list(kwargs.get("extra_postargs") or [])
-                              + ELEMENTWISE_FLAGS)
+                              + extra)
             return compile_one([f], *args, **kwargs)
 
         def compile_parallel(sources, *args, **kwargs):
@@ -115,12 +148,13 @@ TABLE = _generate_table()
 
 ext = Extension(
     "fastloss._ext",
-    sources=["fastloss/_ext.pyx", "src_c/fl_ew.c", "src_c/fl_ew_f64.c", "src_c/fl_ew_f32.c",
-             "src_c/fl_rows.c", "src_c/fl_driver.c",
-             "src_c/fl_pool.c", "src_c/fl_support.c", "src_c/fl_factorize.c"],
+    sources=["fastloss/_ext.pyx", "src_c/fl_ew.c", "src_c/fl_rows.c", "src_c/fl_driver.c",
+             "src_c/fl_pool.c", "src_c/fl_support.c", "src_c/fl_factorize.c"]
+    + [os.path.join("build", "gen", name) for name in LEVEL_SOURCES],
     include_dirs=[np.get_include(), "src_c", os.path.dirname(TABLE)],
     depends=[os.path.join("src_c", f) for f in os.listdir("src_c") if f.endswith(".h")] + [TABLE],
-    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"),
+                   ("FL_MULTI_LEVEL", "1" if MULTI_LEVEL else "0")],
     extra_compile_args=COMPILE,
     extra_link_args=LINK,
     libraries=["m"],

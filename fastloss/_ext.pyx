@@ -19,6 +19,8 @@ fastloss.metrics), ``factorize`` (hashing of string labels), ``stats``
 memory floor), ``vmath`` (the vector math, for its accuracy tests),
 ``auto_threads`` and ``info``.
 """
+import os
+import warnings
 from functools import partial as _partial
 
 import numpy as np
@@ -137,6 +139,8 @@ cdef extern from "fl_kernels.h" nogil:
     void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n)
     int fl_have_libmvec()
     const char *fl_simd_path()
+    int fl_select_level(int most)
+    int fl_multi_level()
 
 cdef extern from "fl_pool.h" nogil:
     int FL_MAX_THREADS
@@ -375,6 +379,18 @@ def configure_threads(int cap, int default, main_ident):
 
 
 fl_pool_init(fl_py_check_signals, 1)
+
+# the kernels' instruction-set level: the best the CPU supports, or a lower one
+# forced by FASTLOSS_SIMD (avx512, avx2 or baseline; for testing every level)
+SIMD_LEVELS = ("avx512", "avx2", "baseline")
+_best_level = fl_select_level(0)
+_forced_simd = os.environ.get("FASTLOSS_SIMD", "").strip().lower()
+if _forced_simd:
+    if _forced_simd not in SIMD_LEVELS:
+        warnings.warn(f"FASTLOSS_SIMD={_forced_simd!r} is not one of {', '.join(SIMD_LEVELS)}: "
+                      "ignored", RuntimeWarning, stacklevel=2)
+    else:
+        fl_select_level(SIMD_LEVELS.index(_forced_simd))
 
 
 cdef int _auto_threads(Kernel k, Py_ssize_t nelem) noexcept:
@@ -1096,6 +1112,7 @@ def info():
     """Build and run-time facts of the compiled backend."""
     return {
         "simd": fl_simd_path().decode(),
+        "simd_levels": list(SIMD_LEVELS[_best_level:]) if fl_multi_level() else ["baseline"],
         "libmvec": bool(fl_have_libmvec()),
         "threads": fastloss_get_num_threads(),
         "thread_cap": _thread_cap,

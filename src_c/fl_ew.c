@@ -9,8 +9,30 @@
 #include "fl_ew.h"
 #include "fl_pool.h"
 
-#define FL_EW_KERNELS(name, ...) {fl_ew_blocks_##name##_f64, fl_ew_blocks_##name##_f32},
-static const fl_blocks_fn fl_ew_kernels[][2] = {FL_EW_TABLE(FL_EW_KERNELS)};
+/* every loss's block functions per level (fl_level: 0 AVX-512, 1 AVX2, 2
+   baseline; a build with the baseline level only fills every row with it) */
+#define FL_EW_K(name, sfx) {fl_ew_blocks_##name##_f64##sfx, fl_ew_blocks_##name##_f32##sfx},
+#define FL_EW_K4(name, ...) FL_EW_K(name, _v4)
+#define FL_EW_K3(name, ...) FL_EW_K(name, _v3)
+#define FL_EW_K1(name, ...) FL_EW_K(name, _v1)
+#define FL_EW_ONE(name, ...) +1
+enum { FL_EW_COUNT = 0 FL_EW_TABLE(FL_EW_ONE) };
+#if FL_MULTI_LEVEL
+static const fl_blocks_fn fl_ew_kernels[3][FL_EW_COUNT][2] = {
+    {FL_EW_TABLE(FL_EW_K4)}, {FL_EW_TABLE(FL_EW_K3)}, {FL_EW_TABLE(FL_EW_K1)}};
+static const fl_blocks_fn fl_wsum_kernels[3][2] = {
+    {fl_wsum_blocks_f64_v4, fl_wsum_blocks_f32_v4}, {fl_wsum_blocks_f64_v3, fl_wsum_blocks_f32_v3},
+    {fl_wsum_blocks_f64_v1, fl_wsum_blocks_f32_v1}};
+#define FL_COLACC(dt) (fl_level == 0 ? fl_colacc_##dt##_v4 : fl_level == 1 ? fl_colacc_##dt##_v3 \
+                                                                      : fl_colacc_##dt##_v1)
+#else
+static const fl_blocks_fn fl_ew_kernels[3][FL_EW_COUNT][2] = {
+    {FL_EW_TABLE(FL_EW_K1)}, {FL_EW_TABLE(FL_EW_K1)}, {FL_EW_TABLE(FL_EW_K1)}};
+static const fl_blocks_fn fl_wsum_kernels[3][2] = {
+    {fl_wsum_blocks_f64_v1, fl_wsum_blocks_f32_v1}, {fl_wsum_blocks_f64_v1, fl_wsum_blocks_f32_v1},
+    {fl_wsum_blocks_f64_v1, fl_wsum_blocks_f32_v1}};
+#define FL_COLACC(dt) fl_colacc_##dt##_v1
+#endif
 #define FL_EW_NAME(name, ...) #name,
 const char *const fl_ew_names[] = {FL_EW_TABLE(FL_EW_NAME)};
 const int fl_n_ew = (int)(sizeof(fl_ew_names) / sizeof(fl_ew_names[0]));
@@ -19,8 +41,8 @@ const int fl_n_ew = (int)(sizeof(fl_ew_names) / sizeof(fl_ew_names[0]));
 int fl_ew_run(int loss, int f32, const fl_ew_job *job, fl_par par, fl_result *res)
 {
     if (loss < 0 || loss >= FL_N_EW) return FL_BADARG;
-    return fl_run_blocks(fl_ew_kernels[loss][f32 ? 1 : 0], job, (job->n + FL_BLOCK - 1) / FL_BLOCK,
-                         par, job->want_sum, res);
+    return fl_run_blocks(fl_ew_kernels[fl_level][loss][f32 ? 1 : 0], job,
+                         (job->n + FL_BLOCK - 1) / FL_BLOCK, par, job->want_sum, res);
 }
 
 /* Column sums of an (n, n_cols) elementwise job.  Column c is the job with
@@ -105,9 +127,9 @@ static void fl_cols_task_run(void *ctx, fl_intp b0, fl_intp b1, int slot)
         memset(acc, 0, (size_t)(FL_LANES * n_cols) * sizeof(double));
         const char *w = job->w ? job->w + r0 * job->sw : NULL;
         if (t->f32)
-            fl_colacc_f32((float *)lo, nr, n_cols, w, job->sw, acc, aw);
+            FL_COLACC(f32)((float *)lo, nr, n_cols, w, job->sw, acc, aw);
         else
-            fl_colacc_f64((double *)lo, nr, n_cols, w, job->sw, acc, aw);
+            FL_COLACC(f64)((double *)lo, nr, n_cols, w, job->sw, acc, aw);
         const double sw = w ? fl_lanetree(aw) : (double)nr;
         for (fl_intp c = 0; c < n_cols; c++) {
             for (int l = 0; l < FL_LANES; l++) a[l] = acc[l * n_cols + c];
@@ -131,7 +153,7 @@ int fl_ew_run_cols(int loss, int f32, const fl_ew_job *job, fl_intp n_cols, fl_i
 {
     if (loss < 0 || loss >= FL_N_EW || n_cols < 1) return FL_BADARG;
     fl_cols_task t;
-    t.fn = fl_ew_kernels[loss][f32 ? 1 : 0];
+    t.fn = fl_ew_kernels[fl_level][loss][f32 ? 1 : 0];
     t.job = job;
     t.n_cols = n_cols;
     t.cy = cy;
@@ -166,7 +188,7 @@ int fl_wsum_run(int f32, const char *w, fl_intp sw, fl_intp n, fl_intp block, fl
 {
     fl_wsum_job j = {w, sw, n, block};
     fl_result res = {0.0, 0.0, 0.0, -1};
-    int rc = fl_run_blocks(f32 ? fl_wsum_blocks_f32 : fl_wsum_blocks_f64, &j,
+    int rc = fl_run_blocks(fl_wsum_kernels[fl_level][f32 ? 1 : 0], &j,
                            (n + block - 1) / block, par, 1, &res);
     *sum_w = res.sum_w;
     *sum_wabs = res.sum_wabs;

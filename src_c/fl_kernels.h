@@ -171,5 +171,14 @@ void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n);
 
 /* build/run-time facts for `python -m fastloss info` */
 int fl_have_libmvec(void);
+/* The instruction-set level whose kernels run (0: AVX-512, x86-64-v4; 1:
+   AVX2 + FMA, x86-64-v3; 2: baseline), set once by fl_select_level. */
+extern int fl_level;
+/* Pick the best level the CPU supports, but no better than `most` (0, 1 or
+   2: a lower level forced for testing); returns the level now in force.  A
+   build for one level only (not x86-64 with GCC) always runs the baseline. */
+int fl_select_level(int most);
+/* 1 if the kernels were built for every level, else 0 */
+int fl_multi_level(void);
 const char *fl_simd_path(void);
 #endif

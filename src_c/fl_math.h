@@ -11,9 +11,20 @@
 #include <string.h>
 #include "fl_kernels.h"
 
-/* Runtime dispatch: the loader picks the AVX-512 (x86-64-v4), AVX2
-   (x86-64-v3) or baseline clone of each block function once. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FL_NO_CLONES)
+/* Runtime dispatch.  The kernels (fl_ew_f64.c, fl_ew_f32.c,
+   fl_rows_kernels.c) are compiled once per instruction-set level, each unit
+   with its level's -march and FL_LEVEL defined (4: x86-64-v4, AVX-512; 3:
+   x86-64-v3, AVX2 + FMA; 1: baseline), their functions suffixed _v4, _v3,
+   _v1 (FL_SFX); fl_level (fl_support.c) picks one level's table once, at
+   import.  The support code outside those units keeps target_clones: the
+   loader picks its AVX-512, AVX2 or baseline clone. */
+#ifndef FL_MULTI_LEVEL
+#define FL_MULTI_LEVEL 0 /* (the build defines it 1 when it compiles every level) */
+#endif
+#if defined(FL_LEVEL)
+#define FL_CLONES
+#define FL_HAVE_CLONES 0
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FL_NO_CLONES)
 #define FL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #define FL_HAVE_CLONES 1
 #else
@@ -26,6 +37,8 @@
 /* token pasting through one expansion (FL_CAT(fl_ew_, NAME)) */
 #define FL_CAT2(a, b) a##b
 #define FL_CAT(a, b) FL_CAT2(a, b)
+/* a level's suffix (FL_LEVEL 4 -> _v4) */
+#define FL_SFX FL_CAT(_v, FL_LEVEL)
 
 /* Vector transcendentals without -ffast-math: glibc's libmvec has SIMD
    variants of these, but its headers announce them only under __FAST_MATH__.

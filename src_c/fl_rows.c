@@ -1,132 +1,49 @@
 /*
- * fastloss — the row losses' kernels (n rows of k classes, classes on the
- * last axis): the block function of every row loss in the table (the row
- * driver of fl_rows_template.h with the loss's stage from fl_row_losses.h,
- * expanded per dtype) and their runs on the block driver.
- *
- * A block is FL_ROWBLOCK rows, the fixed unit of summation (row losses are
- * summed in the fixed lanes, block sums in block order).
+ * fastloss — the row losses' runs on the block driver: the block functions
+ * of fl_rows_kernels.c (one unit per instruction-set level), picked by
+ * fl_level.
  */
 #include "fl_blocks.h"
 #include "fl_table.h"
 
-/* the label at q, of integer kind `kind` (FL_LAB_*; a uint64 beyond int64
-   reads INT64_MIN, which no valid or ignored label equals) */
-FL_AI int64_t fl_label_at(const char *q, const int kind)
-{
-    switch (kind) {
-    case FL_LAB_I8: return *(const int8_t *)q;
-    case FL_LAB_U8: return *(const uint8_t *)q;
-    case FL_LAB_I16: return *(const int16_t *)q;
-    case FL_LAB_U16: return *(const uint16_t *)q;
-    case FL_LAB_I32: return *(const int32_t *)q;
-    case FL_LAB_U32: return *(const uint32_t *)q;
-    case FL_LAB_I64: return *(const int64_t *)q;
-    case FL_LAB_U64: {
-        const uint64_t v = *(const uint64_t *)q;
-        return v > (uint64_t)INT64_MAX ? INT64_MIN : (int64_t)v;
-    }
-    default: return INT64_MIN;
-    }
-}
+#define FL_ROW_PROTO(name, sfx)                                                                  \
+    void fl_rows_blocks_##name##_f64##sfx(const void *job, fl_intp b0, fl_intp b1, fl_part *part); \
+    void fl_rows_blocks_##name##_f32##sfx(const void *job, fl_intp b0, fl_intp b1, fl_part *part);
+#define FL_ROW_PROTO_V4(name, ...) FL_ROW_PROTO(name, _v4)
+#define FL_ROW_PROTO_V3(name, ...) FL_ROW_PROTO(name, _v3)
+#define FL_ROW_PROTO_V1(name, ...) FL_ROW_PROTO(name, _v1)
+FL_ROW_TABLE(FL_ROW_PROTO_V4)
+FL_ROW_TABLE(FL_ROW_PROTO_V3)
+FL_ROW_TABLE(FL_ROW_PROTO_V1)
+#define FL_DEN_PROTO(sfx)                                                                     \
+    void fl_rows_den_blocks_f64##sfx(const void *job, fl_intp b0, fl_intp b1, fl_part *part); \
+    void fl_rows_den_blocks_f32##sfx(const void *job, fl_intp b0, fl_intp b1, fl_part *part);
+FL_DEN_PROTO(_v4)
+FL_DEN_PROTO(_v3)
+FL_DEN_PROTO(_v1)
 
-/* The labels of rows [c0, c0 + R) into lab[], for a constant `kind` (the
-   switch above folds away) and byte stride st: a row labelled job->ignore
-   (when ignore_on) reads 0 and is flagged in ign[] (the count added to
-   *nign); another label outside [0, k) reads 0 and, unless an earlier row is
-   bad already, makes *bad its row. */
-FL_AI void fl_labels_kind(const fl_rows_job *job, fl_intp c0, fl_intp R, fl_intp *restrict lab,
-                          fl_intp *restrict ign, int *nign, fl_intp *bad, const int kind,
-                          const fl_intp st)
-{
-    const char *q = job->lab + c0 * job->slab;
-    const int64_t k = (int64_t)job->k, iv = job->ignore;
-    const int ion = job->ignore_on;
-    fl_intp nbad = 0, nig = 0;
-    if (!ion)
-        for (fl_intp r = 0; r < R; r++) {
-            const int64_t y = fl_label_at(q + r * st, kind);
-            const fl_intp ok = (y >= 0) & (y < k);
-            nbad += !ok;
-            lab[r] = ok ? (fl_intp)y : 0;
-        }
-    else /* (the flags as wide as the labels: one vector loop) */
-        for (fl_intp r = 0; r < R; r++) {
-            const int64_t y = fl_label_at(q + r * st, kind);
-            const fl_intp ok = (y >= 0) & (y < k), ig = y == iv;
-            nbad += !(ok | ig);
-            nig += ig;
-            ign[r] = ig;
-            lab[r] = ok & !ig ? (fl_intp)y : 0;
-        }
-    *nign += (int)nig;
-    if (nbad && *bad < 0)
-        for (fl_intp r = 0; r < R; r++) {
-            const int64_t y = fl_label_at(q + r * st, kind);
-            if ((y < 0 || y >= k) && !(ion && y == iv)) {
-                *bad = c0 + r;
-                break;
-            }
-        }
-}
-
-/* the bytes of a label of integer kind `kind` */
-FL_AI fl_intp fl_label_size(const int kind)
-{
-    return kind == FL_LAB_I8 || kind == FL_LAB_U8 ? 1
-         : kind == FL_LAB_I16 || kind == FL_LAB_U16 ? 2
-         : kind == FL_LAB_I32 || kind == FL_LAB_U32 ? 4 : 8;
-}
-
-/* contiguous labels (a constant stride: plain vector loads) or strided ones */
-FL_AI void fl_labels_strided(const fl_rows_job *job, fl_intp c0, fl_intp R,
-                             fl_intp *restrict lab, fl_intp *restrict ign, int *nign,
-                             fl_intp *bad, const int kind)
-{
-    if (job->slab == fl_label_size(kind))
-        fl_labels_kind(job, c0, R, lab, ign, nign, bad, kind, fl_label_size(kind));
-    else
-        fl_labels_kind(job, c0, R, lab, ign, nign, bad, kind, job->slab);
-}
-
-/* the same for the job's kind of labels (each case a constant kind) */
-FL_AI void fl_labels_checked(const fl_rows_job *job, fl_intp c0, fl_intp R,
-                             fl_intp *restrict lab, fl_intp *restrict ign, int *nign,
-                             fl_intp *bad)
-{
-    switch (job->lab_kind) {
-    case FL_LAB_I8: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_I8); break;
-    case FL_LAB_U8: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_U8); break;
-    case FL_LAB_I16: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_I16); break;
-    case FL_LAB_U16: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_U16); break;
-    case FL_LAB_I32: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_I32); break;
-    case FL_LAB_U32: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_U32); break;
-    case FL_LAB_I64: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_I64); break;
-    case FL_LAB_U64: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_U64); break;
-    default: fl_labels_strided(job, c0, R, lab, ign, nign, bad, FL_LAB_NONE); break; /* every row bad */
-    }
-}
-
-/* Whether a job's "mean" divides by row factors other than the sample
-   weights (see fl_rows_den_run). */
-FL_AI int fl_den_rows(const fl_rows_job *job)
-{
-    return job->lab && ((job->cw && job->cw_den) || job->ignore_on);
-}
-
-#define T double
-#define FL_T(name) name##_f64
-#include "fl_rows_template.h"
-#undef T
-#undef FL_T
-#define T float
-#define FL_T(name) name##_f32
-#include "fl_rows_template.h"
-#undef T
-#undef FL_T
-
-#define FL_ROW_KERNELS(name, ...) {fl_rows_blocks_##name##_f64, fl_rows_blocks_##name##_f32},
-static const fl_blocks_fn fl_row_kernels[][2] = {FL_ROW_TABLE(FL_ROW_KERNELS)};
+/* per level (fl_level: 0 AVX-512, 1 AVX2, 2 baseline), loss and dtype */
+#define FL_ROW_K(name, sfx) {fl_rows_blocks_##name##_f64##sfx, fl_rows_blocks_##name##_f32##sfx},
+#define FL_ROW_K4(name, ...) FL_ROW_K(name, _v4)
+#define FL_ROW_K3(name, ...) FL_ROW_K(name, _v3)
+#define FL_ROW_K1(name, ...) FL_ROW_K(name, _v1)
+#define FL_ROW_ONE(name, ...) +1
+enum { FL_ROW_COUNT = 0 FL_ROW_TABLE(FL_ROW_ONE) };
+#if FL_MULTI_LEVEL
+static const fl_blocks_fn fl_row_kernels[3][FL_ROW_COUNT][2] = {
+    {FL_ROW_TABLE(FL_ROW_K4)}, {FL_ROW_TABLE(FL_ROW_K3)}, {FL_ROW_TABLE(FL_ROW_K1)}};
+static const fl_blocks_fn fl_den_kernels[3][2] = {
+    {fl_rows_den_blocks_f64_v4, fl_rows_den_blocks_f32_v4},
+    {fl_rows_den_blocks_f64_v3, fl_rows_den_blocks_f32_v3},
+    {fl_rows_den_blocks_f64_v1, fl_rows_den_blocks_f32_v1}};
+#else
+static const fl_blocks_fn fl_row_kernels[3][FL_ROW_COUNT][2] = {
+    {FL_ROW_TABLE(FL_ROW_K1)}, {FL_ROW_TABLE(FL_ROW_K1)}, {FL_ROW_TABLE(FL_ROW_K1)}};
+static const fl_blocks_fn fl_den_kernels[3][2] = {
+    {fl_rows_den_blocks_f64_v1, fl_rows_den_blocks_f32_v1},
+    {fl_rows_den_blocks_f64_v1, fl_rows_den_blocks_f32_v1},
+    {fl_rows_den_blocks_f64_v1, fl_rows_den_blocks_f32_v1}};
+#endif
 #define FL_ROW_NAME(name, ...) #name,
 const char *const fl_row_names[] = {FL_ROW_TABLE(FL_ROW_NAME)};
 const int fl_n_row = (int)(sizeof(fl_row_names) / sizeof(fl_row_names[0]));
@@ -134,7 +51,7 @@ const int fl_n_row = (int)(sizeof(fl_row_names) / sizeof(fl_row_names[0]));
 int fl_rows_run(int loss, int f32, const fl_rows_job *job, fl_par par, fl_result *res)
 {
     if (loss < 0 || loss >= fl_n_row || job->k < 1) return FL_BADARG;
-    return fl_run_blocks(fl_row_kernels[loss][f32 ? 1 : 0], job,
+    return fl_run_blocks(fl_row_kernels[fl_level][loss][f32 ? 1 : 0], job,
                          (job->n + FL_ROWBLOCK - 1) / FL_ROWBLOCK, par, job->want_sum, res);
 }
 
@@ -142,7 +59,7 @@ int fl_rows_den_run(int f32, const fl_rows_job *job, fl_par par, double *sum_w, 
 {
     fl_result res = {0.0, 0.0, 0.0, -1};
     if (job->k < 1) return FL_BADARG;
-    const int rc = fl_run_blocks(f32 ? fl_rows_den_blocks_f32 : fl_rows_den_blocks_f64, job,
+    const int rc = fl_run_blocks(fl_den_kernels[fl_level][f32 ? 1 : 0], job,
                                  (job->n + FL_ROWBLOCK - 1) / FL_ROWBLOCK, par, 1, &res);
     *sum_w = res.sum_w;
     *sum_wabs = res.sum_wabs;

@@ -112,8 +112,8 @@ FL_AI void FL_T(fl_row_den)(const fl_rows_job *job, const T *w, const fl_intp *l
         for (fl_intp r = 0; r < nr; r++) den[r] *= (double)w[r];
     if (nign)
         for (fl_intp r = 0; r < nr; r++) den[r] = ign[r] ? 0.0 : den[r];
-    pt->sw = fl_sumlanes_f64(den, nr);
-    pt->swa = w ? fl_sumabslanes_f64(den, nr) : pt->sw; /* (class weights are >= 0) */
+    pt->sw = FL_CAT(fl_sumlanes_f64, FL_SFX)(den, nr);
+    pt->swa = w ? FL_CAT(fl_sumabslanes_f64, FL_SFX)(den, nr) : pt->sw; /* (class weights are >= 0) */
 }
 
 /* Blocks [b0, b1) of a row job for one loss. */
@@ -208,7 +208,7 @@ FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const 
         if (job->lo)
             for (fl_intp r = 0; r < nr; r++) *(T *)(job->lo + (r0 + r) * job->slo) = (T)rl[r];
         if (job->want_sum) {
-            part[b].s = fl_sumlanes_f64(rl, nr);
+            part[b].s = FL_CAT(fl_sumlanes_f64, FL_SFX)(rl, nr);
             if (fl_den_rows(job))
                 FL_T(fl_row_den)(job, w, lab, row_cw ? cwr : NULL, ign, nign, nr, den, part + b);
             else {

@@ -37,16 +37,31 @@ const char *fl_loss_name(int i)
 
 int fl_have_libmvec(void) { return FL_HAVE_LIBMVEC; }
 
+int fl_level = 2;
+
+int fl_multi_level(void)
+{
+    return FL_MULTI_LEVEL ? 1 : 0;
+}
+
+int fl_select_level(int most)
+{
+    int lv = 2;
+#if FL_MULTI_LEVEL
+    __builtin_cpu_init();
+    lv = __builtin_cpu_supports("x86-64-v4") ? 0 : __builtin_cpu_supports("x86-64-v3") ? 1 : 2;
+#endif
+    if (most > lv) lv = most < 2 ? most : 2;
+    fl_level = lv;
+    return lv;
+}
+
 const char *fl_simd_path(void)
 {
-#if FL_HAVE_CLONES
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("x86-64-v4")) return "avx512 (x86-64-v4)";
-    if (__builtin_cpu_supports("x86-64-v3")) return "avx2 (x86-64-v3)";
-    return "baseline (x86-64)";
-#else
-    return "baseline (no runtime dispatch in this build)";
-#endif
+    static const char *const names[] = {"avx512 (x86-64-v4)", "avx2 (x86-64-v3)",
+                                        "baseline (x86-64)"};
+    if (!FL_MULTI_LEVEL) return "baseline (one level in this build)";
+    return names[fl_level];
 }
 
 /* ---- memory floors for the benchmarks ----------------------------------

@@ -1,6 +1,7 @@
 """fastloss.xgboost and fastloss.lightgbm: objectives that reproduce the
 libraries' built-in models, multi-class layouts, weights, metrics.  Skipped
 without the library."""
+import os
 import warnings
 
 import numpy as np
@@ -8,6 +9,8 @@ import pytest
 
 import fastloss
 
+if os.environ.get("FASTLOSS_UNDER_SANITIZER"):  # (the libraries' own code, not fastloss's memory)
+    pytest.skip("integration with XGBoost and LightGBM, not memory", allow_module_level=True)
 xgb = pytest.importorskip("xgboost")
 lgb = pytest.importorskip("lightgbm")
 import fastloss.lightgbm as fl_lgb  # noqa: E402
