@@ -11,7 +11,12 @@ import pytest
 import fastloss
 
 HERE = pathlib.Path(__file__).resolve().parent
-pytestmark = pytest.mark.skipif(fastloss._ext is None, reason="the compiled backend only")
+pytestmark = [
+    pytest.mark.skipif(fastloss._ext is None, reason="the compiled backend only"),
+    # (children re-running whole test files: the main run covers every level's
+    # memory through the same C; under the sanitizer they would take most of CI)
+    pytest.mark.skipif(bool(os.environ.get("FASTLOSS_UNDER_SANITIZER")), reason="not memory"),
+]
 
 
 def _child(level, *args):
