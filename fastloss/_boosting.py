@@ -132,9 +132,23 @@ def describe(loss, options):
     return f"{loss.name}{opts}"
 
 
-def hessian_note(loss):
-    if loss.boosting == "constant":
-        return ("Its second derivative is 0 on all or part of the line, so the Hessian passed "
-                "to the library is constant: the sample weight (1 without weights), as the "
-                "libraries' and scikit-learn's own absolute, quantile and Huber losses do.")
-    return "The Hessian is the loss's own second derivative (times the sample weight)."
+class Callback:
+    """What an objective and a metric of either library share: the loss and its
+    options (checked once), pickled by name and options (a copy starts with no
+    spare arrays), shown as the call that made it."""
+
+    kind = "objective"  # (or "metric")
+    library = ""
+
+    def __init__(self, name, options):
+        check = objective_loss if self.kind == "objective" else metric_loss
+        self.loss = check(name, options, self.library)
+        self.options = options
+        self.__name__ = name  # (the name XGBoost's estimators report a metric under)
+        self._spare = Spare()
+
+    def __reduce__(self):
+        return (type(self), (self.loss.name, self.options))
+
+    def __repr__(self):
+        return f"fastloss.{self.library}.{self.kind}({describe(self.loss, self.options)})"

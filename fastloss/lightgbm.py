@@ -36,13 +36,10 @@ __all__ = ["objective", "metric", "OBJECTIVES"]
 OBJECTIVES = _boosting.OBJECTIVES
 
 
-class Objective:
+class Objective(_boosting.Callback):
     """A fastloss loss as a LightGBM objective (see :func:`objective`)."""
 
-    def __init__(self, name, options):
-        self.loss = _boosting.objective_loss(name, options, "lightgbm")
-        self.options = options
-        self._spare = _boosting.Spare()
+    kind, library = "objective", "lightgbm"
 
     # three parameters: LightGBM's estimators then pass the weights
     def __call__(self, y_true_or_preds, y_pred_or_dataset, weight=None):
@@ -55,20 +52,11 @@ class Objective:
                                           y_pred_or_dataset, weight, "lightgbm",
                                           self._spare)
 
-    def __reduce__(self):  # (pickled by name and options)
-        return (type(self), (self.loss.name, self.options))
 
-    def __repr__(self):
-        return f"fastloss.lightgbm.objective({_boosting.describe(self.loss, self.options)})"
-
-
-class Metric:
+class Metric(_boosting.Callback):
     """A fastloss loss as a LightGBM evaluation metric (see :func:`metric`)."""
 
-    def __init__(self, name, options):
-        self.loss = _boosting.metric_loss(name, options, "lightgbm")
-        self.options = options
-        self.__name__ = name
+    kind, library = "metric", "lightgbm"
 
     def __call__(self, y_true_or_preds, y_pred_or_dataset, weight=None):
         if isinstance(y_pred_or_dataset, _lgb.Dataset):  # lightgbm.train(feval=...)
@@ -79,12 +67,6 @@ class Metric:
         value = _boosting.metric_value(self.loss, self.options, labels, preds, weight,
                                        "lightgbm")
         return self.__name__, value, False
-
-    def __reduce__(self):
-        return (type(self), (self.loss.name, self.options))
-
-    def __repr__(self):
-        return f"fastloss.lightgbm.metric({_boosting.describe(self.loss, self.options)})"
 
 
 def objective(name, **options):

@@ -36,13 +36,10 @@ __all__ = ["objective", "metric", "OBJECTIVES"]
 OBJECTIVES = _boosting.OBJECTIVES
 
 
-class Objective:
+class Objective(_boosting.Callback):
     """A fastloss loss as an XGBoost objective (see :func:`objective`)."""
 
-    def __init__(self, name, options):
-        self.loss = _boosting.objective_loss(name, options, "xgboost")
-        self.options = options
-        self._spare = _boosting.Spare()
+    kind, library = "objective", "xgboost"
 
     def __call__(self, y_true_or_preds, y_pred_or_dtrain, *, sample_weight=None):
         if isinstance(y_pred_or_dtrain, _xgb.DMatrix):  # xgboost.train(obj=...)
@@ -54,20 +51,11 @@ class Objective:
                                           y_pred_or_dtrain, sample_weight, "xgboost",
                                           self._spare)
 
-    def __reduce__(self):  # (pickled by name and options)
-        return (type(self), (self.loss.name, self.options))
 
-    def __repr__(self):
-        return f"fastloss.xgboost.objective({_boosting.describe(self.loss, self.options)})"
-
-
-class Metric:
+class Metric(_boosting.Callback):
     """A fastloss loss as an XGBoost evaluation metric (see :func:`metric`)."""
 
-    def __init__(self, name, options):
-        self.loss = _boosting.metric_loss(name, options, "xgboost")
-        self.options = options
-        self.__name__ = name  # (the name XGBoost's estimators report it under)
+    kind, library = "metric", "xgboost"
 
     def __call__(self, y_true_or_preds, y_pred_or_dmatrix, *, sample_weight=None):
         if isinstance(y_pred_or_dmatrix, _xgb.DMatrix):  # xgboost.train(custom_metric=...)
@@ -77,12 +65,6 @@ class Metric:
                 "xgboost")
         return _boosting.metric_value(self.loss, self.options, y_true_or_preds,
                                       y_pred_or_dmatrix, sample_weight, "xgboost")
-
-    def __reduce__(self):
-        return (type(self), (self.loss.name, self.options))
-
-    def __repr__(self):
-        return f"fastloss.xgboost.metric({_boosting.describe(self.loss, self.options)})"
 
 
 def objective(name, **options):
