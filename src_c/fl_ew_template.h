@@ -8,13 +8,16 @@
  *   2. a loss whose targets have a domain counts the invalid ones on the
  *      block while it is in L1 (and sees whether all are hard 0/1 labels,
  *      for a loss with a hard-label form);
- *   3. one fused loop calls the loss's function (fl_ew_losses.h, inlined) on
- *      each element and does, in the same pass, whichever of: accumulate
- *      w*loss (and w) into the FL_LANES fixed lanes, store w*loss, store the
- *      scaled gradient; for a loss whose predictions have a domain it also
- *      keeps their minimum and maximum.  The loop is specialised at compile time on that
- *      choice and on weighting (a switch over constant arguments);
- *   4. the first invalid position is located, strided outputs scattered back.
+ *   3. the map (the one loop specialised per loss) calls the loss's
+ *      function (fl_ew_losses.h, inlined) on each element, in groups of
+ *      FL_LANES, and stores whichever of its value, derivative and second
+ *      derivative the call wants (a compile-time constant, as is the loss's
+ *      form: a function of its own per form); for a loss whose predictions
+ *      have a domain they are checked on the block too;
+ *   4. a generic pass over the block (still in L1) applies the weights and
+ *      the gradient's scale and sums w*loss (and w) into the FL_LANES fixed
+ *      lanes, specialised on weighting and on what is wanted;
+ *   5. the first invalid position is located, strided outputs scattered back.
  */
 #include "fl_typed.h"
 #include "fl_ew_losses.h"
@@ -32,38 +35,70 @@ typedef struct {
     int aux;      /* it has a per-column option */
 } FL_T(fl_ew_facts);
 
-/* One group of FL_LANES elements: element j in lane j (lane j of a[] gets
-   elements j, j+32, j+64, ... in order: the order of fl_sumlanes, so every
-   path sums identically); only the first `valid` count (the tail). */
-FL_AI void FL_T(fl_ew_group)(FL_T(fl_ew_fn) loss, const int preds, const int aux,
-                             const T *restrict y, const T *restrict p, const T *restrict w,
-                             const T *restrict ax, T *restrict lo, T *restrict g,
-                             T *restrict h, const T gs, const T *o, const int valid,
-                             double *restrict a,
-                             double *restrict aw, double *restrict awa, T *restrict pmn,
-                             T *restrict pmx,
-                             const int HW, const int WS, const int WL, const int WG, const int FORM)
+/* The loss over m elements (a multiple of FL_LANES), in groups of FL_LANES:
+   whichever of its value, derivative and second derivative the mode wants
+   (compile-time constants, so a value-only loop never computes a derivative)
+   in one pass: WS adds the values into the FL_LANES lanes acc[] (element j
+   of a group into lane j), WL stores them into l, WD and WH store gsm times
+   the derivatives into d and h.  This is the only loop specialised per loss;
+   a block's last, partial group runs through it too, on padded copies (so
+   every element gets the same arithmetic), and weights go through the
+   generic fl_ew_post after it. */
+FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, const int aux, const fl_intp m,
+                           const T *restrict y, const T *restrict p, const T *restrict ax,
+                           const T *o, const T gsm, double *restrict acc, T *restrict l,
+                           T *restrict d, T *restrict h, const int WS, const int WL,
+                           const int WD, const int WH, const int FORM)
 {
-    for (int j = 0; j < FL_LANES; j++) {
-        const int v = j < valid;
-        T L, D, H;
-        const T yy = y[j], pp = p[j];
-        if (preds) { /* min and max: one vminp/vmaxp each (pad lanes left out) */
-            pmn[j] = v & (pp < pmn[j]) ? pp : pmn[j];
-            pmx[j] = v & (pp > pmx[j]) ? pp : pmx[j];
+    double a[FL_LANES];
+    if (WS)
+        for (int j = 0; j < FL_LANES; j++) a[j] = acc[j];
+    for (fl_intp i = 0; i < m; i += FL_LANES)
+        for (int j = 0; j < FL_LANES; j++) {
+            T L, D, H;
+            loss(y[i + j], p[i + j], aux ? ax[i + j] : o[0], o, FORM, &L, &D, &H);
+            if (WS) a[j] += (double)L;
+            if (WL) l[i + j] = L;
+            if (WD) d[i + j] = gsm * D;
+            if (WH) h[i + j] = gsm * H;
         }
-        loss(yy, pp, aux ? ax[j] : o[0], o, FORM, &L, &D, &H);
-        const T ww = HW ? w[j] : (T)1;
-        const T wl = HW ? ww * L : L;
-        if (WS) {
-            a[j] += v ? (double)wl : 0.0;
-            if (HW) aw[j] += v ? (double)ww : 0.0;
-            if (HW) awa[j] += v ? (double)FL_ABS(ww) : 0.0;
+    if (WS)
+        for (int j = 0; j < FL_LANES; j++) acc[j] = a[j];
+}
+
+/* With weights, after the map (which stored L, D, H unscaled): w*L (summed,
+   or stored as per-element losses), gs*(w*D), gs*(w*H), in place.  The
+   sums go into FL_LANES fixed lanes (lane j gets elements j, j+32, j+64, ...
+   in order, then fl_lanetree), as the map sums. */
+FL_AI void FL_T(fl_ew_post)(const fl_intp m, const T *restrict w, T *restrict l,
+                            T *restrict d, T *restrict h, const T gs, fl_part *pt,
+                            const int WS, const int WL, const int WG)
+{
+    if (WS || WL) /* w*L rounded to T (a per-element loss), then summed */
+        for (fl_intp i = 0; i < m; i++) l[i] = w[i] * l[i];
+    if (WS) {
+        double a[FL_LANES], aw[FL_LANES], awa[FL_LANES];
+        for (int j = 0; j < FL_LANES; j++) a[j] = aw[j] = awa[j] = 0.0;
+        const fl_intp mfull = m - m % FL_LANES;
+        for (fl_intp i = 0; i < mfull; i += FL_LANES)
+            for (int j = 0; j < FL_LANES; j++) {
+                a[j] += (double)l[i + j];
+                aw[j] += (double)w[i + j];
+                awa[j] += (double)FL_ABS(w[i + j]);
+            }
+        for (fl_intp i = mfull; i < m; i++) {
+            a[i - mfull] += (double)l[i];
+            aw[i - mfull] += (double)w[i];
+            awa[i - mfull] += (double)FL_ABS(w[i]);
         }
-        if (WL) lo[j] = wl;
-        if (WG) g[j] = HW ? gs * (ww * D) : gs * D;
-        if (WG == 2) h[j] = HW ? gs * (ww * H) : gs * H;
+        pt->s = fl_lanetree(a);
+        pt->sw = fl_lanetree(aw);
+        pt->swa = fl_lanetree(awa);
     }
+    if (WG)
+        for (fl_intp i = 0; i < m; i++) d[i] = gs * (w[i] * d[i]);
+    if (WG == 2)
+        for (fl_intp i = 0; i < m; i++) h[i] = gs * (w[i] * h[i]);
 }
 
 /* The closed bounds in T of a range: an open end moved inward to the next
@@ -76,99 +111,55 @@ FL_AI void FL_T(fl_closed)(const fl_range *r, T *lo, T *hi)
     if (r->open & 2) *hi = _Generic(*hi, float: nextafterf, default: nextafter)(*hi, -(T)INFINITY);
 }
 
-/* The fused loop over a block's m elements; returns 1 when a prediction of a
-   loss whose predictions have a domain lies outside [plo, phi]. */
-FL_AI int FL_T(fl_ew_loop)(FL_T(fl_ew_fn) loss, const int preds, const T plo, const T phi,
-                           const int aux, fl_intp m,
-                           const T *restrict y, const T *restrict p, const T *restrict w,
-                           const T *restrict ax, T *restrict lo, T *restrict g,
-                           T *restrict h, const T gs, const T *o, fl_part *pt, const int HW,
-                           const int WS, const int WL, const int WG, const int FORM)
-{
-    /* the lanes' sums of w*loss, w and |w|, and the predictions' range (NaN
-       skipped: a comparison with NaN is false); only what this
-       specialisation reads is set */
-    double a[FL_LANES], aw[FL_LANES], awa[FL_LANES];
-    T pmn[FL_LANES], pmx[FL_LANES];
-    for (int j = 0; j < FL_LANES; j++) {
-        if (WS) a[j] = 0.0;
-        if (WS && HW) aw[j] = awa[j] = 0.0;
-        if (preds) pmn[j] = (T)INFINITY, pmx[j] = -(T)INFINITY;
-    }
-    fl_intp i = 0;
-    for (; i + FL_LANES <= m; i += FL_LANES)
-        FL_T(fl_ew_group)(loss, preds, aux, y + i, p + i, HW ? w + i : w, aux ? ax + i : ax,
-                          WL ? lo + i : lo, WG ? g + i : g, WG == 2 ? h + i : h, gs, o,
-                          FL_LANES, a, aw, awa, pmn, pmx, HW, WS, WL, WG, FORM);
-    if (i < m) {
-        /* the tail runs through the same code on padded copies (pad lanes
-           masked out of the sums) */
-        const int r = (int)(m - i);
-        T ty[FL_LANES], tp[FL_LANES], tw[FL_LANES], ta[FL_LANES], tl[FL_LANES], tg[FL_LANES];
-        T th[FL_LANES];
-        for (int j = 0; j < r; j++) {
-            ty[j] = y[i + j], tp[j] = p[i + j];
-            tw[j] = HW ? w[i + j] : (T)0;
-            ta[j] = aux ? ax[i + j] : (T)1;
-        }
-        for (int j = r; j < FL_LANES; j++) ty[j] = (T)1, tp[j] = (T)0.5, tw[j] = (T)0, ta[j] = (T)1;
-        FL_T(fl_ew_group)(loss, preds, aux, ty, tp, tw, ta, tl, tg, th, gs, o, r, a, aw, awa, pmn,
-                          pmx, HW, WS, WL, WG, FORM);
-        if (WL) for (int j = 0; j < r; j++) lo[i + j] = tl[j];
-        if (WG) for (int j = 0; j < r; j++) g[i + j] = tg[j];
-        if (WG == 2) for (int j = 0; j < r; j++) h[i + j] = th[j];
-    }
-    if (WS) {
-        pt->s = fl_lanetree(a);
-        pt->sw = HW ? fl_lanetree(aw) : (double)m;
-        pt->swa = HW ? fl_lanetree(awa) : (double)m;
-    }
-    int bad_pred = 0;
-    if (preds)
-        for (int j = 0; j < FL_LANES; j++) /* (a lane of NaN only: +inf and -inf) */
-            bad_pred |= (pmn[j] < plo) | (pmx[j] > phi);
-    return bad_pred;
-}
 
-/* The loop specialised on (weighted, sum wanted, per-element loss wanted,
-   gradient wanted: 1, or 2 with the second derivative): the valid
-   combinations, each a compile-time constant. */
-FL_AI int FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int preds, const T plo, const T phi,
-                            const int aux, fl_intp m,
-                            const T *y, const T *p, const T *w, const T *ax, T *lo, T *g,
-                            T *h, const T gs, const T *o, fl_part *pt, int hw, int ws, int wl,
-                            int wg, const int FORM)
+/* One call of the map: its arguments and mode (ws: sum the values; wl: store
+   them; wd, wh: store the scaled derivatives). */
+typedef struct {
+    fl_intp m;
+    const T *y, *p, *ax;
+    const T *o;
+    T gsm;
+    double *acc;
+    T *l, *d, *h;
+    int ws, wl, wd, wh;
+} FL_T(fl_ew_args);
+typedef void (*FL_T(fl_ew_formfn))(const FL_T(fl_ew_args) *a);
+
+/* The map of one form of a loss, specialised on what it computes: the sum;
+   the sum and derivatives; the values; the values and derivatives; the
+   derivatives; the first and second derivatives. */
+FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int aux, const FL_T(fl_ew_args) *a,
+                             const int FORM)
 {
-#define FL_EW_MODE(HW, WS, WL, WG)                                                             \
-    case HW | WS << 1 | WL << 2 | WG << 3:                                                     \
-        return FL_T(fl_ew_loop)(loss, preds, plo, phi, aux, m, y, p, w, ax, lo, g, h, gs, o, pt, \
-                                HW, WS, WL, WG, FORM);
-    switch (hw | ws << 1 | wl << 2 | wg << 3) {
-    FL_EW_MODE(0, 1, 0, 0) FL_EW_MODE(1, 1, 0, 0)   /* the sum */
-    FL_EW_MODE(0, 1, 0, 1) FL_EW_MODE(1, 1, 0, 1)   /* the sum and the gradient */
-    FL_EW_MODE(0, 0, 1, 0) FL_EW_MODE(1, 0, 1, 0)   /* per-element losses */
-    FL_EW_MODE(0, 0, 1, 1) FL_EW_MODE(1, 0, 1, 1)   /* per-element losses and the gradient */
-    FL_EW_MODE(0, 0, 0, 1) FL_EW_MODE(1, 0, 0, 1)   /* the gradient */
-    FL_EW_MODE(0, 0, 0, 2) FL_EW_MODE(1, 0, 0, 2)   /* the gradient and second derivative */
-    default: return 0;
+#define FL_EW_MODE(WS, WL, WD, WH)                                                             \
+    case WS | WL << 1 | WD << 2 | WH << 3:                                                     \
+        FL_T(fl_ew_map)(loss, aux, a->m, a->y, a->p, a->ax, a->o, a->gsm, a->acc, a->l, a->d,  \
+                        a->h, WS, WL, WD, WH, FORM);                                           \
+        break;
+    switch (a->ws | a->wl << 1 | a->wd << 2 | a->wh << 3) {
+    FL_EW_MODE(1, 0, 0, 0) FL_EW_MODE(1, 0, 1, 0) FL_EW_MODE(0, 1, 0, 0)
+    FL_EW_MODE(0, 1, 1, 0) FL_EW_MODE(0, 0, 1, 0) FL_EW_MODE(0, 0, 1, 1)
+    default: break;
     }
 #undef FL_EW_MODE
 }
 
-/* One block's loop: its arguments, and the loop of one form of a loss (a
-   function of its own per form: each is compiled apart, which keeps the
-   compiler's work linear in the number of forms). */
-typedef struct {
-    fl_intp m;
-    const T *y, *p, *w, *ax;
-    T *lo, *g, *h;
-    T gs;
-    const T *o;
-    fl_part *pt;
-    T plo, phi;
-    int hw, ws, wl, wg;
-} FL_T(fl_ew_args);
-typedef int (*FL_T(fl_ew_formfn))(const FL_T(fl_ew_args) *a);
+/* The weighted part after the map, specialised on (sum wanted, per-element
+   loss wanted, gradient wanted: 1, or 2 with the second derivative). */
+FL_CLONES static void FL_T(fl_ew_weigh)(fl_intp m, const T *w, T *l, T *d, T *h, T gs,
+                                        fl_part *pt, int ws, int wl, int wg)
+{
+#define FL_EW_WEIGH(WS, WL, WG)                                                                \
+    case WS | WL << 1 | WG << 2:                                                               \
+        FL_T(fl_ew_post)(m, w, l, d, h, gs, pt, WS, WL, WG);                                  \
+        break;
+    switch (ws | wl << 1 | wg << 2) {
+    FL_EW_WEIGH(1, 0, 0) FL_EW_WEIGH(1, 0, 1) FL_EW_WEIGH(0, 1, 0)
+    FL_EW_WEIGH(0, 1, 1) FL_EW_WEIGH(0, 0, 1) FL_EW_WEIGH(0, 0, 2)
+    default: break;
+    }
+#undef FL_EW_WEIGH
+}
 
 /* Blocks [b0, b1) of an elementwise job for one loss, whose forms' loops
    are form_loop[0 ..< facts.forms]. */
@@ -183,8 +174,8 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
     FL_T(fl_closed)(facts.preds == FL_DOM_RANGE ? &job->pr : &unit, &plo, &phi);
     /* targets whose range is the whole line (tweedie's at power 0) are not checked */
     const int yall = facts.targets == FL_DOM_RANGE && ylo == -(T)INFINITY && yhi == (T)INFINITY;
-    T ybuf[FL_BLOCK], pbuf[FL_BLOCK], wbuf[FL_BLOCK], gbuf[FL_BLOCK], lbuf[FL_BLOCK];
-    T hbuf[FL_BLOCK];
+    T ybuf[FL_BLOCK], pbuf[FL_BLOCK], wbuf[FL_BLOCK];
+    T lbuf[FL_BLOCK], gbuf[FL_BLOCK], hbuf[FL_BLOCK];
     T abuf[FL_BLOCK];
     const int hw = job->w != NULL, ws = job->want_sum != 0;
     const int wl = job->lo != NULL && !ws;
@@ -232,12 +223,44 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         if (wg) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf;
         if (wg == 2) h = job->sh == (fl_intp)sizeof(T) ? (T *)job->h + i0 : hbuf;
         if (wl) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf;
-        /* the loop of the block's form (a compile-time constant in the loss
-           function) */
+        if (facts.preds != FL_DOM_ANY) /* (NaN passes: it is not out of range) */
+            for (fl_intp i = 0; i < m; i++) nbad += !FL_IN_RANGE(p[i], plo, phi);
+        /* the map of the block's form (a compile-time constant in the loss
+           function): without weights, everything in that one pass; with
+           them, the values (into lbuf to be summed) and derivatives stored
+           unscaled, then weighed */
         const int form = facts.hard ? hard : job->form;
-        const FL_T(fl_ew_args) args = {m, y, p, w, ax, lo, g, h, gs, o, pt, plo, phi, hw, ws, wl,
-                                       wg};
-        if (form >= 0 && form < facts.forms) nbad += form_loop[form](&args);
+        if (form < 0 || form >= facts.forms) continue;
+        double acc[FL_LANES];
+        for (int j = 0; j < FL_LANES; j++) acc[j] = 0.0;
+        T *l = ws ? lbuf : lo;
+        const int msum = ws && !hw, mstore = wl || (ws && hw);
+        const fl_intp mfull = m - m % FL_LANES;
+        FL_T(fl_ew_args) args = {mfull, y, p, ax, o, hw ? (T)1 : gs, acc, l, g, h,
+                                 msum, mstore, wg != 0, wg == 2};
+        if (mfull) form_loop[form](&args);
+        if (m > mfull) { /* the partial group, padded: its values stored, not summed */
+            const int r = (int)(m - mfull);
+            T ty[FL_LANES], tp[FL_LANES], ta[FL_LANES], tl[FL_LANES], td[FL_LANES], th[FL_LANES];
+            for (int j = 0; j < r; j++) {
+                ty[j] = y[mfull + j], tp[j] = p[mfull + j];
+                ta[j] = facts.aux ? ax[mfull + j] : (T)1;
+            }
+            for (int j = r; j < FL_LANES; j++) ty[j] = (T)1, tp[j] = (T)0.5, ta[j] = (T)1;
+            const FL_T(fl_ew_args) tail = {FL_LANES, ty, tp, facts.aux ? ta : NULL, o, args.gsm,
+                                           NULL, tl, td, th, 0, msum || mstore, wg != 0, wg == 2};
+            form_loop[form](&tail);
+            /* (the lanes' order: the partial group's elements come last) */
+            if (msum) for (int j = 0; j < r; j++) acc[j] += (double)tl[j];
+            if (mstore) for (int j = 0; j < r; j++) l[mfull + j] = tl[j];
+            if (wg) for (int j = 0; j < r; j++) g[mfull + j] = td[j];
+            if (wg == 2) for (int j = 0; j < r; j++) h[mfull + j] = th[j];
+        }
+        if (msum) {
+            pt->s = fl_lanetree(acc);
+            pt->sw = pt->swa = (double)m;
+        }
+        if (hw) FL_T(fl_ew_weigh)(m, w, l, g, h, gs, pt, ws, wl, wg);
         if (check && nbad)
             for (fl_intp i = 0; i < m; i++)
                 if ((facts.targets == FL_DOM_RANGE ? !FL_IN_RANGE(y[i], ylo, yhi)
@@ -255,21 +278,16 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
 /* one block function per loss of the table, and one loop function per form
    of it (empty beyond its forms): the loss's function and facts given to
    the generic functions above */
-#define FL_EW_FORM_LOOP(name, F, preds, forms, aux)                                            \
-    FL_CLONES static int FL_T(fl_ew_form##F##_##name)(const FL_T(fl_ew_args) *a)            \
+#define FL_EW_FORM_LOOP(name, F, forms, aux)                                                   \
+    FL_CLONES static void FL_T(fl_ew_form##F##_##name)(const FL_T(fl_ew_args) *a)           \
     {                                                                                        \
-        if (F >= forms) return 0;                                                            \
-        return FL_T(fl_ew_modes)(FL_T(fl_ew_##name), preds != FL_DOM_ANY, a->plo, a->phi, aux, \
-                                 a->m,                                                       \
-                                 a->y, a->p, a->w, a->ax, a->lo, a->g, a->h, a->gs, a->o,    \
-                                 a->pt,                                                      \
-                                 a->hw, a->ws, a->wl, a->wg, F);                             \
+        if (F < forms) FL_T(fl_ew_modes)(FL_T(fl_ew_##name), aux, a, F);                     \
     }
 #define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux)                               \
-    FL_EW_FORM_LOOP(name, 0, preds, forms, aux)                                              \
-    FL_EW_FORM_LOOP(name, 1, preds, forms, aux)                                              \
-    FL_EW_FORM_LOOP(name, 2, preds, forms, aux)                                              \
-    FL_EW_FORM_LOOP(name, 3, preds, forms, aux)                                              \
+    FL_EW_FORM_LOOP(name, 0, forms, aux)                                              \
+    FL_EW_FORM_LOOP(name, 1, forms, aux)                                              \
+    FL_EW_FORM_LOOP(name, 2, forms, aux)                                              \
+    FL_EW_FORM_LOOP(name, 3, forms, aux)                                              \
     FL_CLONES void FL_T(fl_ew_blocks_##name)(const void *job, fl_intp b0, fl_intp b1,       \
                                              fl_part *part)                                  \
     {                                                                                        \

@@ -116,8 +116,9 @@ FL_AI void FL_T(fl_row_den)(const fl_rows_job *job, const T *w, const fl_intp *l
     pt->swa = w ? FL_CAT(fl_sumabslanes_f64, FL_SFX)(den, nr) : pt->sw; /* (class weights are >= 0) */
 }
 
-/* Blocks [b0, b1) of a row job for one loss. */
-FL_AI void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const int preds,
+/* Blocks [b0, b1) of a row job for one loss (one driver for every loss: it
+   calls the loss's stage once per chunk). */
+static __attribute__((noinline, noclone)) void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const int preds,
                                 const fl_rows_job *job, fl_intp b0, fl_intp b1, fl_part *part)
 {
     const fl_intp k = job->k;

@@ -23,6 +23,15 @@ def inputs(loss, rows=(3,), k=3, dtype="float64", seed=0, options=None):
     table-driven sampler."""
     return sample(loss, np.random.default_rng(seed), rows, k, dtype, options=options)
 
+# The tests that drive the compiled kernels through every layout, dtype, mode,
+# error path and thread count: what the suite's second runs (under the
+# sanitizers, and against the wheel built from the sdist) repeat.  The rest
+# (accuracy against mpmath, the command line, integrations, processes) covers
+# no kernel path these do not.
+KERNEL_TESTS = ["test_parity.py", "test_errors.py", "test_hostile.py", "test_columns.py",
+                "test_class_weights.py", "test_threads.py", "test_stream.py", "test_grad.py",
+                "test_metrics.py", "test_mistakes.py", "test_vecmath.py", "test_semantics.py"]
+
 # tolerance of compiled vs reference, relative to the magnitude of the terms
 RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 2e-6}
 

@@ -1,5 +1,6 @@
 """The kernels of every instruction-set level the CPU supports: the parity
-tests run again under each lower level, forced with FASTLOSS_SIMD in a child
+and accuracy tests (of the losses and of the vector math) run again under
+each lower level, forced with FASTLOSS_SIMD in a child
 process (the level is picked once, at import)."""
 import os
 import pathlib
@@ -36,19 +37,12 @@ def test_parity_under_a_lower_level(level):
         pytest.skip(f"this CPU or build has no {level} level")
     r = _child(level, "-c", "import fastloss; print(fastloss.info()['simd'])")
     assert r.stdout.split()[0] == level, r.stdout + r.stderr
-    # A known defect of the baseline level (SSE2): value_and_grad and a separate
-    # grad call of the losses with log1p/exp can differ by an ulp in a block's
-    # last partial group of 32 (one specialization vectorizes that tail through
-    # libmvec, the other calls scalar libm).  Checked here so that a fix shows.
-    known = ["-k", "not value_and_grad_equal"] if level == "baseline" else []
+    # (the accuracy tests of the compiled backend only: the reference's do not
+    # depend on the level; the vector math's own, which do)
     r = _child(level, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not slow",
-               *known, str(HERE / "test_parity.py"), str(HERE / "test_accuracy.py"))
+               "-k", "not -reference-", str(HERE / "test_parity.py"),
+               str(HERE / "test_accuracy.py"), str(HERE / "test_vecmath.py"))
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
-    if level == "baseline":
-        r = _child(level, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                   str(HERE / "test_parity.py"), "-k", "value_and_grad_equal")
-        failed = r.stdout.count("FAILED")
-        assert failed <= 8, r.stdout[-3000:]  # (8 of 42 cases today: it must not grow)
 
 
 def test_an_unknown_level_is_ignored_with_a_warning():

@@ -12,6 +12,7 @@ import zipfile
 import pytest
 
 import fastloss
+from helpers import KERNEL_TESTS
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -89,7 +90,7 @@ def test_metadata_and_license_as_pip_shows_them():
                     reason="builds and tests the sdist (a few minutes): CI, or FASTLOSS_TEST_SDIST=1")
 @pytest.mark.skipif(not os.path.exists(os.path.join(CHECKOUT, "setup.py")), reason="not a source tree")
 @pytest.mark.skipif(bool(os.environ.get("FASTLOSS_UNDER_SANITIZER")), reason="packaging, not memory")
-def test_sdist_builds_a_clean_wheel_and_passes_its_own_test_suite(tmp_path):
+def test_sdist_builds_a_clean_wheel_that_passes_the_sdists_kernel_tests(tmp_path):
     pytest.importorskip("build")
     out = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "build", "--sdist", "--outdir", str(out), CHECKOUT],
@@ -131,8 +132,9 @@ def test_sdist_builds_a_clean_wheel_and_passes_its_own_test_suite(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in ("CI", "FASTLOSS_RUN_SANITIZERS", "FASTLOSS_TEST_SDIST", "PYTHONPATH")}
     env["FASTLOSS_HYPOTHESIS_PROFILE"] = "quick"  # (the main run explores; this one packages)
+    tests = [str(src / "tests" / t) for t in KERNEL_TESTS + ["test_build.py", "test_examples.py"]]
     r = subprocess.run([py, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not slow",
-                        str(src / "tests")], cwd=str(tmp_path), capture_output=True, text=True,
+                        *tests], cwd=str(tmp_path), capture_output=True, text=True,
                        env=env, timeout=1800)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert " passed" in r.stdout.splitlines()[-1]

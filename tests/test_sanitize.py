@@ -1,11 +1,13 @@
-"""The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
-(scripts/sanitize.sh: its own build in a fresh virtual environment).  About five
-minutes, so it runs in CI (CI=true) or when FASTLOSS_RUN_SANITIZERS=1."""
+"""The kernel tests (helpers.KERNEL_TESTS) under AddressSanitizer +
+UndefinedBehaviorSanitizer (scripts/sanitize.sh: its own build in a fresh
+virtual environment).  A few minutes, so it runs in CI (CI=true) or when
+FASTLOSS_RUN_SANITIZERS=1."""
 import os
 import shutil
 import subprocess
 
 import pytest
+from helpers import KERNEL_TESTS
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "sanitize.sh")
 
@@ -20,16 +22,18 @@ def _have_sanitizers():
 
 
 @pytest.mark.skipif(not (os.environ.get("CI") or os.environ.get("FASTLOSS_RUN_SANITIZERS")),
-                    reason="about five minutes: runs in CI or with FASTLOSS_RUN_SANITIZERS=1")
+                    reason="a few minutes: runs in CI or with FASTLOSS_RUN_SANITIZERS=1")
 @pytest.mark.skipif(bool(os.environ.get("FASTLOSS_UNDER_SANITIZER")), reason="this is that run")
 @pytest.mark.skipif(not os.path.exists(SCRIPT), reason="needs the source checkout")
-def test_whole_suite_passes_under_asan_and_ubsan():
+def test_kernel_tests_pass_under_asan_and_ubsan():
     if not _have_sanitizers():
         pytest.skip("the compiler has no AddressSanitizer/UndefinedBehaviorSanitizer runtime")
     import sys
 
     env = dict(os.environ, FASTLOSS_PYTHON=sys.executable)
-    r = subprocess.run(["bash", SCRIPT], capture_output=True, text=True, timeout=3000, env=env)
+    here = os.path.dirname(os.path.abspath(__file__))
+    r = subprocess.run(["bash", SCRIPT, *(os.path.join(here, t) for t in KERNEL_TESTS)],
+                       capture_output=True, text=True, timeout=3000, env=env)
     log = r.stdout[-4000:] + "\n" + r.stderr[-4000:]
     assert r.returncode == 0, log
     assert "AddressSanitizer" not in r.stderr and "runtime error:" not in r.stderr, log
