@@ -30,7 +30,8 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 # -fno-fast-math first: it resets -fmath-errno, so -fno-math-errno must follow it
-COMPILE = ["-fno-fast-math", "-O3", "-fno-math-errno", "-fno-trapping-math"]
+COMPILE = ["-fno-fast-math", "-O3", "-fno-math-errno", "-fno-trapping-math",
+           "-Werror=implicit-function-declaration"]
 # last on the link line too: a fast-math flag from the environment would otherwise
 # link crtfastmath.o, which turns on flush-to-zero for the whole process
 LINK = ["-fno-fast-math"]

@@ -23,16 +23,25 @@ static const fl_blocks_fn fl_ew_kernels[3][FL_EW_COUNT][2] = {
 static const fl_blocks_fn fl_wsum_kernels[3][2] = {
     {fl_wsum_blocks_f64_v4, fl_wsum_blocks_f32_v4}, {fl_wsum_blocks_f64_v3, fl_wsum_blocks_f32_v3},
     {fl_wsum_blocks_f64_v1, fl_wsum_blocks_f32_v1}};
-#define FL_COLACC(dt) (fl_level == 0 ? fl_colacc_##dt##_v4 : fl_level == 1 ? fl_colacc_##dt##_v3 \
-                                                                      : fl_colacc_##dt##_v1)
+#define FL_LEVEL_FN(fn) (fl_level == 0 ? fn##_v4 : fl_level == 1 ? fn##_v3 : fn##_v1)
 #else
 static const fl_blocks_fn fl_ew_kernels[3][FL_EW_COUNT][2] = {
     {FL_EW_TABLE(FL_EW_K1)}, {FL_EW_TABLE(FL_EW_K1)}, {FL_EW_TABLE(FL_EW_K1)}};
 static const fl_blocks_fn fl_wsum_kernels[3][2] = {
     {fl_wsum_blocks_f64_v1, fl_wsum_blocks_f32_v1}, {fl_wsum_blocks_f64_v1, fl_wsum_blocks_f32_v1},
     {fl_wsum_blocks_f64_v1, fl_wsum_blocks_f32_v1}};
-#define FL_COLACC(dt) fl_colacc_##dt##_v1
+#define FL_LEVEL_FN(fn) fn##_v1
 #endif
+void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n)
+{
+    FL_LEVEL_FN(fl_vmath_f64)(fn, x, y, n);
+}
+
+void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n)
+{
+    FL_LEVEL_FN(fl_vmath_f32)(fn, x, y, n);
+}
+
 #define FL_EW_NAME(name, ...) #name,
 const char *const fl_ew_names[] = {FL_EW_TABLE(FL_EW_NAME)};
 const int fl_n_ew = (int)(sizeof(fl_ew_names) / sizeof(fl_ew_names[0]));
@@ -127,9 +136,9 @@ static void fl_cols_task_run(void *ctx, fl_intp b0, fl_intp b1, int slot)
         memset(acc, 0, (size_t)(FL_LANES * n_cols) * sizeof(double));
         const char *w = job->w ? job->w + r0 * job->sw : NULL;
         if (t->f32)
-            FL_COLACC(f32)((float *)lo, nr, n_cols, w, job->sw, acc, aw);
+            FL_LEVEL_FN(fl_colacc_f32)((float *)lo, nr, n_cols, w, job->sw, acc, aw);
         else
-            FL_COLACC(f64)((double *)lo, nr, n_cols, w, job->sw, acc, aw);
+            FL_LEVEL_FN(fl_colacc_f64)((double *)lo, nr, n_cols, w, job->sw, acc, aw);
         const double sw = w ? fl_lanetree(aw) : (double)nr;
         for (fl_intp c = 0; c < n_cols; c++) {
             for (int l = 0; l < FL_LANES; l++) a[l] = acc[l * n_cols + c];

@@ -336,3 +336,24 @@ FL_CLONES void FL_T(fl_colacc)(T *restrict lo, fl_intp nr, fl_intp m, const char
         for (fl_intp t = 0; t < lim; t++) acc[t] += (double)lo[k0 + t];
     }
 }
+
+/* exp (fn 0), log (1), log1p (2) or expm1 (3) of n values, through the code
+   the kernels inline (in groups of FL_LANES, the last one padded, as the
+   kernels run them): what the accuracy tests measure */
+FL_CLONES void FL_T(fl_vmath)(int fn, const T *restrict x, T *restrict y, fl_intp n)
+{
+    for (fl_intp i = 0; i < n; i += FL_LANES) {
+        T a[FL_LANES], b[FL_LANES];
+        const int r = n - i < FL_LANES ? (int)(n - i) : FL_LANES;
+        for (int j = 0; j < FL_LANES; j++) a[j] = j < r ? x[i + j] : (T)1;
+        if (fn == 0)
+            for (int j = 0; j < FL_LANES; j++) b[j] = FL_EXP(a[j]);
+        else if (fn == 1)
+            for (int j = 0; j < FL_LANES; j++) b[j] = FL_LOG(a[j]);
+        else if (fn == 2)
+            for (int j = 0; j < FL_LANES; j++) b[j] = FL_LOG1P(a[j]);
+        else
+            for (int j = 0; j < FL_LANES; j++) b[j] = FL_EXPM1(a[j]);
+        for (int j = 0; j < r; j++) y[i + j] = b[j];
+    }
+}

@@ -51,17 +51,6 @@ FL_CLONES void FL_T(fl_stats)(const T *restrict x, fl_intp n_rows, fl_intp k, do
     st->rows_off = off;
 }
 
-/* exp (fn 0), log (1) or log1p (2) of n values, vectorized as in the kernels */
-FL_CLONES void FL_T(fl_vmath)(int fn, const T *restrict x, T *restrict y, fl_intp n)
-{
-    if (fn == 0)
-        for (fl_intp i = 0; i < n; i++) y[i] = FL_EXP(x[i]);
-    else if (fn == 1)
-        for (fl_intp i = 0; i < n; i++) y[i] = FL_LOG(x[i]);
-    else
-        for (fl_intp i = 0; i < n; i++) y[i] = FL_LOG1P(x[i]);
-}
-
 /* Blocks [b0, b1) of fl_r2_run (fl_support.c): for each block of FL_BLOCK
    rows, sum(w), and per column sum(w y), sum(w (y - p)^2) and the block's
    sum(w (y - m_b)^2) about its own weighted mean m_b (re-read while the block

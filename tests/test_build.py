@@ -1,4 +1,5 @@
 """Build properties: IEEE behaviour kept, fallback backend, no hidden copies."""
+import re
 import tracemalloc
 
 import numpy as np
@@ -99,14 +100,17 @@ def test_unaligned_input():
     assert fastloss.mse(a, a + 0) == 0.0
 
 
-def test_vector_math_is_linked_when_available():
-    # libmvec's SIMD exp/log must be what the kernels call (a flag-order slip,
-    # e.g. -fno-fast-math after -fno-math-errno, silently makes them scalar)
-    if not fastloss.info()["libmvec"]:
-        pytest.skip("this build has no libmvec (not glibc x86-64 with GCC)")
+def test_vector_math_is_inlined_and_pow_vectorized():
+    # exp, log, log1p and expm1 are the kernels' own, inlined into the loops:
+    # the extension calls none of the C library's (scalar or vector); pow is
+    # libmvec's SIMD pow where available (a flag-order slip, e.g.
+    # -fno-fast-math after -fno-math-errno, would silently make it scalar)
     with open(fastloss._ext.__file__, "rb") as f:
         blob = f.read()
-    assert b"_ZGVeN8v_log" in blob and b"_ZGVdN4v_exp" in blob
+    for fn in (b"exp", b"log", b"log1p", b"expm1"):
+        assert not re.search(rb"_ZGV[bcde]N\d+v_" + fn + rb"f?\x00", blob), fn
+    if fastloss.info()["libmvec"]:
+        assert b"_ZGVeN8vv_pow" in blob and b"_ZGVdN4vv_pow" in blob
 
 
 @pytest.mark.parametrize("name", [loss.name for loss in fastloss.LOSSES])
