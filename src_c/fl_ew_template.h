@@ -5,18 +5,18 @@
  * and FL_T defined (see fl_typed.h).  For each loss of the table it defines
  * FL_T(fl_ew_blocks_<name>), which processes a range of reduction blocks:
  *   1. inputs with a non-unit stride are gathered into stack buffers;
- *   2. a loss whose targets have a domain counts the invalid ones on the
- *      block while it is in L1 (and sees whether all are hard 0/1 labels,
- *      for a loss with a hard-label form);
+ *   2. a loss whose targets or predictions have a domain counts the
+ *      invalid ones on the block while it is in L1 (and sees whether all
+ *      targets are hard 0/1 labels, for a loss with a hard-label form);
  *   3. the map (the one loop specialised per loss) calls the loss's
  *      function (fl_ew_losses.h, inlined) on each element, in groups of
- *      FL_LANES, and stores whichever of its value, derivative and second
- *      derivative the call wants (a compile-time constant, as is the loss's
- *      form: a function of its own per form); for a loss whose predictions
- *      have a domain they are checked on the block too;
- *   4. a generic pass over the block (still in L1) applies the weights and
- *      the gradient's scale and sums w*loss (and w) into the FL_LANES fixed
- *      lanes, specialised on weighting and on what is wanted;
+ *      FL_LANES, and in the same pass sums its value into the FL_LANES fixed
+ *      lanes or stores it, and stores the scaled derivatives, whichever the
+ *      call wants (a compile-time constant, as is the loss's form: a
+ *      function of its own per form); the last, partial group runs through
+ *      the same function on padded copies;
+ *   4. with weights, a generic pass over the block (still in L1) applies
+ *      them and the gradient's scale and sums w*loss (and w);
  *   5. the first invalid position is located, strided outputs scattered back.
  */
 #include "fl_typed.h"
@@ -206,25 +206,30 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         fl_part *pt = part + b;
         pt->s = pt->sw = pt->swa = 0.0;
         pt->bad = FL_PART_OK;
+        /* the targets' and predictions' checks, in one pass over the block
+           (NaN predictions pass: NaN is not out of range); each loop without
+           a branch, so that it vectorizes */
         int hard = 0, nbad = 0;
+        const int pcheck = facts.preds != FL_DOM_ANY;
+#define FL_PBAD(i) (pcheck ? !FL_IN_RANGE(p[i], plo, phi) : 0)
         if (facts.targets != FL_DOM_ANY && !yall) {
             int nsoft = 0;
             if (facts.targets == FL_DOM_RANGE)
-                for (fl_intp i = 0; i < m; i++) nbad += !FL_IN_RANGE(y[i], ylo, yhi);
+                for (fl_intp i = 0; i < m; i++) nbad += !FL_IN_RANGE(y[i], ylo, yhi) + FL_PBAD(i);
             else
                 for (fl_intp i = 0; i < m; i++) {
-                    nbad += !FL_IN_DOMAIN(facts.targets, y[i]);
+                    nbad += !FL_IN_DOMAIN(facts.targets, y[i]) + FL_PBAD(i);
                     nsoft += !((y[i] == 0) | (y[i] == 1));
                 }
             hard = nsoft == 0;
-        }
+        } else if (pcheck)
+            for (fl_intp i = 0; i < m; i++) nbad += FL_PBAD(i);
+#undef FL_PBAD
         T *g = NULL, *lo = NULL;
         T *h = NULL;
         if (wg) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf;
         if (wg == 2) h = job->sh == (fl_intp)sizeof(T) ? (T *)job->h + i0 : hbuf;
         if (wl) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf;
-        if (facts.preds != FL_DOM_ANY) /* (NaN passes: it is not out of range) */
-            for (fl_intp i = 0; i < m; i++) nbad += !FL_IN_RANGE(p[i], plo, phi);
         /* the map of the block's form (a compile-time constant in the loss
            function): without weights, everything in that one pass; with
            them, the values (into lbuf to be summed) and derivatives stored

@@ -43,8 +43,7 @@
 /* Vector libm calls without -ffast-math: glibc's libmvec has SIMD variants
    of these, but its headers announce them only under __FAST_MATH__.
    Declaring them here lets the vectorizer call the variant of each unit's
-   width: pow in the kernels (their exp, log, log1p and expm1 are their own,
-   fl_vmath.h), these in the support code (glibc tests them to 4 ulp). */
+   width (glibc tests them to 4 ulp; tests/test_vecmath.py measures them). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) \
     && !defined(FL_NO_LIBMVEC) && !defined(__SANITIZE_ADDRESS__)
 #if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 22)
@@ -71,21 +70,18 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
 /* |x| as one AND of the sign bit (a select would cost three vector ops and
    give -0 for -0) */
 #define FL_ABS(x) _Generic((x), float: fabsf, default: fabs)(x)
-/* type-generic math on the compute type: exp, log, log1p and expm1 are the
-   kernels' own, inlined into their loops, in every instruction-set level's
-   units (fl_vmath.h), and the C library's in the support code */
-#if defined(FL_LEVEL)
+/* type-generic math on the compute type: the C library's (libmvec's vector
+   variants in the vectorized loops), except exp in float64 in the AVX2 and
+   AVX-512 levels' units, which is the kernels' own, inlined (fl_vmath.h) */
+#if defined(FL_LEVEL) && FL_LEVEL >= 3
 #include "fl_vmath.h"
-#define FL_LOG(x) _Generic((x), float: fl_log32, default: fl_log64)(x)
-#define FL_EXP(x) _Generic((x), float: fl_exp32, default: fl_exp64)(x)
-#define FL_LOG1P(x) _Generic((x), float: fl_log1p32, default: fl_log1p64)(x)
-#define FL_EXPM1(x) _Generic((x), float: fl_expm1_32, default: fl_expm1_64)(x)
+#define FL_EXP(x) _Generic((x), float: expf, default: fl_exp64)(x)
 #else
-#define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
 #define FL_EXP(x) _Generic((x), float: expf, default: exp)(x)
+#endif
+#define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
 #define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
 #define FL_EXPM1(x) _Generic((x), float: expm1f, default: expm1)(x)
-#endif
 /* sign(r) with sign(0) = 0 and sign(NaN) = NaN, in r's type T */
 #define FL_SIGN(T, r) ((r) > 0 ? (T)1 : ((r) < 0 ? (T)-1 : (r)))
 /* max(0, m) that keeps NaN */

@@ -39,7 +39,7 @@ typedef struct {
                              results, a stage only skips their checks */
 } FL_T(fl_row_stage);
 
-#define FL_ROW_LOSS(name) static void FL_T(fl_row_##name)(FL_T(fl_row_stage) *s)
+#define FL_ROW_LOSS(name) FL_AI void FL_T(fl_row_##name)(FL_T(fl_row_stage) *s)
 
 /* A stage that reads one value per row (the label's) touches one cache line
    of each row, a stride the hardware prefetchers follow poorly: ask for the

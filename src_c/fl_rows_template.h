@@ -243,14 +243,23 @@ FL_CLONES void FL_T(fl_rows_den_blocks)(const void *vjob, fl_intp b0, fl_intp b1
     }
 }
 
-/* one block function per row loss of the table: its stage and domains given
-   to the driver above */
-#define FL_ROW_INSTANCE(name, targets, preds)                                              \
+/* one block function per row loss of the table: the shared driver above
+   with the loss's stage, which is compiled with the loss's domains as
+   constants (its checks and loops specialised on them) */
+#define FL_ROW_INSTANCE(name, TG, PR)                                                       \
+    static void FL_T(fl_row_call_##name)(FL_T(fl_row_stage) *s)                            \
+    {                                                                                      \
+        FL_T(fl_row_stage) c = *s;                                                         \
+        c.targets = TG;                                                                    \
+        c.preds = PR;                                                                      \
+        FL_T(fl_row_##name)(&c);                                                           \
+        s->bad = c.bad;                                                                    \
+    }                                                                                      \
     FL_CLONES void FL_T(fl_rows_blocks_##name)(const void *job, fl_intp b0, fl_intp b1,   \
                                                fl_part *part)                              \
     {                                                                                      \
-        FL_T(fl_rows_blocks)(FL_T(fl_row_##name), targets, preds, (const fl_rows_job *)job, \
-                             b0, b1, part);                                                \
+        FL_T(fl_rows_blocks)(FL_T(fl_row_call_##name), TG, PR,                             \
+                             (const fl_rows_job *)job, b0, b1, part);                      \
     }
 FL_ROW_TABLE(FL_ROW_INSTANCE)
 #undef FL_ROW_INSTANCE

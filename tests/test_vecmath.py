@@ -1,5 +1,6 @@
-"""Accuracy of the transcendentals the kernels inline (their own exp, log,
-log1p and expm1, src_c/fl_vmath.h), at the instruction-set level in use
+"""Accuracy of the transcendentals of the kernels (their own exp in float64
+at the AVX2 and AVX-512 levels, src_c/fl_vmath.h; the C library's vector
+functions otherwise), at the instruction-set level in use
 (tests/test_levels.py runs this file under each level): within the stated ulps of the correctly rounded
 result over 1e7 random inputs per function and dtype spanning the whole
 domain, and exactly right on every special value.
@@ -23,13 +24,16 @@ pytestmark = pytest.mark.skipif(_ext is None, reason="the compiled backend only"
 N = 10_000_000
 CHUNK = 1_000_000
 LEVEL = fastloss.info()["simd"].split()[0] if _ext is not None else None
-FMA = LEVEL in ("avx512", "avx2")
-# The bound of each function in ulps of the correctly rounded result (the
-# kernels' own functions, portable C inlined into the loops): with FMA, exp,
-# log and log1p within 1 ulp, expm1 within 1.5; without (the baseline
-# level), exp within 1.25, log and log1p within 1, expm1 within 2.
-BOUND = {"exp": 1.0, "log": 1.0, "log1p": 1.0, "expm1": 1.5} if FMA else \
-    {"exp": 1.25, "log": 1.0, "log1p": 1.0, "expm1": 2.0}
+OWN_EXP = LEVEL in ("avx512", "avx2")
+# The bound of each function in ulps of the correctly rounded result: the
+# kernels' own exp within 1 ulp; glibc's vector functions within the 4 ulp
+# glibc states for them (measured here: at most 3.9, float32 log).
+
+
+def _bound(name, dtype):
+    return 1.0 if (name, dtype) == ("exp", np.float64) and OWN_EXP else 4.0
+
+
 DOMAIN = {  # the finite arguments with a finite, nonzero result, per dtype
     ("exp", np.float64): (-745.13, 709.78), ("exp", np.float32): (-103.97, 88.72),
     ("expm1", np.float64): (-40.0, 709.78), ("expm1", np.float32): (-20.0, 88.72),
@@ -96,7 +100,7 @@ def test_within_the_stated_ulps_of_the_correctly_rounded_result(name, dtype):
         j = int(np.argmax(u))
         if u[j] > worst:
             worst, at = float(u[j]), xs[fin][j]
-    assert worst <= BOUND[name], f"{name} {np.dtype(dtype).name}: {worst:.3f} ulp at x={at!r}"
+    assert worst <= _bound(name, dtype), f"{name} {np.dtype(dtype).name}: {worst:.3f} ulp at x={at!r}"
 
 
 def test_the_oracle_is_right():
@@ -161,7 +165,7 @@ def test_special_values(key):
             if np.isnan(r) or np.isinf(r) or r == 0:
                 assert (np.isnan(g) and np.isnan(r)) or (g == r and np.signbit(g) == np.signbit(r)), what
             else:
-                assert _ulps(np.array([g]), np.array([wi]), dtype)[0] <= BOUND[name], what
+                assert _ulps(np.array([g]), np.array([wi]), dtype)[0] <= _bound(name, dtype), what
 
 
 def test_the_vector_code_matches_itself_in_every_group_position():
