@@ -235,37 +235,40 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
            them, the values (into lbuf to be summed) and derivatives stored
            unscaled, then weighed */
         const int form = facts.hard ? hard : job->form;
-        if (form < 0 || form >= facts.forms) continue;
-        double acc[FL_LANES];
-        for (int j = 0; j < FL_LANES; j++) acc[j] = 0.0;
-        T *l = ws ? lbuf : lo;
-        const int msum = ws && !hw, mstore = wl || (ws && hw);
-        const fl_intp mfull = m - m % FL_LANES;
-        FL_T(fl_ew_args) args = {mfull, y, p, ax, o, hw ? (T)1 : gs, acc, l, g, h,
-                                 msum, mstore, wg != 0, wg == 2};
-        if (mfull) form_loop[form](&args);
-        if (m > mfull) { /* the partial group, padded: its values stored, not summed */
-            const int r = (int)(m - mfull);
-            T ty[FL_LANES], tp[FL_LANES], ta[FL_LANES], tl[FL_LANES], td[FL_LANES], th[FL_LANES];
-            for (int j = 0; j < r; j++) {
-                ty[j] = y[mfull + j], tp[j] = p[mfull + j];
-                ta[j] = facts.aux ? ax[mfull + j] : (T)1;
+        if (form >= 0 && form < facts.forms) {
+            double acc[FL_LANES];
+            for (int j = 0; j < FL_LANES; j++) acc[j] = 0.0;
+            T *l = ws ? lbuf : lo;
+            const int msum = ws && !hw, mstore = wl || (ws && hw);
+            const fl_intp mfull = m - m % FL_LANES;
+            FL_T(fl_ew_args) args = {mfull, y, p, ax, o, hw ? (T)1 : gs, acc, l, g, h,
+                                     msum, mstore, wg != 0, wg == 2};
+            if (mfull) form_loop[form](&args);
+            if (m > mfull) { /* the partial group, padded: its values stored, not summed */
+                const int r = (int)(m - mfull);
+                T ty[FL_LANES], tp[FL_LANES], ta[FL_LANES];
+                T tl[FL_LANES], td[FL_LANES], th[FL_LANES];
+                for (int j = 0; j < r; j++) {
+                    ty[j] = y[mfull + j], tp[j] = p[mfull + j];
+                    ta[j] = facts.aux ? ax[mfull + j] : (T)1;
+                }
+                for (int j = r; j < FL_LANES; j++) ty[j] = (T)1, tp[j] = (T)0.5, ta[j] = (T)1;
+                const FL_T(fl_ew_args) tail = {FL_LANES, ty, tp, facts.aux ? ta : NULL, o,
+                                               args.gsm, NULL, tl, td, th, 0, msum || mstore,
+                                               wg != 0, wg == 2};
+                form_loop[form](&tail);
+                /* (the lanes' order: the partial group's elements come last) */
+                if (msum) for (int j = 0; j < r; j++) acc[j] += (double)tl[j];
+                if (mstore) for (int j = 0; j < r; j++) l[mfull + j] = tl[j];
+                if (wg) for (int j = 0; j < r; j++) g[mfull + j] = td[j];
+                if (wg == 2) for (int j = 0; j < r; j++) h[mfull + j] = th[j];
             }
-            for (int j = r; j < FL_LANES; j++) ty[j] = (T)1, tp[j] = (T)0.5, ta[j] = (T)1;
-            const FL_T(fl_ew_args) tail = {FL_LANES, ty, tp, facts.aux ? ta : NULL, o, args.gsm,
-                                           NULL, tl, td, th, 0, msum || mstore, wg != 0, wg == 2};
-            form_loop[form](&tail);
-            /* (the lanes' order: the partial group's elements come last) */
-            if (msum) for (int j = 0; j < r; j++) acc[j] += (double)tl[j];
-            if (mstore) for (int j = 0; j < r; j++) l[mfull + j] = tl[j];
-            if (wg) for (int j = 0; j < r; j++) g[mfull + j] = td[j];
-            if (wg == 2) for (int j = 0; j < r; j++) h[mfull + j] = th[j];
+            if (msum) {
+                pt->s = fl_lanetree(acc);
+                pt->sw = pt->swa = (double)m;
+            }
+            if (hw) FL_T(fl_ew_weigh)(m, w, l, g, h, gs, pt, ws, wl, wg);
         }
-        if (msum) {
-            pt->s = fl_lanetree(acc);
-            pt->sw = pt->swa = (double)m;
-        }
-        if (hw) FL_T(fl_ew_weigh)(m, w, l, g, h, gs, pt, ws, wl, wg);
         if (check && nbad)
             for (fl_intp i = 0; i < m; i++)
                 if ((facts.targets == FL_DOM_RANGE ? !FL_IN_RANGE(y[i], ylo, yhi)
