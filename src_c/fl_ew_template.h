@@ -68,8 +68,7 @@ FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, const int aux, const fl_intp m,
 
 /* With weights, after the map (which stored L, D, H unscaled): w*L (summed,
    or stored as per-element losses), gs*(w*D), gs*(w*H), in place.  The
-   sums go into FL_LANES fixed lanes (lane j gets elements j, j+32, j+64, ...
-   in order, then fl_lanetree), as the map sums. */
+   sums are fl_sumlanes's, in the lanes the map sums in. */
 FL_AI void FL_T(fl_ew_post)(const fl_intp m, const T *restrict w, T *restrict l,
                             T *restrict d, T *restrict h, const T gs, fl_part *pt,
                             const int WS, const int WL, const int WG)
@@ -77,23 +76,9 @@ FL_AI void FL_T(fl_ew_post)(const fl_intp m, const T *restrict w, T *restrict l,
     if (WS || WL) /* w*L rounded to T (a per-element loss), then summed */
         for (fl_intp i = 0; i < m; i++) l[i] = w[i] * l[i];
     if (WS) {
-        double a[FL_LANES], aw[FL_LANES], awa[FL_LANES];
-        for (int j = 0; j < FL_LANES; j++) a[j] = aw[j] = awa[j] = 0.0;
-        const fl_intp mfull = m - m % FL_LANES;
-        for (fl_intp i = 0; i < mfull; i += FL_LANES)
-            for (int j = 0; j < FL_LANES; j++) {
-                a[j] += (double)l[i + j];
-                aw[j] += (double)w[i + j];
-                awa[j] += (double)FL_ABS(w[i + j]);
-            }
-        for (fl_intp i = mfull; i < m; i++) {
-            a[i - mfull] += (double)l[i];
-            aw[i - mfull] += (double)w[i];
-            awa[i - mfull] += (double)FL_ABS(w[i]);
-        }
-        pt->s = fl_lanetree(a);
-        pt->sw = fl_lanetree(aw);
-        pt->swa = fl_lanetree(awa);
+        pt->s = FL_T(fl_sumlanes)(l, m);
+        pt->sw = FL_T(fl_sumlanes)(w, m);
+        pt->swa = FL_T(fl_sumabslanes)(w, m);
     }
     if (WG)
         for (fl_intp i = 0; i < m; i++) d[i] = gs * (w[i] * d[i]);

@@ -118,8 +118,10 @@ FL_AI void FL_T(fl_row_den)(const fl_rows_job *job, const T *w, const fl_intp *l
 
 /* Blocks [b0, b1) of a row job for one loss (one driver for every loss: it
    calls the loss's stage once per chunk). */
-static __attribute__((noinline, noclone)) void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage, const int targets, const int preds,
-                                const fl_rows_job *job, fl_intp b0, fl_intp b1, fl_part *part)
+static __attribute__((noinline, noclone)) void FL_T(fl_rows_blocks)(FL_T(fl_row_fn) stage,
+                                                                    const fl_rows_job *job,
+                                                                    fl_intp b0, fl_intp b1,
+                                                                    fl_part *part)
 {
     const fl_intp k = job->k;
     const fl_intp cap = k > FL_CHUNK ? k : FL_CHUNK;
@@ -152,8 +154,7 @@ static __attribute__((noinline, noclone)) void FL_T(fl_rows_blocks)(FL_T(fl_row_
     FL_T(fl_row_stage) s;
     s.k = k;
     for (int i = 0; i < FL_MAX_OPTS; i++) s.o[i] = (T)job->opt[i];
-    s.targets = targets;
-    s.preds = preds;
+    s.targets = s.preds = FL_DOM_ANY; /* (the loss's call sets its own) */
     s.eb = eb;
     s.zb = zb;
     s.cw = row_cw ? NULL : cw;
@@ -258,8 +259,8 @@ FL_CLONES void FL_T(fl_rows_den_blocks)(const void *vjob, fl_intp b0, fl_intp b1
     FL_CLONES void FL_T(fl_rows_blocks_##name)(const void *job, fl_intp b0, fl_intp b1,   \
                                                fl_part *part)                              \
     {                                                                                      \
-        FL_T(fl_rows_blocks)(FL_T(fl_row_call_##name), TG, PR,                             \
-                             (const fl_rows_job *)job, b0, b1, part);                      \
+        FL_T(fl_rows_blocks)(FL_T(fl_row_call_##name), (const fl_rows_job *)job, b0, b1,   \
+                             part);                                                        \
     }
 FL_ROW_TABLE(FL_ROW_INSTANCE)
 #undef FL_ROW_INSTANCE
