@@ -965,7 +965,13 @@ def _scce_h(labels, y_prob, eps):
 def _softmax_ce_h(y_true, logits, label_smoothing, class_weight=None):
     t = _smoothed_targets(y_true, logits, label_smoothing, class_weight)
     p = np.exp(_log_softmax(logits))
-    return np.sum(t, axis=-1, keepdims=True) * p * (1 - p)
+    # at the row's (first) largest logit, 1 - p is the other terms' share of
+    # the sum, which 1 - p loses entirely when p rounds to 1
+    e = np.exp(logits - np.max(logits, axis=-1, keepdims=True))
+    top = np.arange(logits.shape[-1]) == np.argmax(logits, axis=-1)[..., None]
+    rest = np.sum(np.where(top, 0, e), axis=-1, keepdims=True)
+    q = np.where(top, rest / np.sum(e, axis=-1, keepdims=True), 1 - p)
+    return np.sum(t, axis=-1, keepdims=True) * p * q
 
 
 def _multiclass_hinge_h(labels, scores):

@@ -192,11 +192,23 @@ FL_ROW_LOSS(softmax_cross_entropy)
             else
                 for (fl_intp j = 0; j < k; j++)
                     gc[r * k + j] = a * eb[r * k + j] - fr * (cw[j] * (keep * t[r * k + j] + lsk));
-            if (s->hc) /* sum(t') p_j (1 - p_j) */
+            if (s->hc) { /* sum(t') p_j (1 - p_j); at the row's (first) largest
+                            logit, 1 - p_j is the other terms' share of the sum,
+                            which 1 - p_j loses entirely when p_j rounds to 1 */
+                fl_intp jm = -1;
+                double rest = 0;
+                for (fl_intp j = 0; j < k; j++) {
+                    if (jm < 0 && z[r * k + j] == m)
+                        jm = j;
+                    else
+                        rest += (double)eb[r * k + j];
+                }
                 for (fl_intp j = 0; j < k; j++) {
                     const T pj = eb[r * k + j] * sinv;
-                    s->hc[r * k + j] = fr * tsum * (pj * (1 - pj));
+                    const T qj = j == jm ? (T)(rest * (double)sinv) : 1 - pj;
+                    s->hc[r * k + j] = fr * tsum * (pj * qj);
                 }
+            }
         }
     }
 }

@@ -115,3 +115,22 @@ def test_hess_is_the_derivative_of_the_gradient(loss, reduction):
         smooth += 1
         np.testing.assert_allclose(h[idx], d1, rtol=1e-5, atol=1e-7, err_msg=str(idx))
     assert smooth >= 0.9 * p.size, f"only {smooth} of {p.size} points away from kinks"
+
+
+@pytest.mark.parametrize("api", [fastloss, fastloss.reference], ids=["fastloss", "reference"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_hess_where_a_probability_rounds_to_one(api, dtype):
+    """p (1 - p) at the largest logit is the other terms' share times p, not
+    p times a 1 - p that rounded to 0: against mpmath at 50 digits."""
+    import mpmath
+    mpmath.mp.dps = 50
+    rows = [[0.0, -40.0, -45.0], [5.0, -30.0, -31.0], [2.0, 2.0, -50.0], [-3.0, -70.0, -3.5]]
+    z = np.array(rows, dtype=dtype)
+    _, h = api.softmax_cross_entropy_grad_hess(np.array([0, 1, 2, 0]), z, reduction="none")
+    for i, row in enumerate(rows):
+        e = [mpmath.exp(mpmath.mpf(float(v))) for v in z[i]]
+        for j, ej in enumerate(e):
+            p = ej / mpmath.fsum(e)
+            want = float(p * (1 - p))
+            np.testing.assert_allclose(h[i, j], want, rtol=2e-12 if dtype == np.float64 else 2e-5,
+                                       err_msg=f"row {rows[i]}, class {j}")
