@@ -520,8 +520,8 @@ def score(args):
     if args.loss not in BY_NAME:
         raise CLIError(f"unknown loss {args.loss!r}; one of: {', '.join(BY_NAME)}")
     loss = BY_NAME[args.loss]
-    opts = {o.name: getattr(args, o.name) for o in loss.options
-            if getattr(args, o.name, None) is not None}
+    opts = {o.name: None if getattr(args, o.name) is NONE else getattr(args, o.name)
+            for o in loss.options if getattr(args, o.name, None) is not None}
     stray = sorted({o.name for other in LOSSES for o in other.options
                     if getattr(args, o.name, None) is not None} - set(opts))
     if stray:
@@ -641,6 +641,8 @@ def add_parser(sub):
         o = uses[0][1]
         conv = (_pos_weight if o.columns else _boolean if o.boolean else _class_weights
                 if o.per_class else int if o.label else float)
+        if any(u.none is not None for _, u in uses):  # "none" gives the loss None
+            conv = _or_none(conv)
         docs = list(dict.fromkeys(u.doc for _, u in uses))
         defaults = {"none" if u.default is None else u.default for _, u in uses}
         if len(defaults) == 1:
@@ -651,6 +653,17 @@ def add_parser(sub):
         p.add_argument("--" + name.replace("_", "-"), dest=name, type=conv, default=None,
                        help=f"{' / '.join(docs)} {users}")
     return p
+
+
+NONE = object()  # an option given as "none": the loss gets None
+
+
+def _or_none(conv):
+    """conv, or NONE for the word none."""
+    def parse(s):
+        return NONE if s.strip().lower() == "none" else conv(s)
+    parse.__name__ = conv.__name__  # (argparse names the type in its errors)
+    return parse
 
 
 def _boolean(s):

@@ -57,6 +57,24 @@ def test_npy_values_match_the_api(files, env):
         fastloss.softmax_cross_entropy(a["lab"], a["z"], label_smoothing=0.1, reduction="sum"), rel=1e-14)
 
 
+def test_an_option_given_as_none(files, tmp_path):
+    """--alpha none gives sigmoid_focal_loss alpha=None (no alpha weighting);
+    a loss whose option has no None meaning rejects it, naming the option."""
+    d, a = files
+    b = (a["y"] > 0).astype(np.float64)
+    np.save(tmp_path / "b.npy", b)
+    args = ("--y-true", str(tmp_path / "b.npy"), "--y-pred", str(d / "p.npy"))
+    r = cli("score", "sigmoid_focal_loss", "--alpha", "none", "--gamma", "1.5", "--json", *args)
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    want = fastloss.sigmoid_focal_loss(b, a["p"], alpha=None, gamma=1.5)
+    assert rec["value"] == pytest.approx(want, rel=1e-14)
+    assert want != pytest.approx(fastloss.sigmoid_focal_loss(b, a["p"], gamma=1.5), rel=1e-3)
+    assert rec["options"] == {"alpha": None, "gamma": 1.5}
+    r = cli("score", "pinball", "--alpha", "none", *args)
+    assert r.returncode != 0 and "alpha" in r.stderr and "Traceback" not in r.stderr
+
+
 @pytest.mark.parametrize("env", [None, SMALL_CHUNKS], ids=["one-chunk", "chunked"])
 def test_csv_columns(files, env):
     d, a = files
