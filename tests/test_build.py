@@ -102,9 +102,11 @@ def test_unaligned_input():
 def test_vector_math_is_inlined_or_vectorized():
     # exp in float64 is the kernels' own at the AVX2 and AVX-512 levels,
     # inlined into the loops: their units call no vector exp of the C library;
-    # the other transcendentals are libmvec's SIMD variants where available
-    # (a flag-order slip, e.g. -fno-fast-math after -fno-math-errno, would
-    # silently make them scalar)
+    # the other transcendentals are the SIMD variants of the C library's
+    # functions where available (libmvec's; at the AVX-512 level, log and
+    # float32 log1p are the kernels' own, whose accuracy tests/test_vecmath.py
+    # holds to 1 ulp) -- a flag-order slip, e.g. -fno-fast-math after
+    # -fno-math-errno, would silently make them scalar
     with open(fastloss._ext.__file__, "rb") as f:
         blob = f.read()
     assert b"_ZGVeN8v_exp\x00" not in blob and b"_ZGVdN4v_exp\x00" not in blob
