@@ -60,23 +60,26 @@ FL_CLONES void FL_T(fl_stats)(const T *restrict x, fl_intp n_rows, fl_intp k, do
 #define FL_R2_LANES 32
 #endif
 /* one column of a block of fl_r2_blocks: (sum(w y), sum(w (y - p)^2),
-   sum(w (y - m_b)^2)) of nr rows at element strides sy, sp */
+   sum(w (y - m_b)^2)) of nr rows at element strides sy, sp; without weights
+   (HW 0) the same sums with w = 1, its multiplications left out */
 FL_AI void FL_T(fl_r2_column)(const T *y, const fl_intp sy, const T *p, const fl_intp sp,
-                              const double *wb, fl_intp nr, double sw, double *out)
+                              const double *wb, fl_intp nr, double sw, double *out,
+                              const int HW)
 {
     double ay[FL_R2_LANES] = {0}, ae[FL_R2_LANES] = {0}, am[FL_R2_LANES] = {0};
+#define FL_W(i) (HW ? wb[i] : 1.0)
     fl_intp r = 0;
     for (; r + FL_R2_LANES <= nr; r += FL_R2_LANES)
         for (int j = 0; j < FL_R2_LANES; j++) {
             const double yv = (double)y[(r + j) * sy];
             const double d = yv - (double)p[(r + j) * sp];
-            ay[j] += wb[r + j] * yv;
-            ae[j] += wb[r + j] * d * d;
+            ay[j] += HW ? FL_W(r + j) * yv : yv;
+            ae[j] += HW ? FL_W(r + j) * d * d : d * d;
         }
     for (int j = 0; r < nr; r++, j++) {
         const double yv = (double)y[r * sy], d = yv - (double)p[r * sp];
-        ay[j] += wb[r] * yv;
-        ae[j] += wb[r] * d * d;
+        ay[j] += HW ? FL_W(r) * yv : yv;
+        ae[j] += HW ? FL_W(r) * d * d : d * d;
     }
     double swy = 0, sse = 0, m2 = 0;
     for (int j = 0; j < FL_R2_LANES; j++) swy += ay[j], sse += ae[j];
@@ -84,12 +87,13 @@ FL_AI void FL_T(fl_r2_column)(const T *y, const fl_intp sy, const T *p, const fl
     for (r = 0; r + FL_R2_LANES <= nr; r += FL_R2_LANES)
         for (int j = 0; j < FL_R2_LANES; j++) {
             const double d = (double)y[(r + j) * sy] - mb;
-            am[j] += wb[r + j] * d * d;
+            am[j] += HW ? FL_W(r + j) * d * d : d * d;
         }
     for (int j = 0; r < nr; r++, j++) {
         const double d = (double)y[r * sy] - mb;
-        am[j] += wb[r] * d * d;
+        am[j] += HW ? FL_W(r) * d * d : d * d;
     }
+#undef FL_W
     for (int j = 0; j < FL_R2_LANES; j++) m2 += am[j];
     out[0] = swy;
     out[1] = sse;
@@ -100,27 +104,34 @@ FL_CLONES void FL_T(fl_r2_blocks)(const fl_r2_task *t, fl_intp b0, fl_intp b1)
 {
     const fl_intp sy0 = t->sy0 / (fl_intp)sizeof(T), sy1 = t->sy1 / (fl_intp)sizeof(T);
     const fl_intp sp0 = t->sp0 / (fl_intp)sizeof(T), sp1 = t->sp1 / (fl_intp)sizeof(T);
+    const int hw = t->w != NULL;
     double wb[FL_BLOCK];
     for (fl_intp b = b0; b < b1; b++) {
         const fl_intp r0 = b * FL_BLOCK, nr = t->n - r0 < FL_BLOCK ? t->n - r0 : FL_BLOCK;
-        for (fl_intp r = 0; r < nr; r++)
-            wb[r] = t->w ? (double)*(const T *)(t->w + (r0 + r) * t->sw) : 1.0;
-        double a0[FL_R2_LANES] = {0};
-        fl_intp r = 0;
-        for (; r + FL_R2_LANES <= nr; r += FL_R2_LANES)
-            for (int j = 0; j < FL_R2_LANES; j++) a0[j] += wb[r + j];
-        for (int j = 0; r < nr; r++, j++) a0[j] += wb[r];
-        double sw = 0;
-        for (int j = 0; j < FL_R2_LANES; j++) sw += a0[j];
+        double sw = (double)nr; /* (the lanes' sum of nr ones) */
+        if (hw) {
+            for (fl_intp r = 0; r < nr; r++)
+                wb[r] = (double)*(const T *)(t->w + (r0 + r) * t->sw);
+            double a0[FL_R2_LANES] = {0};
+            fl_intp r = 0;
+            for (; r + FL_R2_LANES <= nr; r += FL_R2_LANES)
+                for (int j = 0; j < FL_R2_LANES; j++) a0[j] += wb[r + j];
+            for (int j = 0; r < nr; r++, j++) a0[j] += wb[r];
+            sw = 0;
+            for (int j = 0; j < FL_R2_LANES; j++) sw += a0[j];
+        }
         t->bsw[b] = sw;
         for (fl_intp c = 0; c < t->m; c++) {
             const T *y = (const T *)t->y + r0 * sy0 + c * sy1;
             const T *p = (const T *)t->p + r0 * sp0 + c * sp1;
             double sums[3];
-            if (sy0 == 1 && sp0 == 1) /* (constant strides: vector loads) */
-                FL_T(fl_r2_column)(y, 1, p, 1, wb, nr, sw, sums);
+            /* (constant strides: vector loads) */
+            if (sy0 == 1 && sp0 == 1 && hw)
+                FL_T(fl_r2_column)(y, 1, p, 1, wb, nr, sw, sums, 1);
+            else if (sy0 == 1 && sp0 == 1)
+                FL_T(fl_r2_column)(y, 1, p, 1, wb, nr, sw, sums, 0);
             else
-                FL_T(fl_r2_column)(y, sy0, p, sp0, wb, nr, sw, sums);
+                FL_T(fl_r2_column)(y, sy0, p, sp0, wb, nr, sw, sums, hw);
             const double swy = sums[0], sse = sums[1], m2 = sums[2];
             const double mb = sw != 0 ? swy / sw : 0.0;
             double *o = t->part + (b * t->m + c) * 4;
