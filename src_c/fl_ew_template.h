@@ -13,9 +13,9 @@
  *      FL_LANES, multiplies the results by the element's weight (one
  *      without weights), and in the same pass sums its value into the
  *      FL_LANES fixed lanes or stores it, and stores the scaled
- *      derivatives, whichever the call wants (a compile-time constant, as is the loss's form: a
- *      function of its own per form); the last, partial group runs through
- *      the same function on padded copies;
+ *      derivatives, whichever the call wants (a compile-time constant, as
+ *      is the loss's form: a function of its own per form); the last,
+ *      partial group runs through the same function on padded copies;
  *   4. with weights, the sums of w and |w| over the block (in L1, one pass);
  *   5. the first invalid position is located, strided outputs scattered back.
  */

@@ -117,22 +117,22 @@ FL_V4_API __m512d _ZGVeN8v_log(__m512d x)
 /* ---- float32: the same method on 16 lanes (one-register table permutes,
    P of degree 3, relative error below 2^-33) ---- */
 static const float fl_logcf_inv[16] __attribute__((aligned(64))) = {
-    0x1.0000000000000p+0f, 0x1.d400000000000p-1f, 0x1.bb00000000000p-1f, 0x1.a400000000000p-1f,
-    0x1.8f80000000000p-1f, 0x1.7d00000000000p-1f, 0x1.6c00000000000p-1f, 0x1.5c80000000000p-1f,
-    0x1.4e40000000000p+0f, 0x1.4140000000000p+0f, 0x1.3540000000000p+0f, 0x1.2a00000000000p+0f,
-    0x1.1f80000000000p+0f, 0x1.15c0000000000p+0f, 0x1.0c80000000000p+0f, 0x1.0000000000000p+0f,
+    0x1p+0f, 0x1.d4p-1f, 0x1.bbp-1f, 0x1.a4p-1f,
+    0x1.8f8p-1f, 0x1.7dp-1f, 0x1.6cp-1f, 0x1.5c8p-1f,
+    0x1.4e4p+0f, 0x1.414p+0f, 0x1.354p+0f, 0x1.2ap+0f,
+    0x1.1f8p+0f, 0x1.15cp+0f, 0x1.0c8p+0f, 0x1p+0f,
 };
 static const float fl_logcf_hi[16] __attribute__((aligned(64))) = {
-    0x0.0p+0f, 0x1.700d300000000p-4f, 0x1.28753c0000000p-3f, 0x1.95a5ae0000000p-3f,
-    0x1.fc218c0000000p-3f, 0x1.2e9e2c0000000p-2f, 0x1.5d5bde0000000p-2f, 0x1.89eb3a0000000p-2f,
-    -0x1.111ce40000000p-2f, -0x1.d0fb800000000p-3f, -0x1.83040c0000000p-3f, -0x1.371fc20000000p-3f,
-    -0x1.db52700000000p-4f, -0x1.4e01100000000p-4f, -0x1.868a840000000p-5f, 0x0.0p+0f,
+    0x0p+0f, 0x1.700d3p-4f, 0x1.28753cp-3f, 0x1.95a5aep-3f,
+    0x1.fc218cp-3f, 0x1.2e9e2cp-2f, 0x1.5d5bdep-2f, 0x1.89eb3ap-2f,
+    -0x1.111ce4p-2f, -0x1.d0fb8p-3f, -0x1.83040cp-3f, -0x1.371fc2p-3f,
+    -0x1.db527p-4f, -0x1.4e011p-4f, -0x1.868a84p-5f, 0x0p+0f,
 };
 static const float fl_logcf_lo[16] __attribute__((aligned(64))) = {
-    0x0.0p+0f, 0x1.5d581c0000000p-29f, -0x1.f72a2e0000000p-30f, -0x1.847f400000000p-30f,
-    -0x1.9df5a20000000p-31f, -0x1.8f6ebc0000000p-29f, -0x1.4d41a00000000p-31f, 0x1.e8650e0000000p-27f,
-    -0x1.f7266e0000000p-37f, 0x1.bb54360000000p-28f, -0x1.2379e60000000p-28f, -0x1.e8f7440000000p-35f,
-    -0x1.87d9280000000p-32f, -0x1.146b5c0000000p-29f, 0x1.ef81260000000p-30f, 0x0.0p+0f,
+    0x0p+0f, 0x1.5d581cp-29f, -0x1.f72a2ep-30f, -0x1.847f4p-30f,
+    -0x1.9df5a2p-31f, -0x1.8f6ebcp-29f, -0x1.4d41ap-31f, 0x1.e8650ep-27f,
+    -0x1.f7266ep-37f, 0x1.bb5436p-28f, -0x1.2379e6p-28f, -0x1.e8f744p-35f,
+    -0x1.87d928p-32f, -0x1.146b5cp-29f, 0x1.ef8126p-30f, 0x0p+0f,
 };
 
 /* log x + d / x for x > 0 finite (d = 0: log x) */
