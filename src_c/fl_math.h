@@ -73,7 +73,7 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
 /* type-generic math on the compute type: the C library's (libmvec's vector
    variants in the vectorized loops), except exp in float64 in the AVX2 and
    AVX-512 levels' units, which is the kernels' own, inlined (fl_vmath.h),
-   and the AVX-512 level's vector log, logf and log1pf (below) */
+   and the AVX-512 level's vector log, logf, log1pf and expf (below) */
 #if defined(FL_LEVEL) && FL_LEVEL >= 3
 #include "fl_vmath.h"
 #define FL_EXP(x) _Generic((x), float: expf, default: fl_exp64)(x)
@@ -82,8 +82,8 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
 #endif
 #define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
 #define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
-/* At the AVX-512 level the vector variants of log, logf and log1pf that
-   those calls vectorize to are the kernels' own (fl_vmath_v4.c). */
+/* At the AVX-512 level the vector variants of log, logf, log1pf and expf
+   that those calls vectorize to are the kernels' own (fl_vmath_v4.c). */
 #if defined(FL_LEVEL) && FL_LEVEL == 4 && FL_HAVE_LIBMVEC
 #define FL_OWN_LOG 1
 #endif

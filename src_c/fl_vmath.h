@@ -9,10 +9,10 @@
  * result where libmvec's reaches 3 (tests/test_vecmath.py: 1e7 random
  * arguments, every special value).  Written this way (a division in log,
  * longer polynomials without table lookups) the other transcendentals would
- * be slower than libmvec's: log (and float32 log1p) at the AVX-512 level
- * use that level's instructions instead (fl_vmath_v4.c), the rest stay the C
- * library's vector functions (fl_math.h), and the baseline level (SSE2, 2
- * lanes) keeps libmvec's exp too.
+ * be slower than libmvec's: log (and float32 log1p and exp) at the AVX-512
+ * level use that level's instructions instead (fl_vmath_v4.c), the rest
+ * stay the C library's vector functions (fl_math.h), and the baseline level
+ * (SSE2, 2 lanes) keeps libmvec's exp too.
  * No fast-math: every special value (0 and -0, subnormals, +-inf, NaN, the
  * overflow and underflow thresholds) gives what the correctly rounded
  * function gives.

@@ -1,18 +1,19 @@
 /*
- * fastloss — vector log in float64 and float32 and log1p in float32 with
+ * fastloss — vector log (float64, float32), log1p and exp (float32) with
  * AVX-512 instructions, for the AVX-512 level's kernels.
  *
  * The kernels' vectorized loops call the C library's vector variants of
- * log, logf and log1pf (fl_math.h declares them; the x86-64 vector function
- * ABI names their AVX-512 variants _ZGVeN8v_log, _ZGVeN16v_logf and
- * _ZGVeN16v_log1pf).  This unit defines those three inside the extension
- * (hidden: the module's own calls bind to them, nothing else sees them), so
- * that the AVX-512 level's kernels run this code where they would run
- * glibc's libmvec: faster in float64 (libmvec's log costs about 1.8 times
- * as much) and within 1 ulp where libmvec's logf reaches 3.9.  log1p in
- * float64 stays libmvec's (faster than this method, within 2 ulp), as do
- * the AVX2 and baseline levels.  This unit is compiled at every level and
- * is empty below AVX-512.
+ * log, logf, log1pf and expf (fl_math.h declares them; the x86-64 vector
+ * function ABI names their AVX-512 variants _ZGVeN8v_log, _ZGVeN16v_logf,
+ * _ZGVeN16v_log1pf, _ZGVeN16v_expf).  This unit defines those four inside
+ * the extension (hidden: the module's own calls bind to them, nothing else
+ * sees them), so that the AVX-512 level's kernels run this code where they
+ * would run glibc's libmvec: faster (libmvec's float64 log costs about 1.8
+ * times as much, its expf 1.4 times) and within 1 ulp where libmvec's logf
+ * reaches 3.9 ulp and its expf 2.6.  log1p in float64 stays libmvec's
+ * (faster than this method, within 2 ulp), as do the AVX2 and baseline
+ * levels.  This unit is compiled at every level and is empty below
+ * AVX-512.
  *
  * log x: x = 2^e m with m in [0.75, 1.5) (getexp, getmant); the top four
  * bits of m's fraction index a 16-entry table (register permutes) of c ~
@@ -26,30 +27,32 @@
  * 1), carried as d / u (1/u ~ c (1 - r) 2^-e: its error, r^2 of a term
  * below an ulp of u, is far below the result's).  Each within 1 ulp of the
  * correctly rounded result (tests/test_vecmath.py; measured at most 0.77,
- * every float32 argument tried); 0 -> -inf, < 0 -> NaN, inf -> inf, NaN ->
- * NaN; getexp and getmant normalize subnormals.
+ * expf 0.94, every float32 argument tried); log: 0 -> -inf, < 0 -> NaN,
+ * inf -> inf, NaN -> NaN; getexp and getmant normalize subnormals.
+ * scripts/vmath_tables.py derives the tables and polynomials and checks
+ * them against this file.
  */
 #include "fl_math.h"
 #if defined(FL_OWN_LOG)
 #include <immintrin.h>
 
 static const double fl_logc_inv[16] __attribute__((aligned(64))) = {
-    0x1.0000000000000p+0, 0x1.d400000000000p-1, 0x1.bb00000000000p-1, 0x1.a400000000000p-1,
-    0x1.8f80000000000p-1, 0x1.7d00000000000p-1, 0x1.6c00000000000p-1, 0x1.5c80000000000p-1,
-    0x1.4e40000000000p+0, 0x1.4140000000000p+0, 0x1.3540000000000p+0, 0x1.2a00000000000p+0,
-    0x1.1f80000000000p+0, 0x1.15c0000000000p+0, 0x1.0c80000000000p+0, 0x1.0000000000000p+0,
+    0x1p+0, 0x1.d4p-1, 0x1.bbp-1, 0x1.a4p-1,
+    0x1.8f8p-1, 0x1.7dp-1, 0x1.6cp-1, 0x1.5c8p-1,
+    0x1.4e4p+0, 0x1.414p+0, 0x1.354p+0, 0x1.2ap+0,
+    0x1.1f8p+0, 0x1.15cp+0, 0x1.0c8p+0, 0x1p+0,
 };
 static const double fl_logc_hi[16] __attribute__((aligned(64))) = {
-    0x0.0p+0, 0x1.700d30aeac0e1p-4, 0x1.28753bc11aba5p-3, 0x1.95a5adcf7017fp-3,
-    0x1.fc218be620a5ep-3, 0x1.2e9e2bce12286p-2, 0x1.5d5bddf595f30p-2, 0x1.89eb3af432874p-2,
+    0x0p+0, 0x1.700d30aeac0e1p-4, 0x1.28753bc11aba5p-3, 0x1.95a5adcf7017fp-3,
+    0x1.fc218be620a5ep-3, 0x1.2e9e2bce12286p-2, 0x1.5d5bddf595f3p-2, 0x1.89eb3af432874p-2,
     -0x1.111ce4003ee4dp-2, -0x1.d0fb7f2255e51p-3, -0x1.83040c91bcf2ep-3, -0x1.371fc201e8f74p-3,
-    -0x1.db5270187d927p-4, -0x1.4e01108a35ae6p-4, -0x1.868a83083f6cfp-5, 0x0.0p+0,
+    -0x1.db5270187d927p-4, -0x1.4e01108a35ae6p-4, -0x1.868a83083f6cfp-5, 0x0p+0,
 };
 static const double fl_logc_lo[16] __attribute__((aligned(64))) = {
-    0x0.0p+0, -0x1.72566212cdd05p-61, -0x1.6394d9fa33311p-57, 0x1.142c507fb7a3dp-58,
+    0x0p+0, -0x1.72566212cdd05p-61, -0x1.6394d9fa33311p-57, 0x1.142c507fb7a3dp-58,
     -0x1.6e438c258187fp-58, 0x1.8251a3b83d97ap-62, -0x1.6541148cbb8a2p-56, 0x1.6060f2227164bp-56,
-    0x1.1b84b5a5b5b2ap-57, 0x1.4ac818ceca4c4p-57, 0x1.1c7233219bcc5p-57, -0x1.de6cb62af18a0p-58,
-    -0x1.e15ab8607d2acp-58, 0x1.81069d28db75bp-59, 0x1.d09a5634943dbp-61, 0x0.0p+0,
+    0x1.1b84b5a5b5b2ap-57, 0x1.4ac818ceca4c4p-57, 0x1.1c7233219bcc5p-57, -0x1.de6cb62af18ap-58,
+    -0x1.e15ab8607d2acp-58, 0x1.81069d28db75bp-59, 0x1.d09a5634943dbp-61, 0x0p+0,
 };
 
 #define FL_V4_AI static inline __attribute__((always_inline))
@@ -87,23 +90,23 @@ FL_V4_AI __m512d fl_log8_core(const __m512d x)
     /* e ln2hi is exact; hi = e ln2hi - log c and t = hi + r with their
        rounding errors (Fast2Sum: |e ln2hi| >= |log c| when e != 0, and
        |hi| >= |r| when hi != 0) */
-    const __m512d eh = _mm512_mul_pd(e, _mm512_set1_pd(0x1.62e42fefa3800p-1));
+    const __m512d eh = _mm512_mul_pd(e, _mm512_set1_pd(0x1.62e42fefa38p-1));
     const __m512d hi = _mm512_add_pd(eh, lh);
     const __m512d err1 = _mm512_add_pd(_mm512_sub_pd(eh, hi), lh);
     const __m512d t = _mm512_add_pd(hi, r);
     const __m512d err2 = _mm512_add_pd(_mm512_sub_pd(hi, t), r);
-    __m512d lo = _mm512_fmadd_pd(e, _mm512_set1_pd(0x1.ef35793c76730p-45), ll);
+    __m512d lo = _mm512_fmadd_pd(e, _mm512_set1_pd(0x1.ef35793c7673p-45), ll);
     lo = _mm512_add_pd(lo, _mm512_add_pd(err1, err2));
     lo = _mm512_fmadd_pd(r2, p, lo);
     return _mm512_add_pd(t, lo);
 }
 
-/* log's special arguments, by class (vfixupimm; the table serves float32
-   too): +-0 -> -inf, < 0 (-inf
-   included) -> NaN, +inf and NaN -> themselves; 1 and the other positive
-   finite values keep res.  Nibble i of the table is the token of class i:
-   QNaN -> x, SNaN -> x quieted, 0 -> -inf, 1 -> res, -inf -> NaN, +inf ->
-   +inf, negative -> NaN, positive -> res. */
+/* log's special arguments, by class (vfixupimm; the float32 functions use
+   the same table): +-0 -> -inf, < 0 (-inf included) -> NaN, +inf and NaN ->
+   themselves; 1 and the other positive finite values keep res.  Nibble i of
+   the table is the token of class i: QNaN -> x, SNaN -> x quieted, 0 ->
+   -inf, 1 -> res, -inf -> NaN, +inf -> +inf, negative -> NaN, positive ->
+   res. */
 FL_V4_AI __m512d fl_log8_special(const __m512d u, const __m512d res)
 {
     return _mm512_fixupimm_pd(res, u, _mm512_set1_epi64(0x03530421), 0);
@@ -185,6 +188,30 @@ FL_V4_API __m512 _ZGVeN16v_log1pf(__m512 x)
                                           _mm512_set1_epi32(0x03530421), 0);
     /* +-0 (its sign) and NaN give x itself */
     return _mm512_mask_mov_ps(res, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_UQ), x);
+}
+
+/* expf x = 2^k exp(r): k = x log2e rounded, r = x - k ln2 (ln2 in two
+   parts, the first times k exact), exp(r) by its Taylor polynomial to
+   degree 7 (|r| <= ln2/2: truncation below 0.1 ulp), 2^k applied by scalef
+   (one rounding, subnormal results included).  Arguments clamped to [-104,
+   89] first: beyond them the result is 0 or inf anyway, and NaN passes. */
+FL_V4_API __m512 _ZGVeN16v_expf(__m512 x)
+{
+    const __m512 xc = _mm512_min_ps(_mm512_set1_ps(89.0f),
+                                    _mm512_max_ps(_mm512_set1_ps(-104.0f), x));
+    const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(0x1.715476p+0f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0x1.62e4p-1f), xc);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0x1.7f7d1cp-20f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, k);
 }
 
 #else

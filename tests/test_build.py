@@ -104,8 +104,8 @@ def test_vector_math_is_inlined_or_vectorized():
     # inlined into the loops: their units call no vector exp of the C library;
     # the other transcendentals are the SIMD variants of the C library's
     # functions where available (libmvec's; at the AVX-512 level, log and
-    # float32 log1p are the kernels' own, whose accuracy tests/test_vecmath.py
-    # holds to 1 ulp) -- a flag-order slip, e.g. -fno-fast-math after
+    # float32 log1p and exp are the kernels' own, whose accuracy
+    # tests/test_vecmath.py holds to 1 ulp) -- a flag-order slip, e.g. -fno-fast-math after
     # -fno-math-errno, would silently make them scalar
     with open(fastloss._ext.__file__, "rb") as f:
         blob = f.read()

@@ -1,6 +1,6 @@
 """Accuracy of the transcendentals of the kernels (their own exp in float64
-at the AVX2 and AVX-512 levels, src_c/fl_vmath.h, and log in both dtypes
-and log1p in float32 at the AVX-512 level, src_c/fl_vmath_v4.c; the C
+at the AVX2 and AVX-512 levels, src_c/fl_vmath.h, and log in both dtypes,
+log1p and exp in float32 at the AVX-512 level, src_c/fl_vmath_v4.c; the C
 library's vector functions otherwise), at the instruction-set level in use
 (tests/test_levels.py runs this file under each level): within the stated ulps of the correctly rounded
 result over 1e7 random inputs per function and dtype spanning the whole
@@ -26,7 +26,8 @@ N = 10_000_000
 CHUNK = 1_000_000
 LEVEL = fastloss.info()["simd"].split()[0] if _ext is not None else None
 OWN = {("exp", np.float64): ("avx512", "avx2"), ("log", np.float64): ("avx512",),
-       ("log", np.float32): ("avx512",), ("log1p", np.float32): ("avx512",)}
+       ("log", np.float32): ("avx512",), ("log1p", np.float32): ("avx512",),
+       ("exp", np.float32): ("avx512",)}
 # (the kernels' own functions, and their levels)
 # The bound of each function in ulps of the correctly rounded result: the
 # kernels' own within 1 ulp; glibc's vector functions within the 4 ulp glibc

@@ -1,0 +1,107 @@
+"""Derive the constants of src_c/fl_vmath_v4.c (the AVX-512 vector log) and
+check them against the file.
+
+    python scripts/vmath_tables.py          # needs mpmath (in the test extra)
+
+For each of the 16 subintervals of m in [0.75, 1.5) that the top four bits of
+m's fraction select: c ~ 1/m at the subinterval's centre, rounded to 10
+fractional bits (so that m c - 1 loses little), c = 1 on the two subintervals
+next to 1 (so that r = m - 1 exactly there), and -log c split into a high
+and a low part (float64: two doubles; float32: two floats).  Then the
+polynomial P of log1p(r) = r - r^2/2 + r^3 P(r) on r's whole range, by
+weighted least squares at Chebyshev nodes (relative error of log1p), its
+coefficients rounded to the dtype, and the worst relative error after that
+rounding.  Prints the tables as C initializers, the coefficients, and whether
+each value is in the file.
+"""
+import os
+import re
+import sys
+
+import mpmath
+import numpy as np
+
+mpmath.mp.prec = 200
+SRC = os.path.join(os.path.dirname(__file__), "..", "src_c", "fl_vmath_v4.c")
+
+
+def subinterval(i):
+    """[lo, hi) of m for index i (top four fraction bits of m's float)."""
+    if i < 8:
+        return 1 + i / 16, 1 + (i + 1) / 16
+    return (1 + i / 16) / 2, (1 + (i + 1) / 16) / 2
+
+
+def tables(dtype):
+    inv, hi, lo, rmin, rmax = [], [], [], 0.0, 0.0
+    for i in range(16):
+        a, b = subinterval(i)
+        c = 1.0 if i in (0, 15) else round(float(1 / mpmath.mpf((a + b) / 2)) * 2**10) / 2**10
+        lc = -mpmath.log(mpmath.mpf(c))
+        h = float(dtype(float(lc)))
+        inv.append(c)
+        hi.append(h)
+        lo.append(float(dtype(float(lc - mpmath.mpf(h)))))
+        rmin, rmax = min(rmin, a * c - 1), max(rmax, b * c - 1)
+    return inv, hi, lo, rmin, rmax
+
+
+def fit(degree, a, b, dtype):
+    """P's coefficients (rounded to dtype) and log2 of the worst relative error."""
+    a, b = mpmath.mpf(a), mpmath.mpf(b)
+
+    def g(r):  # (log1p(r) - r + r^2/2) / r^3
+        return mpmath.mpf(1) / 3 if r == 0 else (mpmath.log1p(r) - r + r * r / 2) / r**3
+    nodes = 4 * degree + 40
+    xs = [(a + b) / 2 + (b - a) / 2 * mpmath.cos(mpmath.pi * (k + 0.5) / nodes)
+          for k in range(nodes)]
+    A = mpmath.matrix(nodes, degree + 1)
+    y = mpmath.matrix(nodes, 1)
+    for i, x in enumerate(xs):
+        wt = abs(x**3 / mpmath.log1p(x))
+        for j in range(degree + 1):
+            A[i, j] = x**j * wt
+        y[i] = g(x) * wt
+    c = mpmath.lu_solve(A.T * A, A.T * y)
+    coef = [float(dtype(float(c[j]))) for j in range(degree + 1)]
+    worst = 0
+    for k in range(2001):
+        x = a + (b - a) * k / 2000
+        if x == 0:
+            continue
+        approx = x - x * x / 2 + x**3 * sum(mpmath.mpf(cj) * x**j for j, cj in enumerate(coef))
+        worst = max(worst, abs(approx / mpmath.log1p(x) - 1))
+    return coef, float(mpmath.log(worst, 2))
+
+
+def hexf(v, f32):
+    m = re.match(r"(-?0x[01])\.([0-9a-f]*)p([+-]\d+)", float.hex(v))
+    head, frac, exp = m.groups()
+    frac = frac.rstrip("0")
+    return f"{head}{'.' + frac if frac else ''}p{exp}" + ("f" if f32 else "")
+
+
+def main():
+    text = open(SRC).read()
+    missing = 0
+    for dtype, degree in ((np.float64, 8), (np.float32, 3)):
+        f32 = dtype is np.float32
+        inv, hi, lo, rmin, rmax = tables(dtype)
+        coef, err = fit(degree, rmin, rmax, dtype)
+        name = np.dtype(dtype).name
+        print(f"{name}: r in [{rmin}, {rmax}], P of degree {degree}, "
+              f"relative error 2^{err:.1f}")
+        for label, vals in (("1/c", inv), ("-log c, high", hi), ("-log c, low", lo),
+                            ("P", coef)):
+            words = [hexf(v, f32) for v in vals]
+            absent = [w for w in words if w not in text]
+            missing += len(absent)
+            print(f"  {label}: " + ", ".join(words) + ("" if not absent else
+                                                        f"   NOT IN THE FILE: {absent}"))
+    print("every constant is in", os.path.normpath(SRC) if not missing else
+          f"{missing} constants differ from {os.path.normpath(SRC)}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
