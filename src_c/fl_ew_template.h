@@ -10,13 +10,13 @@
  *      targets are hard 0/1 labels, for a loss with a hard-label form);
  *   3. the map (the one loop specialised per loss) calls the loss's
  *      function (fl_ew_losses.h, inlined) on each element, in groups of
- *      FL_LANES, multiplies the results by the element's weight (one
- *      without weights), and in the same pass sums its value into the
- *      FL_LANES fixed lanes or stores it, and stores the scaled
- *      derivatives, whichever the call wants (a compile-time constant, as
- *      is the loss's form: a function of its own per form); the last,
- *      partial group runs through the same function on padded copies;
- *   4. with weights, the sums of w and |w| over the block (in L1, one pass);
+ *      FL_LANES, and in the same pass sums its value into the FL_LANES fixed
+ *      lanes or stores it, and stores the scaled derivatives, whichever the
+ *      call wants (a compile-time constant, as is the loss's form: a
+ *      function of its own per form); the last, partial group runs through
+ *      the same function on padded copies;
+ *   4. with weights, one generic pass over the block (still in L1) applies
+ *      them and the gradient's scale and sums w*loss, w and |w|;
  *   5. the first invalid position is located, strided outputs scattered back.
  */
 #include "fl_typed.h"
@@ -38,20 +38,17 @@ typedef struct {
 /* The loss over m elements (a multiple of FL_LANES), in groups of FL_LANES:
    whichever of its value, derivative and second derivative the mode wants
    (compile-time constants, so a value-only loop never computes a derivative)
-   in one pass, each first multiplied by its element's weight w (the value
-   rounded to T as a per-element loss; an unweighted call passes ones, so
-   that one loop serves both at the cost of an L1 load); WS adds the
-   values into the FL_LANES lanes acc[] (element j of a group into lane j,
-   as fl_sumlanes does), WL stores them into l, WD and WH store gsm times the
-   derivatives into d and h.  This is the only loop specialised per loss; a
-   block's last, partial group runs through it too, on padded copies (so
-   every element gets the same arithmetic). */
+   in one pass: WS adds the values into the FL_LANES lanes acc[] (element j
+   of a group into lane j), WL stores them into l, WD and WH store gsm times
+   the derivatives into d and h.  This is the only loop specialised per loss;
+   a block's last, partial group runs through it too, on padded copies (so
+   every element gets the same arithmetic), and weights go through the
+   generic fl_ew_post after it. */
 FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, const int aux, const fl_intp m,
                            const T *restrict y, const T *restrict p, const T *restrict ax,
-                           const T *restrict w, const T *o, const T gsm,
-                           double *restrict acc, T *restrict l, T *restrict d, T *restrict h,
-                           const int WS, const int WL, const int WD, const int WH,
-                           const int FORM)
+                           const T *o, const T gsm, double *restrict acc, T *restrict l,
+                           T *restrict d, T *restrict h, const int WS, const int WL,
+                           const int WD, const int WH, const int FORM)
 {
     double a[FL_LANES];
     if (WS)
@@ -60,8 +57,6 @@ FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, const int aux, const fl_intp m,
         for (int j = 0; j < FL_LANES; j++) {
             T L, D, H;
             loss(y[i + j], p[i + j], aux ? ax[i + j] : o[0], o, FORM, &L, &D, &H);
-            const T wi = w[i + j];
-            L = wi * L, D = wi * D, H = wi * H;
             if (WS) a[j] += (double)L;
             if (WL) l[i + j] = L;
             if (WD) d[i + j] = gsm * D;
@@ -69,6 +64,39 @@ FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, const int aux, const fl_intp m,
         }
     if (WS)
         for (int j = 0; j < FL_LANES; j++) acc[j] = a[j];
+}
+
+/* With weights, after the map (which stored L, D, H unscaled), in one pass
+   over the block while it is in L1: w*L (rounded to T, a per-element loss:
+   summed, or stored), gs*(w*D), gs*(w*H) in place, and the sums of w*L, w
+   and |w| in the lanes the map sums in (element i into lane i mod
+   FL_LANES, as fl_sumlanes). */
+FL_AI void FL_T(fl_ew_post)(const fl_intp m, const T *restrict w, T *restrict l,
+                            T *restrict d, T *restrict h, const T gs, fl_part *pt,
+                            const int WS, const int WL, const int WG)
+{
+    double a[FL_LANES] = {0}, aw[FL_LANES] = {0}, aa[FL_LANES] = {0};
+#define FL_EW_POST_ONE(i, j)                                                                   \
+    do {                                                                                       \
+        const T wi = w[i];                                                                     \
+        if (WS || WL) {                                                                        \
+            const T v = wi * l[i];                                                             \
+            if (WL) l[i] = v;                                                                  \
+            if (WS) a[j] += (double)v, aw[j] += (double)wi, aa[j] += (double)FL_ABS(wi);       \
+        }                                                                                      \
+        if (WG) d[i] = gs * (wi * d[i]);                                                       \
+        if (WG == 2) h[i] = gs * (wi * h[i]);                                                  \
+    } while (0)
+    fl_intp i = 0;
+    for (; i + FL_LANES <= m; i += FL_LANES)
+        for (int j = 0; j < FL_LANES; j++) FL_EW_POST_ONE(i + j, j);
+    for (int j = 0; i < m; i++, j++) FL_EW_POST_ONE(i, j);
+#undef FL_EW_POST_ONE
+    if (WS) {
+        pt->s = fl_lanetree(a);
+        pt->sw = fl_lanetree(aw);
+        pt->swa = fl_lanetree(aa);
+    }
 }
 
 /* The closed bounds in T of a range: an open end moved inward to the next
@@ -82,11 +110,11 @@ FL_AI void FL_T(fl_closed)(const fl_range *r, T *lo, T *hi)
 }
 
 
-/* One call of the map: its arguments and mode (w: the weights, or ones; ws:
-   sum the values; wl: store them; wd, wh: store the scaled derivatives). */
+/* One call of the map: its arguments and mode (ws: sum the values; wl: store
+   them; wd, wh: store the scaled derivatives). */
 typedef struct {
     fl_intp m;
-    const T *y, *p, *ax, *w;
+    const T *y, *p, *ax;
     const T *o;
     T gsm;
     double *acc;
@@ -103,8 +131,8 @@ FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int aux, const FL_T(fl_e
 {
 #define FL_EW_MODE(WS, WL, WD, WH)                                                             \
     case WS | WL << 1 | WD << 2 | WH << 3:                                                     \
-        FL_T(fl_ew_map)(loss, aux, a->m, a->y, a->p, a->ax, a->w, a->o, a->gsm, a->acc, a->l,  \
-                        a->d, a->h, WS, WL, WD, WH, FORM);                                     \
+        FL_T(fl_ew_map)(loss, aux, a->m, a->y, a->p, a->ax, a->o, a->gsm, a->acc, a->l, a->d,  \
+                        a->h, WS, WL, WD, WH, FORM);                                           \
         break;
     switch (a->ws | a->wl << 1 | a->wd << 2 | a->wh << 3) {
     FL_EW_MODE(1, 0, 0, 0) FL_EW_MODE(1, 0, 1, 0) FL_EW_MODE(0, 1, 0, 0)
@@ -114,23 +142,21 @@ FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int aux, const FL_T(fl_e
 #undef FL_EW_MODE
 }
 
-/* the weights of an unweighted call */
-static const T FL_T(fl_ones)[FL_BLOCK] = {[0 ... FL_BLOCK - 1] = 1};
-
-/* the sums of m weights and of their absolute values, in the lanes of
-   fl_sumlanes and fl_sumabslanes, in one pass */
-FL_AI void FL_T(fl_sumw)(const T *restrict w, fl_intp m, double *sw, double *swa)
+/* The weighted part after the map, specialised on (sum wanted, per-element
+   loss wanted, gradient wanted: 1, or 2 with the second derivative). */
+FL_CLONES static void FL_T(fl_ew_weigh)(fl_intp m, const T *w, T *l, T *d, T *h, T gs,
+                                        fl_part *pt, int ws, int wl, int wg)
 {
-    double a[FL_LANES] = {0}, b[FL_LANES] = {0};
-    fl_intp i = 0;
-    for (; i + FL_LANES <= m; i += FL_LANES)
-        for (int j = 0; j < FL_LANES; j++) {
-            a[j] += (double)w[i + j];
-            b[j] += (double)FL_ABS(w[i + j]);
-        }
-    for (int j = 0; i < m; i++, j++) a[j] += (double)w[i], b[j] += (double)FL_ABS(w[i]);
-    *sw = fl_lanetree(a);
-    *swa = fl_lanetree(b);
+#define FL_EW_WEIGH(WS, WL, WG)                                                                \
+    case WS | WL << 1 | WG << 2:                                                               \
+        FL_T(fl_ew_post)(m, w, l, d, h, gs, pt, WS, WL, WG);                                  \
+        break;
+    switch (ws | wl << 1 | wg << 2) {
+    FL_EW_WEIGH(1, 0, 0) FL_EW_WEIGH(1, 0, 1) FL_EW_WEIGH(0, 1, 0)
+    FL_EW_WEIGH(0, 1, 1) FL_EW_WEIGH(0, 0, 1) FL_EW_WEIGH(0, 0, 2)
+    default: break;
+    }
+#undef FL_EW_WEIGH
 }
 
 /* Blocks [b0, b1) of an elementwise job for one loss, whose forms' loops
@@ -160,7 +186,7 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         const fl_intp m = job->n - i0 < FL_BLOCK ? job->n - i0 : FL_BLOCK;
         const T *y = FL_T(fl_gather)(job->y, job->sy, i0, m, ybuf);
         const T *p = FL_T(fl_gather)(job->p, job->sp, i0, m, pbuf);
-        const T *w = hw ? FL_T(fl_gather)(job->w, job->sw, i0, m, wbuf) : FL_T(fl_ones);
+        const T *w = hw ? FL_T(fl_gather)(job->w, job->sw, i0, m, wbuf) : NULL;
         const T *ax = NULL;
         if (facts.aux) { /* the per-column option, or the scalar one */
             const T *col = (const T *)job->aux;
@@ -203,44 +229,43 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         if (wg == 2) h = job->sh == (fl_intp)sizeof(T) ? (T *)job->h + i0 : hbuf;
         if (wl) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf;
         /* the map of the block's form (a compile-time constant in the loss
-           function): everything the call wants in that one pass */
+           function): without weights, everything in that one pass; with
+           them, the values (into lbuf to be summed) and derivatives stored
+           unscaled, then weighed */
         const int form = facts.hard ? hard : job->form;
         if (form >= 0 && form < facts.forms) {
             double acc[FL_LANES];
             for (int j = 0; j < FL_LANES; j++) acc[j] = 0.0;
-            T *l = ws ? NULL : lo;
+            T *l = ws ? lbuf : lo;
+            const int msum = ws && !hw, mstore = wl || (ws && hw);
             const fl_intp mfull = m - m % FL_LANES;
-            FL_T(fl_ew_args) args = {mfull, y, p, ax, w, o, gs, acc, l, g, h,
-                                     ws, wl, wg != 0, wg == 2};
+            FL_T(fl_ew_args) args = {mfull, y, p, ax, o, hw ? (T)1 : gs, acc, l, g, h,
+                                     msum, mstore, wg != 0, wg == 2};
             if (mfull) form_loop[form](&args);
             if (m > mfull) { /* the partial group, padded: its values stored, not summed */
                 const int r = (int)(m - mfull);
-                T ty[FL_LANES], tp[FL_LANES], ta[FL_LANES], tw[FL_LANES];
+                T ty[FL_LANES], tp[FL_LANES], ta[FL_LANES];
                 T tl[FL_LANES], td[FL_LANES], th[FL_LANES];
                 for (int j = 0; j < r; j++) {
                     ty[j] = y[mfull + j], tp[j] = p[mfull + j];
                     ta[j] = facts.aux ? ax[mfull + j] : (T)1;
-                    tw[j] = w[mfull + j];
                 }
-                for (int j = r; j < FL_LANES; j++)
-                    ty[j] = (T)1, tp[j] = (T)0.5, ta[j] = (T)1, tw[j] = (T)1;
-                const FL_T(fl_ew_args) tail = {FL_LANES, ty, tp, facts.aux ? ta : NULL,
-                                               tw, o, gs, NULL, tl, td, th, 0,
-                                               ws || wl, wg != 0, wg == 2};
+                for (int j = r; j < FL_LANES; j++) ty[j] = (T)1, tp[j] = (T)0.5, ta[j] = (T)1;
+                const FL_T(fl_ew_args) tail = {FL_LANES, ty, tp, facts.aux ? ta : NULL, o,
+                                               args.gsm, NULL, tl, td, th, 0, msum || mstore,
+                                               wg != 0, wg == 2};
                 form_loop[form](&tail);
                 /* (the lanes' order: the partial group's elements come last) */
-                if (ws) for (int j = 0; j < r; j++) acc[j] += (double)tl[j];
-                if (wl) for (int j = 0; j < r; j++) l[mfull + j] = tl[j];
+                if (msum) for (int j = 0; j < r; j++) acc[j] += (double)tl[j];
+                if (mstore) for (int j = 0; j < r; j++) l[mfull + j] = tl[j];
                 if (wg) for (int j = 0; j < r; j++) g[mfull + j] = td[j];
                 if (wg == 2) for (int j = 0; j < r; j++) h[mfull + j] = th[j];
             }
-            if (ws) {
+            if (msum) {
                 pt->s = fl_lanetree(acc);
-                if (hw)
-                    FL_T(fl_sumw)(w, m, &pt->sw, &pt->swa);
-                else
-                    pt->sw = pt->swa = (double)m;
+                pt->sw = pt->swa = (double)m;
             }
+            if (hw) FL_T(fl_ew_weigh)(m, w, l, g, h, gs, pt, ws, wl, wg);
         }
         if (check && nbad)
             for (fl_intp i = 0; i < m; i++)
