@@ -120,6 +120,180 @@ FL_ROW_LOSS(sparse_categorical_cross_entropy)
     }
 }
 
+/* softmax_cross_entropy with labels and at most FL_COLS_K classes: the
+   chunk is worked class-major (transposed into zt), so that the row maxima,
+   the exps and the row sums run across FL_LANES rows at a time instead of
+   along rows too short for a vector.  Per row, the same formulas summed in
+   the same order as the row-major stage (softmax_cross_entropy below). */
+#define FL_COLS_K 16
+
+/* rows [0, R) of a contiguous R x k chunk class-major: zt[j * RP + r], the
+   rows from R to RP (a multiple of FL_LANES) 0.  Eight rows at a time: the
+   compiler turns the eight strided loads of a column into one vector store. */
+FL_AI void FL_T(fl_transpose)(const T *restrict z, fl_intp R, fl_intp k, fl_intp RP,
+                              T *restrict zt)
+{
+    fl_intp r0 = 0;
+    for (; r0 + 8 <= R; r0 += 8)
+        for (fl_intp j = 0; j < k; j++) {
+            const T *q = z + r0 * k + j;
+            T *o = zt + j * RP + r0;
+            for (int i = 0; i < 8; i++) o[i] = q[i * k];
+        }
+    for (fl_intp j = 0; j < k; j++)
+        for (fl_intp r = r0; r < RP; r++) zt[j * RP + r] = r < R ? z[r * k + j] : (T)0;
+}
+
+/* the reverse: class-major zt to rows [0, R) of a contiguous R x k chunk */
+FL_AI void FL_T(fl_untranspose)(const T *restrict zt, fl_intp R, fl_intp k, fl_intp RP,
+                                T *restrict z)
+{
+    fl_intp r0 = 0;
+    for (; r0 + 8 <= R; r0 += 8)
+        for (fl_intp j = 0; j < k; j++) {
+            const T *q = zt + j * RP + r0;
+            T *o = z + r0 * k + j;
+            for (int i = 0; i < 8; i++) o[i * k] = q[i];
+        }
+    for (fl_intp r = r0; r < R; r++)
+        for (fl_intp j = 0; j < k; j++) z[r * k + j] = zt[j * RP + r];
+}
+
+FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
+{
+    const fl_intp k = s->k, R = s->R;
+    const fl_intp RP = (R + FL_LANES - 1) / FL_LANES * FL_LANES; /* whole groups */
+    const T *z = s->z, *cw = s->cw;
+    T *gc = s->gc, *hc = s->hc;
+    const T ls = s->o[0], lsk = s->o[0] / (T)k, keep = 1 - s->o[0];
+    T zt[FL_CHUNK + FL_COLS_K * FL_LANES], et[FL_CHUNK + FL_COLS_K * FL_LANES];
+    T mx[FL_ROWBLOCK], sm[FL_ROWBLOCK], si[FL_ROWBLOCK];
+    double dsum[FL_ROWBLOCK];
+    FL_T(fl_transpose)(z, R, k, RP, zt);
+    for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES) {
+        /* the row max in 4 partial maxima (j mod 4), as fl_rowmax */
+        T m0[FL_LANES], m1[FL_LANES], m2[FL_LANES], m3[FL_LANES];
+        for (int i = 0; i < FL_LANES; i++) m0[i] = m1[i] = m2[i] = m3[i] = -INFINITY;
+        fl_intp j = 0;
+        for (; j + 4 <= k; j += 4) {
+            const T *c = zt + j * RP + r0;
+            for (int i = 0; i < FL_LANES; i++) {
+                m0[i] = c[i] > m0[i] ? c[i] : m0[i];
+                m1[i] = c[RP + i] > m1[i] ? c[RP + i] : m1[i];
+                m2[i] = c[2 * RP + i] > m2[i] ? c[2 * RP + i] : m2[i];
+                m3[i] = c[3 * RP + i] > m3[i] ? c[3 * RP + i] : m3[i];
+            }
+        }
+        for (; j < k; j++)
+            for (int i = 0; i < FL_LANES; i++) {
+                const T v = zt[j * RP + r0 + i];
+                m0[i] = v > m0[i] ? v : m0[i];
+            }
+        for (int i = 0; i < FL_LANES; i++) {
+            const T a = m1[i] > m0[i] ? m1[i] : m0[i], b = m3[i] > m2[i] ? m3[i] : m2[i];
+            mx[r0 + i] = b > a ? b : a;
+        }
+        /* exp(z - max), and its row sum in 4 float64 partial sums, as fl_rowsum */
+        for (j = 0; j < k; j++) {
+            T *e = et + j * RP + r0;
+            const T *c = zt + j * RP + r0;
+            for (int i = 0; i < FL_LANES; i++) {
+                const T d = c[i] - mx[r0 + i];
+                e[i] = FL_EXP(d);
+            }
+        }
+        double s0[FL_LANES], s1[FL_LANES], s2[FL_LANES], s3[FL_LANES];
+        for (int i = 0; i < FL_LANES; i++) s0[i] = s1[i] = s2[i] = s3[i] = 0;
+        for (j = 0; j + 4 <= k; j += 4) {
+            const T *e = et + j * RP + r0;
+            for (int i = 0; i < FL_LANES; i++) {
+                s0[i] += (double)e[i];
+                s1[i] += (double)e[RP + i];
+                s2[i] += (double)e[2 * RP + i];
+                s3[i] += (double)e[3 * RP + i];
+            }
+        }
+        for (; j < k; j++)
+            for (int i = 0; i < FL_LANES; i++) s0[i] += (double)et[j * RP + r0 + i];
+        for (int i = 0; i < FL_LANES; i++) {
+            sm[r0 + i] = (T)((s0[i] + s1[i]) + (s2[i] + s3[i]));
+            si[r0 + i] = 1 / sm[r0 + i];
+        }
+        if (ls != 0) {
+            double ds[FL_LANES] = {0};
+            for (j = 0; j < k; j++) {
+                const T *c = zt + j * RP + r0;
+                const T cj = cw ? cw[j] : (T)1;
+                for (int i = 0; i < FL_LANES; i++)
+                    ds[i] += cw ? (double)(cj * (c[i] - mx[r0 + i])) : (double)(c[i] - mx[r0 + i]);
+            }
+            for (int i = 0; i < FL_LANES; i++) dsum[r0 + i] = ds[i];
+        }
+    }
+    FL_T(fl_vlog)(sm, R, (T)1);
+    const double wsum = cw && ls != 0 ? FL_T(fl_rowsum)(cw, k) : 0; /* sum_j t'_j of a smoothed label */
+    T fa[FL_ROWBLOCK], fr[FL_ROWBLOCK], ft[FL_ROWBLOCK]; /* per row: f sinv tsum, f, f tsum */
+    for (fl_intp r = 0; r < R; r++) {
+        const T m = mx[r], lsum = sm[r];
+        const fl_intp y = s->lab[r];
+        T loss, tsum;
+        if (!cw) {
+            loss = lsum - keep * (z[r * k + y] - m) - (ls != 0 ? (T)(lsk * dsum[r]) : 0);
+            tsum = 1;
+        } else {
+            const T cy = cw[y];
+            const double ts = (double)(keep * cy) + (double)lsk * wsum;
+            loss = (T)((double)lsum * ts - (double)(keep * cy * (z[r * k + y] - m))
+                       - (ls != 0 ? (double)lsk * dsum[r] : 0.0));
+            tsum = (T)ts;
+        }
+        s->rl[r] = (double)loss;
+        fr[r] = (T)s->f[r];
+        fa[r] = fr[r] * si[r] * tsum;
+        ft[r] = fr[r] * tsum;
+    }
+    if (!gc) return;
+    for (fl_intp r = R; r < RP; r++) fa[r] = fr[r] = ft[r] = 0; /* (padding rows) */
+    /* the gradient, eight rows at a time (one vector across the rows, stored
+       along them), then the labels' entries */
+    T cj[FL_COLS_K];
+    for (fl_intp j = 0; j < k; j++) cj[j] = cw ? cw[j] * lsk : lsk;
+    fl_intp r8 = 0;
+    for (; r8 + 8 <= R; r8 += 8)
+        for (fl_intp j = 0; j < k; j++)
+            for (int i = 0; i < 8; i++)
+                gc[(r8 + i) * k + j] = fa[r8 + i] * et[j * RP + r8 + i] - fr[r8 + i] * cj[j];
+    for (fl_intp r = r8; r < R; r++)
+        for (fl_intp j = 0; j < k; j++) gc[r * k + j] = fa[r] * et[j * RP + r] - fr[r] * cj[j];
+    for (fl_intp r = 0; r < R; r++) {
+        const fl_intp y = s->lab[r];
+        gc[r * k + y] = fa[r] * et[y * RP + r] - fr[r] * (cw ? cw[y] * (keep + lsk) : keep + lsk);
+    }
+    if (!hc) return;
+    /* f tsum p_j (1 - p_j); at the row's first largest logit, 1 - p_j is the
+       other terms' share of the sum, as the row-major stage */
+    T jm[FL_ROWBLOCK];
+    double rest[FL_ROWBLOCK];
+    for (fl_intp r = 0; r < RP; r++) jm[r] = -1, rest[r] = 0;
+    for (fl_intp j = 0; j < k; j++)
+        for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES)
+            for (int i = 0; i < FL_LANES; i++) {
+                const fl_intp r = r0 + i;
+                const int hit = (jm[r] < 0) & (zt[j * RP + r] == mx[r]);
+                jm[r] = hit ? (T)j : jm[r];
+                rest[r] += hit ? 0.0 : (double)et[j * RP + r];
+            }
+    for (fl_intp j = 0; j < k; j++)
+        for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES)
+            for (int i = 0; i < FL_LANES; i++) {
+                const fl_intp r = r0 + i;
+                const T pj = et[j * RP + r] * si[r];
+                const T qj = jm[r] == (T)j ? (T)(rest[r] * (double)si[r]) : 1 - pj;
+                et[j * RP + r] = ft[r] * (pj * qj);
+            }
+    FL_T(fl_untranspose)(et, R, k, RP, hc);
+}
+
 /* softmax_cross_entropy(label_smoothing = o[0]): log-softmax, max-shifted;
    target = labels or dense rows, smoothed: t' = (1 - ls) t + ls / k, then
    times each class's weight cw_j when given.
@@ -130,6 +304,10 @@ FL_ROW_LOSS(softmax_cross_entropy)
     const T *z = s->z, *t = s->t, *cw = s->cw;
     T *eb = s->eb, *gc = s->gc;
     const T ls = s->o[0], lsk = s->o[0] / (T)k, keep = 1 - s->o[0];
+    if (!t && k <= FL_COLS_K) { /* labels, few classes */
+        FL_T(fl_softmax_cols)(s);
+        return;
+    }
     T mx[FL_CHUNK], sm[FL_CHUNK], si[FL_CHUNK];
     double wsum = 0; /* sum_j cw_j: sum_j t'_j of a smoothed label */
     if (cw && !t && ls != 0) wsum = FL_T(fl_rowsum)(cw, k);

@@ -143,7 +143,11 @@ static __attribute__((noinline, noclone)) void FL_T(fl_rows_blocks)(FL_T(fl_row_
         eb = hbuf + cap;
         zb = eb + cap + FL_LANES;
     }
-    const fl_intp RC = cap / k < FL_ROWBLOCK ? cap / k : FL_ROWBLOCK;
+    /* rows per chunk: whole groups of FL_LANES where they fit (a stage that
+       works across rows pads the last group; chunk boundaries never change
+       a value) */
+    const fl_intp RF = cap / k < FL_ROWBLOCK ? cap / k : FL_ROWBLOCK;
+    const fl_intp RC = RF >= FL_LANES ? RF / FL_LANES * FL_LANES : RF;
     T wbuf[FL_ROWBLOCK];
     double rl[FL_ROWBLOCK], f[FL_ROWBLOCK], cwr[FL_ROWBLOCK], den[FL_ROWBLOCK];
     fl_intp lab[FL_ROWBLOCK];
