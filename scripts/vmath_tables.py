@@ -1,5 +1,5 @@
-"""Derive the constants of src_c/fl_vmath_v4.c (the AVX-512 vector log) and
-check them against the file.
+"""Derive the constants of src_c/fl_vmath_v4.c (the AVX-512 vector log and
+the float64 exp's table) and check them against the file.
 
     python scripts/vmath_tables.py          # needs mpmath (in the test extra)
 
@@ -11,8 +11,10 @@ and a low part (float64: two doubles; float32: two floats).  Then the
 polynomial P of log1p(r) = r - r^2/2 + r^3 P(r) on r's whole range, by
 weighted least squares at Chebyshev nodes (relative error of log1p), its
 coefficients rounded to the dtype, and the worst relative error after that
-rounding.  Prints the tables as C initializers, the coefficients, and whether
-each value is in the file.
+rounding.  For exp: 2^(j/16), j = 0..15, in two doubles (the rounded value
+and the rest), and ln2/16 in two parts, the first with 32 significant bits
+(so that it times any k of the argument range is exact).  Prints the tables
+as C initializers, the coefficients, and whether each value is in the file.
 """
 import os
 import re
@@ -98,6 +100,19 @@ def main():
             missing += len(absent)
             print(f"  {label}: " + ", ".join(words) + ("" if not absent else
                                                         f"   NOT IN THE FILE: {absent}"))
+    exp_hi = [float(mpmath.power(2, mpmath.mpf(j) / 16)) for j in range(16)]
+    exp_lo = [float(mpmath.power(2, mpmath.mpf(j) / 16) - mpmath.mpf(h))
+              for j, h in enumerate(exp_hi)]
+    l16 = mpmath.log(2) / 16
+    l16_hi = float(mpmath.floor(l16 * 2**36) / 2**36)
+    l16_lo = float(l16 - mpmath.mpf(l16_hi))
+    for label, vals in (("exp: 2^(j/16), high", exp_hi), ("exp: 2^(j/16), low", exp_lo),
+                        ("exp: ln2/16 in two parts", [l16_hi, l16_lo])):
+        words = [hexf(v, False) for v in vals]
+        absent = [w for w in words if w not in text]
+        missing += len(absent)
+        print(f"  {label}: " + ", ".join(words) + ("" if not absent else
+                                                    f"   NOT IN THE FILE: {absent}"))
     print("every constant is in", os.path.normpath(SRC) if not missing else
           f"{missing} constants differ from {os.path.normpath(SRC)}")
     return 1 if missing else 0

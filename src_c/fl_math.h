@@ -71,10 +71,16 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
    give -0 for -0) */
 #define FL_ABS(x) _Generic((x), float: fabsf, default: fabs)(x)
 /* type-generic math on the compute type: the C library's (libmvec's vector
-   variants in the vectorized loops), except exp in float64 in the AVX2 and
-   AVX-512 levels' units, which is the kernels' own, inlined (fl_vmath.h),
-   and the AVX-512 level's vector log, logf, log1pf and expf (below) */
-#if defined(FL_LEVEL) && FL_LEVEL >= 3
+   variants in the vectorized loops), except
+   - at the AVX-512 level, the vector variants of exp, log, expf, logf and
+     log1pf that those calls vectorize to, which are the kernels' own
+     (fl_vmath_v4.c, FL_OWN_VMATH_V4);
+   - at the AVX2 level, exp in float64, the kernels' own inlined C
+     (fl_vmath.h). */
+#if defined(FL_LEVEL) && FL_LEVEL == 4 && FL_HAVE_LIBMVEC
+#define FL_OWN_VMATH_V4 1
+#endif
+#if defined(FL_LEVEL) && FL_LEVEL >= 3 && !defined(FL_OWN_VMATH_V4)
 #include "fl_vmath.h"
 #define FL_EXP(x) _Generic((x), float: expf, default: fl_exp64)(x)
 #else
@@ -82,11 +88,6 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
 #endif
 #define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
 #define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
-/* At the AVX-512 level the vector variants of log, logf, log1pf and expf
-   that those calls vectorize to are the kernels' own (fl_vmath_v4.c). */
-#if defined(FL_LEVEL) && FL_LEVEL == 4 && FL_HAVE_LIBMVEC
-#define FL_OWN_LOG 1
-#endif
 #define FL_EXPM1(x) _Generic((x), float: expm1f, default: expm1)(x)
 /* sign(r) with sign(0) = 0 and sign(NaN) = NaN, in r's type T */
 #define FL_SIGN(T, r) ((r) > 0 ? (T)1 : ((r) < 0 ? (T)-1 : (r)))

@@ -3,16 +3,16 @@
  *
  * Branch-free portable C on the bits of the argument (integer adds and
  * shifts, selects, multiply-adds), which the compiler vectorizes inside the
- * fused loops of the AVX2 and AVX-512 levels' units (4 or 8 lanes): a loss
- * and its exp are one loop body, with no call.  There it is faster than
- * glibc's vector exp (libmvec) and within 1 ulp of the correctly rounded
- * result where libmvec's reaches 3 (tests/test_vecmath.py: 1e7 random
- * arguments, every special value).  Written this way (a division in log,
- * longer polynomials without table lookups) the other transcendentals would
- * be slower than libmvec's: log (and float32 log1p and exp) at the AVX-512
- * level use that level's instructions instead (fl_vmath_v4.c), the rest
- * stay the C library's vector functions (fl_math.h), and the baseline level
- * (SSE2, 2 lanes) keeps libmvec's exp too.
+ * fused loops of the AVX2 level's unit (4 lanes): a loss and its exp are
+ * one loop body, with no call.  There it is faster than glibc's vector exp
+ * (libmvec) and within 1 ulp of the correctly rounded result where
+ * libmvec's reaches 3 (tests/test_vecmath.py: 1e7 random arguments, every
+ * special value).  Written this way (a division in log, longer polynomials
+ * without table lookups) the other transcendentals would be slower than
+ * libmvec's.  The AVX-512 level has its own exp and log with that level's
+ * table permutes and scalef instead (fl_vmath_v4.c, faster still than
+ * this), the rest stay the C library's vector functions (fl_math.h), and
+ * the baseline level (SSE2, 2 lanes) keeps libmvec's exp.
  * No fast-math: every special value (0 and -0, subnormals, +-inf, NaN, the
  * overflow and underflow thresholds) gives what the correctly rounded
  * function gives.

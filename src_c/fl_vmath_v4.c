@@ -1,19 +1,20 @@
 /*
- * fastloss — vector log (float64, float32), log1p and exp (float32) with
+ * fastloss — vector exp and log (float64, float32) and log1p (float32) with
  * AVX-512 instructions, for the AVX-512 level's kernels.
  *
  * The kernels' vectorized loops call the C library's vector variants of
- * log, logf, log1pf and expf (fl_math.h declares them; the x86-64 vector
- * function ABI names their AVX-512 variants _ZGVeN8v_log, _ZGVeN16v_logf,
- * _ZGVeN16v_log1pf, _ZGVeN16v_expf).  This unit defines those four inside
- * the extension (hidden: the module's own calls bind to them, nothing else
- * sees them), so that the AVX-512 level's kernels run this code where they
- * would run glibc's libmvec: faster (libmvec's float64 log costs about 1.8
- * times as much, its expf 1.4 times) and within 1 ulp where libmvec's logf
- * reaches 3.9 ulp and its expf 2.6.  log1p in float64 stays libmvec's
- * (faster than this method, within 2 ulp), as do the AVX2 and baseline
- * levels.  This unit is compiled at every level and is empty below
- * AVX-512.
+ * exp, log, expf, logf and log1pf (fl_math.h declares them; the x86-64
+ * vector function ABI names their AVX-512 variants _ZGVeN8v_exp,
+ * _ZGVeN8v_log, _ZGVeN16v_expf, _ZGVeN16v_logf, _ZGVeN16v_log1pf).  This
+ * unit defines those five inside the extension (hidden: the module's own
+ * calls bind to them, nothing else sees them), so that the AVX-512 level's
+ * kernels run this code where they would run glibc's libmvec: faster
+ * (libmvec's float64 log costs about 1.8 times as much, its expf 1.4 times)
+ * and within 1 ulp where libmvec's logf reaches 3.9 ulp, its expf 2.6 and
+ * its exp 3.  log1p in float64 stays libmvec's (faster than this method,
+ * within 2 ulp), as do the AVX2 and baseline levels (except the AVX2
+ * level's float64 exp, fl_vmath.h).  This unit is compiled at every level
+ * and is empty below AVX-512.
  *
  * log x: x = 2^e m with m in [0.75, 1.5) (getexp, getmant); the top four
  * bits of m's fraction index a 16-entry table (register permutes) of c ~
@@ -27,13 +28,14 @@
  * 1), carried as d / u (1/u ~ c (1 - r) 2^-e: its error, r^2 of a term
  * below an ulp of u, is far below the result's).  Each within 1 ulp of the
  * correctly rounded result (tests/test_vecmath.py; measured at most 0.77,
- * expf 0.94, every float32 argument tried); log: 0 -> -inf, < 0 -> NaN,
+ * expf 0.94, every float32 argument tried, exp 0.76 on subnormal results
+ * and 0.57 elsewhere); log: 0 -> -inf, < 0 -> NaN,
  * inf -> inf, NaN -> NaN; getexp and getmant normalize subnormals.
  * scripts/vmath_tables.py derives the tables and polynomials and checks
  * them against this file.
  */
 #include "fl_math.h"
-#if defined(FL_OWN_LOG)
+#if defined(FL_OWN_VMATH_V4)
 #include <immintrin.h>
 
 static const double fl_logc_inv[16] __attribute__((aligned(64))) = {
@@ -188,6 +190,53 @@ FL_V4_API __m512 _ZGVeN16v_log1pf(__m512 x)
                                           _mm512_set1_epi32(0x03530421), 0);
     /* +-0 (its sign) and NaN give x itself */
     return _mm512_mask_mov_ps(res, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_UQ), x);
+}
+
+/* ---- exp in float64: x = (16 e + j) ln2/16 + r, |r| <= ln2/32 (k = 16 e
+   + j rounded with a shifter constant, whose low bits are j, the table
+   index; r by a two-part ln2/16 whose first part times k is exact); exp x
+   = 2^e 2^(j/16) (1 + q), q = exp(r) - 1 by its Taylor polynomial to degree
+   7 (truncation below 2^-60 relative) in Estrin's scheme, 2^(j/16) from a
+   16-entry table in two parts (register permutes), 2^e applied by scalef
+   (one rounding, subnormal results included).  Arguments clamped to
+   [-745.2, 709.8] first: beyond them the result is 0 or inf anyway, and NaN
+   passes. ---- */
+static const double fl_exp2j_hi[16] __attribute__((aligned(64))) = {
+    0x1p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
+    0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0,
+    0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f09p+0,
+    0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0,
+};
+static const double fl_exp2j_lo[16] __attribute__((aligned(64))) = {
+    0x0p+0, 0x1.8a62e4adc610bp-54, -0x1.19041b9d78a76p-55, 0x1.9b07eb6c70573p-54,
+    0x1.6f46ad23182e4p-55, 0x1.ada0911f09ebcp-55, 0x1.d4397afec42e2p-56, 0x1.6324c054647adp-54,
+    -0x1.bdd3413b26456p-54, -0x1.41577ee04992fp-55, 0x1.6e9f156864b27p-54, 0x1.c7c46b071f2bep-56,
+    0x1.7a1cd345dcc81p-54, 0x1.11065895048ddp-55, 0x1.2ed02d75b3707p-55, -0x1.e9c23179c2893p-54,
+};
+
+FL_V4_API __m512d _ZGVeN8v_exp(__m512d x)
+{
+#define FL_C(v) _mm512_set1_pd(v)
+    const __m512d xc = _mm512_min_pd(FL_C(709.8), _mm512_max_pd(FL_C(-745.2), x));
+    const __m512d shift = FL_C(0x1.8p52);
+    const __m512d kd0 = _mm512_fmadd_pd(xc, FL_C(0x1.71547652b82fep+4), shift);
+    const __m512d kd = _mm512_sub_pd(kd0, shift);
+    const __m512i j = _mm512_castpd_si512(kd0); /* (permutes read its low 4 bits) */
+    __m512d r = _mm512_fnmadd_pd(kd, FL_C(0x1.62e42feep-5), xc);
+    r = _mm512_fnmadd_pd(kd, FL_C(0x1.a39ef35793c76p-37), r);
+    const __m512d r2 = _mm512_mul_pd(r, r), r4 = _mm512_mul_pd(r2, r2);
+    const __m512d c23 = _mm512_fmadd_pd(FL_C(1.0 / 6), r, FL_C(0.5));
+    const __m512d c45 = _mm512_fmadd_pd(FL_C(1.0 / 120), r, FL_C(1.0 / 24));
+    const __m512d c67 = _mm512_fmadd_pd(FL_C(1.0 / 5040), r, FL_C(1.0 / 720));
+    const __m512d c47 = _mm512_fmadd_pd(c67, r2, c45);
+    const __m512d q = _mm512_fmadd_pd(c47, r4, _mm512_fmadd_pd(c23, r2, r));
+    const __m512d th = _mm512_permutex2var_pd(_mm512_load_pd(fl_exp2j_hi), j,
+                                              _mm512_load_pd(fl_exp2j_hi + 8));
+    const __m512d tl = _mm512_permutex2var_pd(_mm512_load_pd(fl_exp2j_lo), j,
+                                              _mm512_load_pd(fl_exp2j_lo + 8));
+    const __m512d res = _mm512_add_pd(th, _mm512_fmadd_pd(th, q, tl));
+    return _mm512_scalef_pd(res, _mm512_mul_pd(kd, FL_C(0.0625))); /* 2^floor(k/16) */
+#undef FL_C
 }
 
 /* expf x = 2^k exp(r): k = x log2e rounded, r = x - k ln2 (ln2 in two

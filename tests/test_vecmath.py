@@ -1,6 +1,6 @@
 """Accuracy of the transcendentals of the kernels (their own exp in float64
-at the AVX2 and AVX-512 levels, src_c/fl_vmath.h, and log in both dtypes,
-log1p and exp in float32 at the AVX-512 level, src_c/fl_vmath_v4.c; the C
+at the AVX2 level, src_c/fl_vmath.h, and exp and log in both dtypes and
+log1p in float32 at the AVX-512 level, src_c/fl_vmath_v4.c; the C
 library's vector functions otherwise), at the instruction-set level in use
 (tests/test_levels.py runs this file under each level): within the stated ulps of the correctly rounded
 result over 1e7 random inputs per function and dtype spanning the whole
