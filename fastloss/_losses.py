@@ -404,6 +404,11 @@ class Loss:
     ``pred_hint`` ends that error message (which loss takes logits).
     ``hard_labels``: the kernels have a cheaper form for blocks whose
     targets are all 0 or 1.
+    ``compute_bound``: its per-element math (exp, log, pow) takes longer
+    than reading its inputs: the kernels fetch the next block's inputs while
+    a block computes (a loss that runs at the memory limit leaves that to
+    the hardware prefetchers, which software prefetches only get in the way
+    of).
     ``exact``: the definition evaluated exactly, for the accuracy oracle:
     ``exact(mp, y, p, dtype, **options)`` with mpmath ``mp`` and exact inputs
     (the dtype's values: y and p numbers, or for a row loss a label or a list
@@ -449,6 +454,7 @@ class Loss:
     target_domain: Domain | None = None
     pred_hint: str = ""
     hard_labels: bool = False
+    compute_bound: bool = False
     min_classes: int = 1
     exact: Callable | None = None
     ulps: tuple = (2, 2)
@@ -1294,7 +1300,7 @@ LOSSES = (
         "log(cosh(y_pred - y_true)), accurate for tiny and huge residuals",
         "tanh(y_pred - y_true)", _log_cosh, _log_cosh_d, exact=_log_cosh_exact, ulps=(4, 4),
         hess=_log_cosh_h,
-        boosting="newton",
+        boosting="newton", compute_bound=True,
     ),
     Loss(
         "squared_log_error", "elementwise",
@@ -1304,7 +1310,7 @@ LOSSES = (
         "2 (log1p(y_pred) - log1p(y_true)) / (1 + y_pred)",
         _squared_log_error, _squared_log_error_d, exact=_squared_log_error_exact, ulps=(4, 4),
         pred_domain=ABOVE_MINUS_ONE, target_domain=ABOVE_MINUS_ONE,
-        hess=_squared_log_error_h,
+        hess=_squared_log_error_h, compute_bound=True,
     ),
     Loss(
         "absolute_percentage_error", "elementwise",
@@ -1332,7 +1338,7 @@ LOSSES = (
         domains=lambda log_input, full, eps: (NONNEGATIVE, REAL if log_input else NONNEGATIVE),
         forms=4, form=lambda log_input, full, eps: int(log_input) + 2 * int(full),
         hess=_poisson_nll_h,
-        boosting="newton",
+        boosting="newton", compute_bound=True,
     ),
     Loss(
         "tweedie_deviance", "elementwise",
@@ -1347,7 +1353,7 @@ LOSSES = (
                         gap=Bounds(0.0, 1.0), examples=(1.5, 2.0, 1.0, 3.0, -1.0, 0.0)),),
         domains=lambda power: _tweedie_domains(power),
         forms=4, form=lambda power: {0.0: 0, 1.0: 1, 2.0: 2}.get(power, 3),
-        hess=_tweedie_h,
+        hess=_tweedie_h, compute_bound=True,
     ),
     Loss(
         "sigmoid_focal_loss", "elementwise",
@@ -1366,7 +1372,7 @@ LOSSES = (
         forms=4, form=lambda alpha, gamma: {2.0: 1, 1.0: 2, 0.0: 3}.get(gamma, 0),
         pred_domain=LOGIT, target_domain=UNIT_INTERVAL,
         hess=_focal_h,
-        boosting="newton",
+        boosting="newton", compute_bound=True,
     ),
     Loss(
         "binary_cross_entropy", "elementwise",
@@ -1376,7 +1382,7 @@ LOSSES = (
         "differentiated, so saturated predictions keep a learning signal)",
         _bce, _bce_d, exact=_bce_exact, ulps=(4, 4), options=(_EPS,), pred_domain=PROBABILITY, target_domain=UNIT_INTERVAL,
         pred_hint=_LOGITS_HINT, hard_labels=True,
-        hess=_bce_h,
+        hess=_bce_h, compute_bound=True,
     ),
     Loss(
         "binary_cross_entropy_with_logits", "elementwise",
@@ -1391,7 +1397,7 @@ LOSSES = (
                         none=1.0, columns=True),),
         pred_domain=LOGIT, target_domain=UNIT_INTERVAL,
         hess=_bce_logits_h,
-        boosting="newton",
+        boosting="newton", compute_bound=True,
     ),
     Loss(
         "hinge", "elementwise", "Hinge loss of SVMs; labels are -1 or +1.",
@@ -1496,7 +1502,8 @@ def c_table():
     as the C kernels instantiate it.
 
     FL_EW_TABLE(X) has X(name, target domain, prediction domain, forms,
-    hard-label form, per-column option) for each elementwise loss;
+    hard-label form, per-column option, compute-bound) for each elementwise
+    loss;
     FL_ROW_TABLE(X) has X(name, target domain, prediction domain) for each row
     loss.  The C function of each loss (fl_ew_<name> in fl_ew_losses.h,
     fl_row_<name> in fl_row_losses.h) must exist: a missing one is a compile
@@ -1508,7 +1515,8 @@ def c_table():
             forms = 2 if loss.hard_labels else loss.forms
             assert forms <= 4 and not (loss.hard_labels and loss.forms > 1), loss.name
             ew.append(f"    X({loss.name}, {targets}, {preds}, {forms}, "
-                      f"{int(loss.hard_labels)}, {int(any(o.columns for o in loss.options))})")
+                      f"{int(loss.hard_labels)}, {int(any(o.columns for o in loss.options))}, "
+                      f"{int(loss.compute_bound)})")
         else:
             rows.append(f"    X({loss.name}, {targets}, {loss.pred_domain.c_name})")
     return ("/* Generated from fastloss/_losses.py by the build: do not edit. */\n"

@@ -48,12 +48,21 @@ FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, const int aux, const fl_intp m,
                            const T *restrict y, const T *restrict p, const T *restrict ax,
                            const T *o, const T gsm, double *restrict acc, T *restrict l,
                            T *restrict d, T *restrict h, const int WS, const int WL,
-                           const int WD, const int WH, const int FORM)
+                           const int WD, const int WH, const int FORM, const int PF)
 {
     double a[FL_LANES];
     if (WS)
         for (int j = 0; j < FL_LANES; j++) a[j] = acc[j];
-    for (fl_intp i = 0; i < m; i += FL_LANES)
+    for (fl_intp i = 0; i < m; i += FL_LANES) {
+        /* a compute-bound loss (PF): the next block's targets and
+           predictions into L2 while this one computes (the hardware
+           prefetchers run only a few lines ahead of the loads, and would
+           leave the memory idle meanwhile); a prefetch never faults,
+           wherever the address lies */
+        for (int c = 0; PF && c < FL_LANES * (int)sizeof(T); c += 64) {
+            __builtin_prefetch((const void *)((uintptr_t)(y + i) + FL_BLOCK * sizeof(T) + c), 0, 2);
+            __builtin_prefetch((const void *)((uintptr_t)(p + i) + FL_BLOCK * sizeof(T) + c), 0, 2);
+        }
         for (int j = 0; j < FL_LANES; j++) {
             T L, D, H;
             loss(y[i + j], p[i + j], aux ? ax[i + j] : o[0], o, FORM, &L, &D, &H);
@@ -62,6 +71,7 @@ FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, const int aux, const fl_intp m,
             if (WD) d[i + j] = gsm * D;
             if (WH) h[i + j] = gsm * H;
         }
+    }
     if (WS)
         for (int j = 0; j < FL_LANES; j++) acc[j] = a[j];
 }
@@ -127,12 +137,12 @@ typedef void (*FL_T(fl_ew_formfn))(const FL_T(fl_ew_args) *a);
    the sum and derivatives; the values; the values and derivatives; the
    derivatives; the first and second derivatives. */
 FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int aux, const FL_T(fl_ew_args) *a,
-                             const int FORM)
+                             const int FORM, const int PF)
 {
 #define FL_EW_MODE(WS, WL, WD, WH)                                                             \
     case WS | WL << 1 | WD << 2 | WH << 3:                                                     \
         FL_T(fl_ew_map)(loss, aux, a->m, a->y, a->p, a->ax, a->o, a->gsm, a->acc, a->l, a->d,  \
-                        a->h, WS, WL, WD, WH, FORM);                                           \
+                        a->h, WS, WL, WD, WH, FORM, PF);                                       \
         break;
     switch (a->ws | a->wl << 1 | a->wd << 2 | a->wh << 3) {
     FL_EW_MODE(1, 0, 0, 0) FL_EW_MODE(1, 0, 1, 0) FL_EW_MODE(0, 1, 0, 0)
@@ -284,16 +294,16 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
 /* one block function per loss of the table, and one loop function per form
    of it (empty beyond its forms): the loss's function and facts given to
    the generic functions above */
-#define FL_EW_FORM_LOOP(name, F, forms, aux)                                                   \
+#define FL_EW_FORM_LOOP(name, F, forms, aux, pf)                                               \
     FL_CLONES static void FL_T(fl_ew_form##F##_##name)(const FL_T(fl_ew_args) *a)           \
     {                                                                                        \
-        if (F < forms) FL_T(fl_ew_modes)(FL_T(fl_ew_##name), aux, a, F);                     \
+        if (F < forms) FL_T(fl_ew_modes)(FL_T(fl_ew_##name), aux, a, F, pf);                 \
     }
-#define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux)                               \
-    FL_EW_FORM_LOOP(name, 0, forms, aux)                                              \
-    FL_EW_FORM_LOOP(name, 1, forms, aux)                                              \
-    FL_EW_FORM_LOOP(name, 2, forms, aux)                                              \
-    FL_EW_FORM_LOOP(name, 3, forms, aux)                                              \
+#define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux, pf)                           \
+    FL_EW_FORM_LOOP(name, 0, forms, aux, pf)                                                 \
+    FL_EW_FORM_LOOP(name, 1, forms, aux, pf)                                                 \
+    FL_EW_FORM_LOOP(name, 2, forms, aux, pf)                                                 \
+    FL_EW_FORM_LOOP(name, 3, forms, aux, pf)                                                 \
     FL_CLONES void FL_T(fl_ew_blocks_##name)(const void *job, fl_intp b0, fl_intp b1,       \
                                              fl_part *part)                                  \
     {                                                                                        \
