@@ -11,9 +11,10 @@ and a low part (float64: two doubles; float32: two floats).  Then the
 polynomial P of log1p(r) = r - r^2/2 + r^3 P(r) on r's whole range, by
 weighted least squares at Chebyshev nodes (relative error of log1p), its
 coefficients rounded to the dtype, and the worst relative error after that
-rounding.  For exp: 2^(j/16), j = 0..15, in two doubles (the rounded value
-and the rest), and ln2/16 in two parts, the first with 32 significant bits
-(so that it times any k of the argument range is exact).  Prints the tables
+rounding.  For exp and expm1: 2^(j/16), j = 0..15, in two doubles (the
+rounded value and the rest), and ln2/16 in two parts, the first with 32
+significant bits (so that it times any k of the argument range is exact);
+the same in floats for expm1f.  Prints the tables
 as C initializers, the coefficients, and whether each value is in the file.
 """
 import os
@@ -106,9 +107,19 @@ def main():
     l16 = mpmath.log(2) / 16
     l16_hi = float(mpmath.floor(l16 * 2**36) / 2**36)
     l16_lo = float(l16 - mpmath.mpf(l16_hi))
-    for label, vals in (("exp: 2^(j/16), high", exp_hi), ("exp: 2^(j/16), low", exp_lo),
-                        ("exp: ln2/16 in two parts", [l16_hi, l16_lo])):
-        words = [hexf(v, False) for v in vals]
+    f32 = np.float32
+    expf_hi = [float(f32(v)) for v in exp_hi]
+    expf_lo = [float(f32(float(mpmath.power(2, mpmath.mpf(j) / 16) - mpmath.mpf(h))))
+               for j, h in enumerate(expf_hi)]
+    lf_hi = float(mpmath.floor(l16 * 2**16) / 2**16)  # (12 bits: times k < 2^12 exact)
+    lf_lo = float(f32(float(l16 - mpmath.mpf(lf_hi))))
+    for label, vals, is32 in (("exp: 2^(j/16), high", exp_hi, False),
+                              ("exp: 2^(j/16), low", exp_lo, False),
+                              ("exp: ln2/16 in two parts", [l16_hi, l16_lo], False),
+                              ("expm1f: 2^(j/16), high", expf_hi, True),
+                              ("expm1f: 2^(j/16), low", expf_lo, True),
+                              ("expm1f: ln2/16 in two parts", [lf_hi, lf_lo], True)):
+        words = [hexf(v, is32) for v in vals]
         absent = [w for w in words if w not in text]
         missing += len(absent)
         print(f"  {label}: " + ", ".join(words) + ("" if not absent else

@@ -70,25 +70,48 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
 /* |x| as one AND of the sign bit (a select would cost three vector ops and
    give -0 for -0) */
 #define FL_ABS(x) _Generic((x), float: fabsf, default: fabs)(x)
-/* type-generic math on the compute type: the C library's (libmvec's vector
-   variants in the vectorized loops), except
-   - at the AVX-512 level, the vector variants of exp, log, expf, logf and
-     log1pf that those calls vectorize to, which are the kernels' own
-     (fl_vmath_v4.c, FL_OWN_VMATH_V4);
-   - at the AVX2 level, exp in float64, the kernels' own inlined C
-     (fl_vmath.h). */
+/* type-generic math on the compute type, each within 2 ulp of the
+   correctly rounded result (tests/test_vecmath.py measures them at every
+   level):
+   - at the AVX-512 level, the vector variants of exp, log, expm1, expf,
+     logf, expm1f and log1pf that these calls vectorize to are the kernels'
+     own (fl_vmath_v4.c, FL_OWN_VMATH_V4); log1p is libmvec's;
+   - at the AVX2 level, exp in float64 is the kernels' own inlined C
+     (fl_vmath.h), log and log1p libmvec's, and float32's exp, log and
+     log1p are computed in float64 (libmvec's float32 logf and expf reach
+     3.9 and 2.9 ulp; through float64 they are within half an ulp, plus the
+     second rounding);
+   - at the baseline level (and without libmvec), the C library's functions
+     (libmvec's 2-lane variants with glibc), float32 through float64;
+   - expm1 below the AVX-512 level is the kernels' own too (fl_vmath.h;
+     libmvec's reaches 2.1 ulp, 2.3 in float32), float32 through float64. */
 #if defined(FL_LEVEL) && FL_LEVEL == 4 && FL_HAVE_LIBMVEC
 #define FL_OWN_VMATH_V4 1
 #endif
-#if defined(FL_LEVEL) && FL_LEVEL >= 3 && !defined(FL_OWN_VMATH_V4)
 #include "fl_vmath.h"
-#define FL_EXP(x) _Generic((x), float: expf, default: fl_exp64)(x)
+#if defined(FL_OWN_VMATH_V4)
+#define FL_EXP64 exp
 #else
-#define FL_EXP(x) _Generic((x), float: expf, default: exp)(x)
+#define FL_EXP64 fl_exp64
 #endif
+FL_AI float fl_expf_via64(float x) { return (float)FL_EXP64((double)x); }
+FL_AI float fl_logf_via64(float x) { return (float)log((double)x); }
+FL_AI float fl_log1pf_via64(float x) { return (float)log1p((double)x); }
+FL_AI float fl_expm1f_via64(float x) { return (float)fl_expm1_64((double)x); }
+#if defined(FL_OWN_VMATH_V4)
+#define FL_EXP(x) _Generic((x), float: expf, default: exp)(x)
 #define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
 #define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
+#else
+#define FL_EXP(x) _Generic((x), float: fl_expf_via64, default: FL_EXP64)(x)
+#define FL_LOG(x) _Generic((x), float: fl_logf_via64, default: log)(x)
+#define FL_LOG1P(x) _Generic((x), float: fl_log1pf_via64, default: log1p)(x)
+#endif
+#if defined(FL_OWN_VMATH_V4)
 #define FL_EXPM1(x) _Generic((x), float: expm1f, default: expm1)(x)
+#else
+#define FL_EXPM1(x) _Generic((x), float: fl_expm1f_via64, default: fl_expm1_64)(x)
+#endif
 /* sign(r) with sign(0) = 0 and sign(NaN) = NaN, in r's type T */
 #define FL_SIGN(T, r) ((r) > 0 ? (T)1 : ((r) < 0 ? (T)-1 : (r)))
 /* max(0, m) that keeps NaN */
