@@ -70,21 +70,18 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
 /* |x| as one AND of the sign bit (a select would cost three vector ops and
    give -0 for -0) */
 #define FL_ABS(x) _Generic((x), float: fabsf, default: fabs)(x)
-/* type-generic math on the compute type, each within 2 ulp of the
-   correctly rounded result (tests/test_vecmath.py measures them at every
-   level):
+/* type-generic math on the compute type (tests/test_vecmath.py measures
+   each against the correctly rounded result at every level):
    - at the AVX-512 level, the vector variants of exp, log, expm1, expf,
      logf, expm1f and log1pf that these calls vectorize to are the kernels'
      own (fl_vmath_v4.c, FL_OWN_VMATH_V4); log1p is libmvec's;
-   - at the AVX2 level, exp in float64 is the kernels' own inlined C
-     (fl_vmath.h), log and log1p libmvec's, and float32's exp, log and
-     log1p are computed in float64 (libmvec's float32 logf and expf reach
-     3.9 and 2.9 ulp; through float64 they are within half an ulp, plus the
-     second rounding);
-   - at the baseline level (and without libmvec), the C library's functions
-     (libmvec's 2-lane variants with glibc), float32 through float64;
-   - expm1 below the AVX-512 level is the kernels' own too (fl_vmath.h;
-     libmvec's reaches 2.1 ulp, 2.3 in float32), float32 through float64. */
+   - below it, exp and expm1 in float64 are the kernels' own inlined C
+     (fl_vmath.h; libmvec's reach 3.1 and 2.1 ulp), expm1f is computed
+     through it (libmvec's reaches 2.3), and the rest are the C library's
+     (libmvec's 4- and 2-lane variants with glibc): log and log1p within 2
+     ulp, but logf, expf and log1pf reach 3.9, 2.9 and 2.0 ulp (computed through float64
+     they would be within half an ulp, but run 2.5 to 3.5 times slower at
+     the AVX2 level). */
 #if defined(FL_LEVEL) && FL_LEVEL == 4 && FL_HAVE_LIBMVEC
 #define FL_OWN_VMATH_V4 1
 #endif
@@ -94,19 +91,10 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
 #else
 #define FL_EXP64 fl_exp64
 #endif
-FL_AI float fl_expf_via64(float x) { return (float)FL_EXP64((double)x); }
-FL_AI float fl_logf_via64(float x) { return (float)log((double)x); }
-FL_AI float fl_log1pf_via64(float x) { return (float)log1p((double)x); }
 FL_AI float fl_expm1f_via64(float x) { return (float)fl_expm1_64((double)x); }
-#if defined(FL_OWN_VMATH_V4)
-#define FL_EXP(x) _Generic((x), float: expf, default: exp)(x)
+#define FL_EXP(x) _Generic((x), float: expf, default: FL_EXP64)(x)
 #define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
 #define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
-#else
-#define FL_EXP(x) _Generic((x), float: fl_expf_via64, default: FL_EXP64)(x)
-#define FL_LOG(x) _Generic((x), float: fl_logf_via64, default: log)(x)
-#define FL_LOG1P(x) _Generic((x), float: fl_log1pf_via64, default: log1p)(x)
-#endif
 #if defined(FL_OWN_VMATH_V4)
 #define FL_EXPM1(x) _Generic((x), float: expm1f, default: expm1)(x)
 #else

@@ -1,8 +1,8 @@
 """Accuracy of the transcendentals of the kernels (src_c/fl_math.h says
 which is whose at each level: the kernels' own exp, log, expm1 (both
 dtypes) and log1pf at the AVX-512 level, src_c/fl_vmath_v4.c; their own
-float64 exp and expm1 below it, src_c/fl_vmath.h, and float32 through
-float64 there; libmvec's float64 log and log1p), at the instruction-set
+float64 exp and expm1 below it, src_c/fl_vmath.h, with expm1f through
+float64 there; libmvec's otherwise), at the instruction-set
 level in use (tests/test_levels.py runs this file under each level): within
 the stated ulps of the correctly rounded result over 1e7 random inputs per
 function and dtype spanning the whole domain, and exactly right on every
@@ -28,21 +28,26 @@ N = 10_000_000
 CHUNK = 1_000_000
 LEVEL = fastloss.info()["simd"].split()[0] if _ext is not None else None
 # The stated bound of each function, in ulps of the correctly rounded
-# result, at every level (the worst measured on the 1e7 arguments, at the
-# AVX-512 / AVX2 / baseline levels, in the comments).
+# result (the worst measured on the 1e7 arguments, at the AVX-512 / AVX2 /
+# baseline levels, in the comments); below AVX-512, float32 exp, log and
+# log1p are libmvec's, which glibc states to 4 ulp.
 BOUND = {
     ("exp", np.float64): 1.25,    # own 0.75 / own 0.88 / own, without FMA, 1.18
-    ("exp", np.float32): 1.0,     # own 0.91 / through float64 0.50 / 0.50
+    ("exp", np.float32): 1.0,     # own 0.91 / libmvec 2.56 / 2.87
     ("log", np.float64): 2.0,     # own 0.76 / libmvec 1.59 / 1.59
-    ("log", np.float32): 1.0,     # own 0.77 / through float64 0.50 / 0.50
+    ("log", np.float32): 1.0,     # own 0.77 / libmvec 3.93 / 3.93
     ("log1p", np.float64): 2.0,   # libmvec 1.86 / 1.97 / 1.97
-    ("log1p", np.float32): 1.0,   # own 0.76 / through float64 0.50 / 0.50
+    ("log1p", np.float32): 1.0,   # own 0.76 / libmvec 1.90 / 2.00
     ("expm1", np.float64): 1.5,   # own 1.45 / own, portable C, 1.13 / 1.13
     ("expm1", np.float32): 1.25,  # own 1.04 / through float64 0.50 / 0.50
 }
+LIBMVEC_BELOW_V4 = {("exp", np.float32): 4.0, ("log", np.float32): 4.0,
+                    ("log1p", np.float32): 4.0}
 
 
 def _bound(name, dtype):
+    if LEVEL != "avx512" and (name, dtype) in LIBMVEC_BELOW_V4:
+        return LIBMVEC_BELOW_V4[(name, dtype)]
     return BOUND[(name, dtype)]
 
 
