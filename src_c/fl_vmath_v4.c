@@ -12,10 +12,11 @@
  * code where they would run glibc's libmvec: faster (libmvec's float64 log
  * costs about 1.8 times as much, its expf 1.4 times) and within 1 ulp where
  * libmvec's logf reaches 3.9 ulp, its expf 2.6 and its exp 3 (expm1: 1.45
- * and 1.04, where libmvec's reach 2.1 and 2.3).  log1p in float64 stays libmvec's (faster than this method,
- * within 2 ulp), as do the AVX2 and baseline levels (except the AVX2
- * level's float64 exp, fl_vmath.h).  This unit is compiled at every level
- * and is empty below AVX-512.
+ * and 1.04, where libmvec's reach 2.1 and 2.3).  log1p in float64 stays
+ * libmvec's (faster than this method, within 2 ulp).  Below AVX-512 the
+ * kernels' own float64 exp and expm1 are portable C (fl_vmath.h) and the
+ * rest libmvec's (fl_math.h).  This unit is compiled at every level and is
+ * empty below AVX-512.
  *
  * log x: x = 2^e m with m in [0.75, 1.5) (getexp, getmant); the top four
  * bits of m's fraction index a 16-entry table (register permutes) of c ~
