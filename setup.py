@@ -60,7 +60,7 @@ if not (os.environ.get("FASTLOSS_DEBUG") or os.environ.get("FASTLOSS_SANITIZE"))
 # kernels gain from -O3.)
 ELEMENTWISE_FLAGS = ["-O2", "-fvect-cost-model=dynamic", "-fpeel-loops"]
 # the kernels' units, compiled once per instruction-set level: (level, -march flags)
-LEVEL_UNITS = ["fl_ew_f64.c", "fl_ew_f32.c", "fl_rows_kernels.c", "fl_vmath_v4.c"]
+LEVEL_UNITS = ["fl_ew_f64.c", "fl_ew_f32.c", "fl_rows_kernels.c", "fl_vmath_v4.c", "fl_vmathf.c"]
 MULTI_LEVEL = (platform.machine().lower() in ("x86_64", "amd64")
                and "clang" not in os.environ.get("CC", "") and sys.platform.startswith("linux"))
 LEVELS = [(4, ["-march=x86-64-v4"]), (3, ["-march=x86-64-v3"]), (1, [])] if MULTI_LEVEL \

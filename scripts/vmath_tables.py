@@ -1,5 +1,6 @@
 """Derive the constants of src_c/fl_vmath_v4.c (the AVX-512 vector log and
-the float64 exp's table) and check them against the file.
+the float64 exp's table) and of the float32 exp and log of src_c/fl_vmath.h,
+and check them against the files.
 
     python scripts/vmath_tables.py          # needs mpmath (in the test extra)
 
@@ -77,6 +78,51 @@ def fit(degree, a, b, dtype):
     return coef, float(mpmath.log(worst, 2))
 
 
+def fit_exp(degree, a, b, dtype):
+    """Q's coefficients of exp(r) = 1 + r + r^2 Q(r) on [a, b] (rounded to
+    dtype; weighted least squares at Chebyshev nodes, relative error of exp)
+    and log2 of the worst relative error."""
+    a, b = mpmath.mpf(a), mpmath.mpf(b)
+
+    def g(r):  # (exp(r) - 1 - r) / r^2
+        return mpmath.mpf(1) / 2 if r == 0 else (mpmath.exp(r) - 1 - r) / r**2
+    nodes = 4 * degree + 40
+    xs = [(a + b) / 2 + (b - a) / 2 * mpmath.cos(mpmath.pi * (k + 0.5) / nodes)
+          for k in range(nodes)]
+    A = mpmath.matrix(nodes, degree + 1)
+    y = mpmath.matrix(nodes, 1)
+    for i, x in enumerate(xs):
+        wt = abs(x**2 / mpmath.exp(x))
+        for j in range(degree + 1):
+            A[i, j] = x**j * wt
+        y[i] = g(x) * wt
+    c = mpmath.lu_solve(A.T * A, A.T * y)
+    coef = [float(dtype(float(c[j]))) for j in range(degree + 1)]
+    worst = 0
+    for k in range(2001):
+        x = a + (b - a) * k / 2000
+        approx = 1 + x + x * x * sum(mpmath.mpf(cj) * x**j for j, cj in enumerate(coef))
+        worst = max(worst, abs(approx / mpmath.exp(x) - 1))
+    return coef, float(mpmath.log(worst, 2))
+
+
+def portable_f32():
+    """The float32 exp and log of fl_vmath.h (no tables): log1p's P of
+    degree 6 on m - 1, m in [sqrt(1/2), sqrt(2)); exp's Q of degree 4 on
+    |r| <= 0.3466; ln2 rounded to float32, and in two parts, the first with
+    16 significant bits (times any k of the argument range exact)."""
+    f32 = np.float32
+    a, b = float(mpmath.sqrt(0.5) - 1), float(mpmath.sqrt(2) - 1)
+    pc, perr = fit(6, a, b, f32)
+    ln2 = mpmath.log(2)
+    qc, qerr = fit_exp(4, -0.3466, 0.3466, f32)  # (ln2/2 and a margin for k's rounding)
+    l2_hi = float(mpmath.floor(ln2 * 2**15) / 2**15)
+    l2_lo = float(f32(float(ln2 - mpmath.mpf(l2_hi))))
+    return [(f"logf: r in [{a:.4f}, {b:.4f}], P of degree 6, relative error 2^{perr:.1f}",
+             pc), (f"expf: Q of degree 4, relative error 2^{qerr:.1f}", qc),
+            ("ln2, and in two parts", [float(f32(float(ln2))), l2_hi, l2_lo])]
+
+
 def hexf(v, f32):
     m = re.match(r"(-?0x[01])\.([0-9a-f]*)p([+-]\d+)", float.hex(v))
     head, frac, exp = m.groups()
@@ -126,7 +172,18 @@ def main():
                                                     f"   NOT IN THE FILE: {absent}"))
     print("every constant is in", os.path.normpath(SRC) if not missing else
           f"{missing} constants differ from {os.path.normpath(SRC)}")
-    return 1 if missing else 0
+    portable = os.path.join(os.path.dirname(SRC), "fl_vmath.h")
+    text = open(portable).read()
+    absent_here = 0
+    for label, vals in portable_f32():
+        words = [hexf(v, True) for v in vals]
+        absent = [w for w in words if w not in text]
+        absent_here += len(absent)
+        print(f"  {label}: " + ", ".join(words) + ("" if not absent else
+                                                    f"   NOT IN THE FILE: {absent}"))
+    print("every constant is in", os.path.normpath(portable) if not absent_here else
+          f"{absent_here} constants differ from {os.path.normpath(portable)}")
+    return 1 if missing or absent_here else 0
 
 
 if __name__ == "__main__":

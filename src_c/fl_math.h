@@ -77,27 +77,34 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
      own (fl_vmath_v4.c, FL_OWN_VMATH_V4); log1p is libmvec's;
    - below it, exp and expm1 in float64 are the kernels' own inlined C
      (fl_vmath.h; libmvec's reach 3.1 and 2.1 ulp), expm1f is computed
-     through it (libmvec's reaches 2.3), and the rest are the C library's
-     (libmvec's 4- and 2-lane variants with glibc): log and log1p within 2
-     ulp, but logf, expf and log1pf reach 3.9, 2.9 and 2.0 ulp (computed through float64
-     they would be within half an ulp, but run 2.5 to 3.5 times slower at
-     the AVX2 level). */
+     through it (libmvec's reaches 2.3), the vector expf, logf and log1pf
+     are the kernels' own (fl_vmathf.c, FL_OWN_VMATHF; libmvec's reach 2.9,
+     3.9 and 2.0 ulp), and log and log1p in float64 are libmvec's (within 2
+     ulp);
+   - without the C library's vector functions, the float32 ones are
+     fl_vmath.h's, inlined. */
 #if defined(FL_LEVEL) && FL_LEVEL == 4 && FL_HAVE_LIBMVEC
 #define FL_OWN_VMATH_V4 1
 #endif
 #include "fl_vmath.h"
-#if defined(FL_OWN_VMATH_V4)
-#define FL_EXP64 exp
-#else
-#define FL_EXP64 fl_exp64
-#endif
 FL_AI float fl_expm1f_via64(float x) { return (float)fl_expm1_64((double)x); }
-#define FL_EXP(x) _Generic((x), float: expf, default: FL_EXP64)(x)
+#if defined(FL_LEVEL) && FL_LEVEL < 4 && FL_HAVE_LIBMVEC
+#define FL_OWN_VMATHF 1
+#endif
+#if defined(FL_OWN_VMATH_V4)
+#define FL_EXP(x) _Generic((x), float: expf, default: exp)(x)
 #define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
 #define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
-#if defined(FL_OWN_VMATH_V4)
 #define FL_EXPM1(x) _Generic((x), float: expm1f, default: expm1)(x)
+#elif defined(FL_OWN_VMATHF)
+#define FL_EXP(x) _Generic((x), float: expf, default: fl_exp64)(x)
+#define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
+#define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
+#define FL_EXPM1(x) _Generic((x), float: fl_expm1f_via64, default: fl_expm1_64)(x)
 #else
+#define FL_EXP(x) _Generic((x), float: fl_expf32, default: fl_exp64)(x)
+#define FL_LOG(x) _Generic((x), float: fl_logf32, default: log)(x)
+#define FL_LOG1P(x) _Generic((x), float: fl_log1pf32, default: log1p)(x)
 #define FL_EXPM1(x) _Generic((x), float: fl_expm1f_via64, default: fl_expm1_64)(x)
 #endif
 /* sign(r) with sign(0) = 0 and sign(NaN) = NaN, in r's type T */

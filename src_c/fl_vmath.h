@@ -1,29 +1,30 @@
 /*
- * fastloss — exp and expm1 in float64 written for the kernels' own loops,
- * below the AVX-512 level.
+ * fastloss — exp and expm1 in float64, and exp, log and log1p in float32,
+ * written for the kernels' own loops below the AVX-512 level.
  *
  * Branch-free portable C on the bits of the argument (integer adds and
  * shifts, selects, multiply-adds), which the compiler vectorizes inside the
- * fused loops of the AVX2 and baseline levels' units (4 or 2 lanes): a loss
- * and its exp are one loop body, with no call.  There exp is faster than
- * glibc's vector exp (libmvec) at the AVX2 level and within 1 ulp of the
- * correctly rounded result where libmvec's reaches 3 (1.2 at the baseline
- * level, without fused multiply-adds), and expm1 within 1.2 ulp where
- * libmvec's reaches 2.1 (tests/test_vecmath.py: 1e7 random arguments,
- * every special value).  Written this way (a division in log, longer
- * polynomials without table lookups) log would be slower than libmvec's,
- * which those levels keep.  The AVX-512 level has its own exp, log and
- * expm1 with that level's table permutes and scalef instead
- * (fl_vmath_v4.c).
+ * fused loops of the AVX2 and baseline levels' units (4 or 2 float64
+ * lanes): a loss and its exp are one loop body, with no call.  There exp
+ * is faster than glibc's vector exp (libmvec) at the AVX2 level and within
+ * 1 ulp of the correctly rounded result where libmvec's reaches 3 (1.2 at
+ * the baseline level, without fused multiply-adds), and expm1 within 1.2
+ * ulp where libmvec's reaches 2.1 (tests/test_vecmath.py: 1e7 random
+ * arguments, every special value).  Written this way (a division in log,
+ * longer polynomials without table lookups) the float64 log would be
+ * slower than libmvec's, which those levels keep.  The float32 functions
+ * (8 or 4 lanes) run through fl_vmathf.c, which adds a short path for
+ * ordinary arguments.  The AVX-512 level has its own exp, log and expm1
+ * with that level's table permutes and scalef instead (fl_vmath_v4.c).
  * No fast-math: every special value (0 and -0, subnormals, +-inf, NaN, the
  * overflow and underflow thresholds) gives what the correctly rounded
  * function gives.
  *
- * x = k ln2 + r, |r| <= ln2/2 (k rounded with a shifter constant, r by a
- * two-part ln2 whose first part times k is exact); exp(r) by its Taylor
- * polynomial to degree 13 (truncation below 1/50 ulp) in Horner form; 2^k
- * applied as two factors so that no intermediate overflows and a subnormal
- * result is rounded once.
+ * float64 exp: x = k ln2 + r, |r| <= ln2/2 (k rounded with a shifter
+ * constant, r by a two-part ln2 whose first part times k is exact); exp(r)
+ * by its Taylor polynomial to degree 13 (truncation below 1/50 ulp) in
+ * Horner form; 2^k applied as two factors so that no intermediate
+ * overflows and a subnormal result is rounded once.
  */
 #ifndef FL_VMATH_H
 #define FL_VMATH_H
@@ -116,5 +117,95 @@ FL_AI double fl_expm1_64(const double x)
     const double u = a + b, e = (a - u) + b;
     const double res = (u + (s1 * (q + rl) + e)) * s2;
     return x == 0 ? x : res;
+}
+/* ---- float32, in float32 lanes (8 at the AVX2 level, 4 at the baseline)
+
+   exp: x = k ln2 + r as in float64 (ln2 in two floats, the first with 16
+   significant bits so that k times it is exact); exp(r) = 1 + r + r^2
+   Q(r), Q of degree 4 (least squares on |r| <= 0.3466, relative error
+   below 2^-27.9), in Horner form; 2^k as two factors.  log: x = 2^e m with
+   m in [sqrt(1/2), sqrt(2)) (integer arithmetic on the bits; subnormals
+   scaled by 2^23 first), r = m - 1 exact, log x = e ln2 + log1p(r) with
+   log1p(r) = r - r^2/2 + r^3 P(r), P of degree 6 (relative error below
+   2^-24.8), e ln2 added last (one rounding with a fused multiply-add).
+   log1p: the same on u = 1 + x rounded, plus x's part lost in that
+   rounding divided by u.  Over every float32 argument: exp within 0.91 ulp
+   (1.17 without fused multiply-adds), log 1.17 (1.23), log1p 1.24 (1.28).
+   scripts/vmath_tables.py derives and checks the polynomials;
+   fl_vmathf.c puts them under libmvec's names. */
+FL_AI uint32_t fl_bits32(float x)
+{
+    const union { float f; uint32_t u; } v = {.f = x};
+    return v.u;
+}
+FL_AI float fl_from_bits32(uint32_t u)
+{
+    const union { uint32_t u; float f; } v = {.u = u};
+    return v.f;
+}
+
+/* exp(r) for |r| <= ln2/2 */
+FL_AI float fl_expf_poly32(const float r)
+{
+    float p = 0x1.687c02p-10f;
+    p = p * r + 0x1.123b9ap-7f;
+    p = p * r + 0x1.555b58p-5f;
+    p = p * r + 0x1.55548ep-3f;
+    p = p * r + 0x1.fffff8p-2f;
+    p = p * r + 1.0f;
+    return p * r + 1.0f;
+}
+
+FL_AI float fl_expf32(const float x)
+{
+    const float xc = x > 88.8f ? 88.8f : (x < -104.0f ? -104.0f : x);
+    const float shift = 0x1.8p23f;
+    const float kd0 = xc * 0x1.715476p0f + shift;
+    const uint32_t ki = fl_bits32(kd0);
+    const float kd = kd0 - shift;
+    float r = xc - kd * 0x1.62e4p-1f;
+    r = r - kd * 0x1.7f7d1cp-20f;
+    const float p = fl_expf_poly32(r);
+    /* 2^k = 2^k1 2^k2 from ks = k + 256 in [106, 384] */
+    const uint32_t ks = ki - fl_bits32(shift) + 256;
+    const uint32_t k1 = ks >> 1, k2 = ks - k1;
+    const float res = p * fl_from_bits32((k1 - 1) << 23) * fl_from_bits32((k2 - 1) << 23);
+    return x != x ? x : res;
+}
+
+/* e ln2 + log1p(m - 1) + d for the float with bits ux = the bits of 2^e m
+   (ux of a positive normal float; d small next to the result) */
+FL_AI float fl_log_core32(const uint32_t ux, const float ebias, const float d)
+{
+    const int32_t e = (int32_t)(ux - 0x3f3504f3u) >> 23; /* m >= sqrt(1/2) */
+    const float r = fl_from_bits32(ux - ((uint32_t)e << 23)) - 1.0f;
+    const float ef = (float)e + ebias;
+    float p = 0x1.5c71ep-4f;
+    p = p * r + -0x1.22c3a4p-3f;
+    p = p * r + 0x1.32323p-3f;
+    p = p * r + -0x1.53b8ap-3f;
+    p = p * r + 0x1.98cb04p-3f;
+    p = p * r + -0x1.00028ap-2f;
+    p = p * r + 0x1.555702p-2f;
+    const float q = r + ((r * r) * (r * p - 0.5f) + d);
+    return ef * 0x1.62e43p-1f + q;
+}
+
+FL_AI float fl_logf32(const float x)
+{
+    const int sub = x < 0x1p-126f;
+    const float res = fl_log_core32(fl_bits32(sub ? x * 0x1p23f : x), sub ? -23.0f : -0.0f, -0.0f);
+    const float special = x == 0 ? -__builtin_inff() : (x < 0 ? __builtin_nanf("") : x);
+    return (x > 0) & (x < __builtin_inff()) ? res : special;
+}
+
+FL_AI float fl_log1pf32(const float x)
+{
+    const float u = 1.0f + x;
+    /* x - (u - 1) exactly (Fast2Sum, the larger of 1 and x first) */
+    const float d = FL_ABS(x) <= 1.0f ? (1.0f - u) + x : (x - u) + 1.0f;
+    const float res = fl_log_core32(fl_bits32(u), -0.0f, d / u);
+    const float special = x == -1.0f ? -__builtin_inff() : (x < -1.0f ? __builtin_nanf("") : x);
+    return (x > -1.0f) & (x < __builtin_inff()) & (x != 0) ? res : special;
 }
 #endif
