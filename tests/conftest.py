@@ -37,3 +37,18 @@ if fastloss.info()["backend"] != "compiled" and not os.environ.get("FASTLOSS_BAC
         "the installed 'pytest' command (not 'python -m pytest' from the checkout), so that the "
         "source checkout does not shadow the installed package."
     )
+
+
+def pytest_collection_finish(session):
+    """Start the background work of the selected tests that will not be
+    skipped (helpers.in_background)."""
+    from helpers import start_background
+
+    for item in session.items:
+        work = getattr(getattr(item, "function", None), "background_work", None)
+        if work is None:
+            continue
+        if any(item.iter_markers("skip")) or any(
+                m.args and m.args[0] for m in item.iter_markers("skipif")):
+            continue
+        start_background(work)

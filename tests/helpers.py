@@ -23,6 +23,52 @@ def inputs(loss, rows=(3,), k=3, dtype="float64", seed=0, options=None):
     table-driven sampler."""
     return sample(loss, np.random.default_rng(seed), rows, k, dtype, options=options)
 
+# ---- checks that run beside the suite ---------------------------------
+# Two checks build the package again and run the kernel tests on that build
+# (under the sanitizers; from the sdist): minutes of subprocesses each.  A
+# test marked in_background(work) has its work started in a thread as soon
+# as the suite is collected (conftest.py), when the test is selected and not
+# skipped, so that those subprocesses use the CPU time the rest of the suite
+# leaves; the test then takes work's result with background_result(work),
+# which re-raises work's exception (an assertion inside it fails the test).
+_BACKGROUND = {}
+
+
+def in_background(work):
+    def mark(test):
+        test.background_work = work
+        return test
+    return mark
+
+
+def start_background(work):
+    import threading
+
+    box = {}
+
+    def run():
+        try:
+            box["result"] = work()
+        except BaseException as e:  # noqa: B036 (handed to the test)
+            box["error"] = e
+
+    t = threading.Thread(target=run, name=getattr(work, "__name__", "background"), daemon=True)
+    _BACKGROUND[work] = (t, box)
+    t.start()
+
+
+def background_result(work):
+    """work()'s result: from the thread start_background started, else run now."""
+    started = _BACKGROUND.pop(work, None)
+    if started is None:
+        return work()
+    t, box = started
+    t.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
 # The tests that drive the compiled kernels through every layout, dtype, mode,
 # error path and thread count: what the suite's second runs (under the
 # sanitizers, and against the wheel built from the sdist) repeat.  The rest
