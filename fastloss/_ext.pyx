@@ -135,8 +135,8 @@ cdef extern from "fl_kernels.h" nogil:
                   double *sum_w, double *sse, double *ss)
     int fl_brier_run(int f32, const char *p, fl_intp sp0, fl_intp sp1, const int64_t *y,
                      const double *w, fl_intp n, fl_intp k, fl_par par, double *sum)
-    void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n)
-    void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n)
+    void fl_vmath_f64(int fn, const double *x, const double *x2, double *y, fl_intp n)
+    void fl_vmath_f32(int fn, const float *x, const float *x2, float *y, fl_intp n)
     int fl_have_libmvec()
     const char *fl_simd_path()
     int fl_select_level(int most)
@@ -1085,20 +1085,26 @@ def brier_sum(p, y, w=None, n_threads=None):
     return total
 
 
-def vmath(name, x):
-    """exp, log, log1p or expm1 of a float64/float32 array through the vector
-    math the kernels of the chosen instruction-set level inline: what the
-    accuracy tests measure."""
-    cdef int fn = {"exp": 0, "log": 1, "log1p": 2, "expm1": 3}[name]
+def vmath(name, x, x2=None):
+    """exp, log, log1p or expm1 of a float64/float32 array, or pow of x and
+    x2 (an array of the same dtype and size), through the vector math the
+    kernels of the chosen instruction-set level inline: what the accuracy
+    tests measure."""
+    cdef int fn = {"exp": 0, "log": 1, "log1p": 2, "expm1": 3, "pow": 4}[name]
     cdef cnp.ndarray a = np.ascontiguousarray(x)
+    cdef cnp.ndarray b = np.ascontiguousarray(x2 if fn == 4 else a, dtype=a.dtype)
+    if b.size != a.size:
+        raise ValueError("x2 must have as many values as x")
     cdef cnp.ndarray out = np.empty_like(a)
     cdef fl_intp n = a.size
     if a.dtype == np.float64:
         with nogil:
-            fl_vmath_f64(fn, <const double *>cnp.PyArray_BYTES(a), <double *>cnp.PyArray_BYTES(out), n)
+            fl_vmath_f64(fn, <const double *>cnp.PyArray_BYTES(a), <const double *>cnp.PyArray_BYTES(b),
+                         <double *>cnp.PyArray_BYTES(out), n)
     elif a.dtype == np.float32:
         with nogil:
-            fl_vmath_f32(fn, <const float *>cnp.PyArray_BYTES(a), <float *>cnp.PyArray_BYTES(out), n)
+            fl_vmath_f32(fn, <const float *>cnp.PyArray_BYTES(a), <const float *>cnp.PyArray_BYTES(b),
+                         <float *>cnp.PyArray_BYTES(out), n)
     else:
         raise TypeError("x must be float32 or float64")
     return out

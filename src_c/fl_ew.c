@@ -32,14 +32,14 @@ static const fl_blocks_fn fl_wsum_kernels[3][2] = {
     {fl_wsum_blocks_f64_v1, fl_wsum_blocks_f32_v1}};
 #define FL_LEVEL_FN(fn) fn##_v1
 #endif
-void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n)
+void fl_vmath_f64(int fn, const double *x, const double *x2, double *y, fl_intp n)
 {
-    FL_LEVEL_FN(fl_vmath_f64)(fn, x, y, n);
+    FL_LEVEL_FN(fl_vmath_f64)(fn, x, x2, y, n);
 }
 
-void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n)
+void fl_vmath_f32(int fn, const float *x, const float *x2, float *y, fl_intp n)
 {
-    FL_LEVEL_FN(fl_vmath_f32)(fn, x, y, n);
+    FL_LEVEL_FN(fl_vmath_f32)(fn, x, x2, y, n);
 }
 
 #define FL_EW_NAME(name, ...) #name,

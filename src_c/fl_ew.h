@@ -24,8 +24,8 @@ typedef struct {
                             double *acc, double *aw);                                         \
     void fl_colacc_f32##sfx(float *lo, fl_intp nr, fl_intp m, const char *w, fl_intp sw,       \
                             double *acc, double *aw);                                         \
-    void fl_vmath_f64##sfx(int fn, const double *x, double *y, fl_intp n);                    \
-    void fl_vmath_f32##sfx(int fn, const float *x, float *y, fl_intp n);
+    void fl_vmath_f64##sfx(int fn, const double *x, const double *x2, double *y, fl_intp n);  \
+    void fl_vmath_f32##sfx(int fn, const float *x, const float *x2, float *y, fl_intp n);
 #define FL_EW_PROTO_V4(name, ...) FL_EW_PROTO(name, _v4)
 #define FL_EW_PROTO_V3(name, ...) FL_EW_PROTO(name, _v3)
 #define FL_EW_PROTO_V1(name, ...) FL_EW_PROTO(name, _v1)

@@ -353,16 +353,21 @@ FL_CLONES void FL_T(fl_colacc)(T *restrict lo, fl_intp nr, fl_intp m, const char
     }
 }
 
-/* exp (fn 0), log (1), log1p (2) or expm1 (3) of n values, through the code
-   the kernels inline (in groups of FL_LANES, the last one padded, as the
-   kernels run them): what the accuracy tests measure */
-FL_CLONES void FL_T(fl_vmath)(int fn, const T *restrict x, T *restrict y, fl_intp n)
+/* exp (fn 0), log (1), log1p (2), expm1 (3) of n values x, or pow (4) of
+   x and x2, through the code the kernels inline (in groups of FL_LANES, the
+   last one padded, as the kernels run them): what the accuracy tests
+   measure */
+FL_CLONES void FL_T(fl_vmath)(int fn, const T *restrict x, const T *restrict x2,
+                              T *restrict y, fl_intp n)
 {
     for (fl_intp i = 0; i < n; i += FL_LANES) {
-        T a[FL_LANES], b[FL_LANES];
+        T a[FL_LANES], b[FL_LANES], c[FL_LANES];
         const int r = n - i < FL_LANES ? (int)(n - i) : FL_LANES;
         for (int j = 0; j < FL_LANES; j++) a[j] = j < r ? x[i + j] : (T)1;
-        if (fn == 0)
+        if (fn == 4) {
+            for (int j = 0; j < FL_LANES; j++) c[j] = j < r ? x2[i + j] : (T)1;
+            for (int j = 0; j < FL_LANES; j++) b[j] = FL_POW(a[j], c[j]);
+        } else if (fn == 0)
             for (int j = 0; j < FL_LANES; j++) b[j] = FL_EXP(a[j]);
         else if (fn == 1)
             for (int j = 0; j < FL_LANES; j++) b[j] = FL_LOG(a[j]);

@@ -165,9 +165,10 @@ int fl_r2_run(int f32, const char *y, fl_intp sy0, fl_intp sy1, const char *p, f
 int fl_brier_run(int f32, const char *p, fl_intp sp0, fl_intp sp1, const int64_t *y,
                  const double *w, fl_intp n, fl_intp k, fl_par par, double *sum);
 
-/* exp (fn 0), log (1) or log1p (2) of n values, vectorized as in the kernels */
-void fl_vmath_f64(int fn, const double *x, double *y, fl_intp n);
-void fl_vmath_f32(int fn, const float *x, float *y, fl_intp n);
+/* exp (fn 0), log (1), log1p (2), expm1 (3) of n values x, or pow (4) of x
+   and x2, vectorized as in the kernels */
+void fl_vmath_f64(int fn, const double *x, const double *x2, double *y, fl_intp n);
+void fl_vmath_f32(int fn, const float *x, const float *x2, float *y, fl_intp n);
 
 /* build/run-time facts for `python -m fastloss info` */
 int fl_have_libmvec(void);

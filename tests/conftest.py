@@ -52,3 +52,23 @@ def pytest_collection_finish(session):
                 m.args and m.args[0] for m in item.iter_markers("skipif")):
             continue
         start_background(work)
+
+
+def pytest_configure(config):
+    """A directory for the accuracy oracle's exact results, shared with the
+    child runs of tests/test_levels.py (which inherit the environment):
+    they test other kernels on the same cases (tests/test_accuracy.py)."""
+    if not os.environ.get("FASTLOSS_ORACLE_CACHE"):
+        import tempfile
+
+        config._fastloss_oracle_cache = tempfile.mkdtemp(prefix="fastloss-oracle-")
+        os.environ["FASTLOSS_ORACLE_CACHE"] = config._fastloss_oracle_cache
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_fastloss_oracle_cache", None)
+    if folder:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop("FASTLOSS_ORACLE_CACHE", None)

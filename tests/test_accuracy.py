@@ -6,6 +6,9 @@ exactly), so a formula that loses digits fails here even when the compiled
 kernels and the NumPy reference lose them alike.  Each loss states its bound
 (``Loss.ulps``) in units in the last place of the input dtype."""
 import functools
+import hashlib
+import os
+import pickle
 
 import mpmath
 import numpy as np
@@ -24,13 +27,45 @@ def _mpf(x):
     return mpmath.mpf(float(x))
 
 
+def _stored(name, dtype, cases, compute):
+    """compute()'s exact results, through the directory FASTLOSS_ORACLE_CACHE
+    when the run has one (conftest.py makes it; tests/test_levels.py's child
+    runs under each instruction-set level read what the main run computed
+    instead of computing it again), keyed by the cases' bytes and options."""
+    folder = os.environ.get("FASTLOSS_ORACLE_CACHE")
+    if not folder or not os.path.isdir(folder):
+        return compute()
+    h = hashlib.sha256(f"{name} {dtype} {mpmath.mp.dps}".encode())
+    for y, p, options in cases:
+        h.update(np.ascontiguousarray(y).tobytes() + np.ascontiguousarray(p).tobytes())
+        h.update(repr(sorted(options.items())).encode())
+    path = os.path.join(folder, h.hexdigest() + ".pickle")
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except (OSError, EOFError, pickle.UnpicklingError):
+        pass
+    exact = compute()
+    tmp = f"{path}.{os.getpid()}"
+    with open(tmp, "wb") as f:
+        pickle.dump(exact, f)
+    os.replace(tmp, path)  # (whole or absent for a concurrent reader)
+    return exact
+
+
 @functools.lru_cache(maxsize=None)
 def _exact(name, dtype):
     """Each case's inputs, options and exact results (shared by the backends)."""
     loss = next(entry for entry in LOSSES if entry.name == name)
     assert loss.exact is not None, f"{name}: its table entry has no exact definition (exact=)"
+    cases = accuracy_cases(loss, dtype)
+    exact = _stored(name, dtype, cases, lambda: _compute_exact(loss, dtype, cases))
+    return loss, [(y, p, options, ex) for (y, p, options), ex in zip(cases, exact)]
+
+
+def _compute_exact(loss, dtype, cases):
     out = []
-    for y, p, options in accuracy_cases(loss, dtype):
+    for y, p, options in cases:
         t = np.dtype(dtype).type
         opts = {o.name: _mpf(t(o.validate(options.get(o.name, o.default))))
                 for o in loss.options if o.scalar}
@@ -42,8 +77,8 @@ def _exact(name, dtype):
                 target = int(yi) if np.ndim(yi) == 0 else [_mpf(v) for v in yi]
                 args = (target, [_mpf(v) for v in pi])
             exact.append(loss.exact(mpmath.mp, *args, dtype, **opts))
-        out.append((y, p, options, exact))
-    return loss, out
+        out.append(exact)
+    return out
 
 
 def _ulps(got, exact, scale, dtype):
