@@ -50,19 +50,22 @@ def tables(dtype):
     return inv, hi, lo, rmin, rmax
 
 
-def fit(degree, a, b, dtype):
-    """P's coefficients (rounded to dtype) and log2 of the worst relative error."""
+def _fit(degree, a, b, dtype, f, lead, m, at0):
+    """P's coefficients (rounded to dtype) of f(r) = lead(r) + r^m P(r) on
+    [a, b], by weighted least squares at Chebyshev nodes (the relative error
+    of f), and log2 of the worst relative error after the rounding; at0 is
+    P(0)."""
     a, b = mpmath.mpf(a), mpmath.mpf(b)
 
-    def g(r):  # (log1p(r) - r + r^2/2) / r^3
-        return mpmath.mpf(1) / 3 if r == 0 else (mpmath.log1p(r) - r + r * r / 2) / r**3
+    def g(r):  # (f(r) - lead(r)) / r^m
+        return at0 if r == 0 else (f(r) - lead(r)) / r**m
     nodes = 4 * degree + 40
     xs = [(a + b) / 2 + (b - a) / 2 * mpmath.cos(mpmath.pi * (k + 0.5) / nodes)
           for k in range(nodes)]
     A = mpmath.matrix(nodes, degree + 1)
     y = mpmath.matrix(nodes, 1)
     for i, x in enumerate(xs):
-        wt = abs(x**3 / mpmath.log1p(x))
+        wt = abs(x**m / f(x))
         for j in range(degree + 1):
             A[i, j] = x**j * wt
         y[i] = g(x) * wt
@@ -73,37 +76,22 @@ def fit(degree, a, b, dtype):
         x = a + (b - a) * k / 2000
         if x == 0:
             continue
-        approx = x - x * x / 2 + x**3 * sum(mpmath.mpf(cj) * x**j for j, cj in enumerate(coef))
-        worst = max(worst, abs(approx / mpmath.log1p(x) - 1))
+        approx = lead(x) + x**m * sum(mpmath.mpf(cj) * x**j for j, cj in enumerate(coef))
+        worst = max(worst, abs(approx / f(x) - 1))
     return coef, float(mpmath.log(worst, 2))
+
+
+def fit(degree, a, b, dtype):
+    """log1p(r) = r - r^2/2 + r^3 P(r): P's coefficients and log2 of the
+    worst relative error."""
+    return _fit(degree, a, b, dtype, mpmath.log1p, lambda r: r - r * r / 2, 3,
+                mpmath.mpf(1) / 3)
 
 
 def fit_exp(degree, a, b, dtype):
-    """Q's coefficients of exp(r) = 1 + r + r^2 Q(r) on [a, b] (rounded to
-    dtype; weighted least squares at Chebyshev nodes, relative error of exp)
-    and log2 of the worst relative error."""
-    a, b = mpmath.mpf(a), mpmath.mpf(b)
-
-    def g(r):  # (exp(r) - 1 - r) / r^2
-        return mpmath.mpf(1) / 2 if r == 0 else (mpmath.exp(r) - 1 - r) / r**2
-    nodes = 4 * degree + 40
-    xs = [(a + b) / 2 + (b - a) / 2 * mpmath.cos(mpmath.pi * (k + 0.5) / nodes)
-          for k in range(nodes)]
-    A = mpmath.matrix(nodes, degree + 1)
-    y = mpmath.matrix(nodes, 1)
-    for i, x in enumerate(xs):
-        wt = abs(x**2 / mpmath.exp(x))
-        for j in range(degree + 1):
-            A[i, j] = x**j * wt
-        y[i] = g(x) * wt
-    c = mpmath.lu_solve(A.T * A, A.T * y)
-    coef = [float(dtype(float(c[j]))) for j in range(degree + 1)]
-    worst = 0
-    for k in range(2001):
-        x = a + (b - a) * k / 2000
-        approx = 1 + x + x * x * sum(mpmath.mpf(cj) * x**j for j, cj in enumerate(coef))
-        worst = max(worst, abs(approx / mpmath.exp(x) - 1))
-    return coef, float(mpmath.log(worst, 2))
+    """exp(r) = 1 + r + r^2 Q(r): Q's coefficients and log2 of the worst
+    relative error."""
+    return _fit(degree, a, b, dtype, mpmath.exp, lambda r: 1 + r, 2, mpmath.mpf(1) / 2)
 
 
 def portable_f32():
