@@ -90,21 +90,22 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
 FL_AI float fl_expm1f_via64(float x) { return (float)fl_expm1_64((double)x); }
 #if defined(FL_LEVEL) && FL_LEVEL < 4 && FL_HAVE_LIBMVEC
 #define FL_OWN_VMATHF 1
+#define FL_EXPF expf
+#else
+#define FL_EXPF fl_expf32
+#endif
+#if defined(FL_OWN_VMATH_V4) || defined(FL_OWN_VMATHF)
+#define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
+#define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
+#else
+#define FL_LOG(x) _Generic((x), float: fl_logf32, default: log)(x)
+#define FL_LOG1P(x) _Generic((x), float: fl_log1pf32, default: log1p)(x)
 #endif
 #if defined(FL_OWN_VMATH_V4)
 #define FL_EXP(x) _Generic((x), float: expf, default: exp)(x)
-#define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
-#define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
 #define FL_EXPM1(x) _Generic((x), float: expm1f, default: expm1)(x)
-#elif defined(FL_OWN_VMATHF)
-#define FL_EXP(x) _Generic((x), float: expf, default: fl_exp64)(x)
-#define FL_LOG(x) _Generic((x), float: logf, default: log)(x)
-#define FL_LOG1P(x) _Generic((x), float: log1pf, default: log1p)(x)
-#define FL_EXPM1(x) _Generic((x), float: fl_expm1f_via64, default: fl_expm1_64)(x)
 #else
-#define FL_EXP(x) _Generic((x), float: fl_expf32, default: fl_exp64)(x)
-#define FL_LOG(x) _Generic((x), float: fl_logf32, default: log)(x)
-#define FL_LOG1P(x) _Generic((x), float: fl_log1pf32, default: log1p)(x)
+#define FL_EXP(x) _Generic((x), float: FL_EXPF, default: fl_exp64)(x)
 #define FL_EXPM1(x) _Generic((x), float: fl_expm1f_via64, default: fl_expm1_64)(x)
 #endif
 /* sign(r) with sign(0) = 0 and sign(NaN) = NaN, in r's type T */
