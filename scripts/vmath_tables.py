@@ -118,6 +118,15 @@ def hexf(v, f32):
     return f"{head}{'.' + frac if frac else ''}p{exp}" + ("f" if f32 else "")
 
 
+def check(label, vals, f32, text):
+    """Print the values as C literals; the number of them not in text."""
+    words = [hexf(v, f32) for v in vals]
+    absent = [w for w in words if w not in text]
+    print(f"  {label}: " + ", ".join(words) + ("" if not absent else
+                                                f"   NOT IN THE FILE: {absent}"))
+    return len(absent)
+
+
 def main():
     text = open(SRC).read()
     missing = 0
@@ -130,11 +139,7 @@ def main():
               f"relative error 2^{err:.1f}")
         for label, vals in (("1/c", inv), ("-log c, high", hi), ("-log c, low", lo),
                             ("P", coef)):
-            words = [hexf(v, f32) for v in vals]
-            absent = [w for w in words if w not in text]
-            missing += len(absent)
-            print(f"  {label}: " + ", ".join(words) + ("" if not absent else
-                                                        f"   NOT IN THE FILE: {absent}"))
+            missing += check(label, vals, f32, text)
     exp_hi = [float(mpmath.power(2, mpmath.mpf(j) / 16)) for j in range(16)]
     exp_lo = [float(mpmath.power(2, mpmath.mpf(j) / 16) - mpmath.mpf(h))
               for j, h in enumerate(exp_hi)]
@@ -153,22 +158,14 @@ def main():
                               ("expm1f: 2^(j/16), high", expf_hi, True),
                               ("expm1f: 2^(j/16), low", expf_lo, True),
                               ("expm1f: ln2/16 in two parts", [lf_hi, lf_lo], True)):
-        words = [hexf(v, is32) for v in vals]
-        absent = [w for w in words if w not in text]
-        missing += len(absent)
-        print(f"  {label}: " + ", ".join(words) + ("" if not absent else
-                                                    f"   NOT IN THE FILE: {absent}"))
+        missing += check(label, vals, is32, text)
     print("every constant is in", os.path.normpath(SRC) if not missing else
           f"{missing} constants differ from {os.path.normpath(SRC)}")
     portable = os.path.join(os.path.dirname(SRC), "fl_vmath.h")
     text = open(portable).read()
     absent_here = 0
     for label, vals in portable_f32():
-        words = [hexf(v, True) for v in vals]
-        absent = [w for w in words if w not in text]
-        absent_here += len(absent)
-        print(f"  {label}: " + ", ".join(words) + ("" if not absent else
-                                                    f"   NOT IN THE FILE: {absent}"))
+        absent_here += check(label, vals, True, text)
     print("every constant is in", os.path.normpath(portable) if not absent_here else
           f"{absent_here} constants differ from {os.path.normpath(portable)}")
     return 1 if missing or absent_here else 0
