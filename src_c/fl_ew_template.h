@@ -35,24 +35,41 @@ typedef struct {
     int aux;      /* it has a per-column option */
 } FL_T(fl_ew_facts);
 
+/* The closed bounds of the valid targets (a loss whose targets have a
+   range) and predictions, for the map's checks. */
+typedef struct {
+    T ylo, yhi, plo, phi;
+} FL_T(fl_ew_check);
+
 /* The loss over m elements (a multiple of FL_LANES), in groups of FL_LANES:
    whichever of its value, derivative and second derivative the mode wants
    (compile-time constants, so a value-only loop never computes a derivative)
    in one pass: WS adds the values into the FL_LANES lanes acc[] (element j
    of a group into lane j), WL stores them into l, WD and WH store gsm times
-   the derivatives into d and h.  This is the only loop specialised per loss;
+   the derivatives into d and h.  In the same pass it checks the targets
+   (YCHK: their domain, FL_DOM_*) and predictions (PCHK) against ck's
+   bounds, and sets *bad if any is invalid (NaN is valid: it propagates).
+   This is the only loop specialised per loss;
    a block's last, partial group runs through it too, on padded copies (so
    every element gets the same arithmetic), and weights go through the
    generic fl_ew_post after it. */
 FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, const int aux, const fl_intp m,
                            const T *restrict y, const T *restrict p, const T *restrict ax,
                            const T *o, const T gsm, double *restrict acc, T *restrict l,
-                           T *restrict d, T *restrict h, const int WS, const int WL,
-                           const int WD, const int WH, const int FORM, const int PF)
+                           T *restrict d, T *restrict h, const FL_T(fl_ew_check) *ck,
+                           int *bad, const int WS, const int WL, const int WD, const int WH,
+                           const int FORM, const int PF, const int YCHK, const int PCHK)
 {
     double a[FL_LANES];
+    int nb[FL_LANES] = {0};
     if (WS)
         for (int j = 0; j < FL_LANES; j++) a[j] = acc[j];
+    /* the options and bounds in local copies, which no store of the loop
+       can alias (read through pointers, each would be reloaded after every
+       store, under a run-time overlap test with a scalar fallback loop) */
+    T oo[FL_MAX_OPTS];
+    for (int k = 0; k < FL_MAX_OPTS; k++) oo[k] = o[k];
+    const FL_T(fl_ew_check) c = *ck;
     for (fl_intp i = 0; i < m; i += FL_LANES) {
         /* a compute-bound loss (PF): the next block's targets and
            predictions into L2 while this one computes (the hardware
@@ -65,7 +82,11 @@ FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, const int aux, const fl_intp m,
         }
         for (int j = 0; j < FL_LANES; j++) {
             T L, D, H;
-            loss(y[i + j], p[i + j], aux ? ax[i + j] : o[0], o, FORM, &L, &D, &H);
+            loss(y[i + j], p[i + j], aux ? ax[i + j] : oo[0], oo, FORM, &L, &D, &H);
+            if (YCHK)
+                nb[j] |= YCHK == FL_DOM_RANGE ? !FL_IN_RANGE(y[i + j], c.ylo, c.yhi)
+                                              : !FL_IN_DOMAIN(YCHK, y[i + j]);
+            if (PCHK) nb[j] |= !FL_IN_RANGE(p[i + j], c.plo, c.phi);
             if (WS) a[j] += (double)L;
             if (WL) l[i + j] = L;
             if (WD) d[i + j] = gsm * D;
@@ -74,6 +95,8 @@ FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, const int aux, const fl_intp m,
     }
     if (WS)
         for (int j = 0; j < FL_LANES; j++) acc[j] = a[j];
+    if (YCHK || PCHK)
+        for (int j = 0; j < FL_LANES; j++) *bad |= nb[j];
 }
 
 /* With weights, after the map (which stored L, D, H unscaled), in one pass
@@ -130,6 +153,8 @@ typedef struct {
     double *acc;
     T *l, *d, *h;
     int ws, wl, wd, wh;
+    const FL_T(fl_ew_check) *ck;
+    int *bad;
 } FL_T(fl_ew_args);
 typedef void (*FL_T(fl_ew_formfn))(const FL_T(fl_ew_args) *a);
 
@@ -137,12 +162,12 @@ typedef void (*FL_T(fl_ew_formfn))(const FL_T(fl_ew_args) *a);
    the sum and derivatives; the values; the values and derivatives; the
    derivatives; the first and second derivatives. */
 FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, const int aux, const FL_T(fl_ew_args) *a,
-                             const int FORM, const int PF)
+                             const int FORM, const int PF, const int YCHK, const int PCHK)
 {
 #define FL_EW_MODE(WS, WL, WD, WH)                                                             \
     case WS | WL << 1 | WD << 2 | WH << 3:                                                     \
         FL_T(fl_ew_map)(loss, aux, a->m, a->y, a->p, a->ax, a->o, a->gsm, a->acc, a->l, a->d,  \
-                        a->h, WS, WL, WD, WH, FORM, PF);                                       \
+                        a->h, a->ck, a->bad, WS, WL, WD, WH, FORM, PF, YCHK, PCHK);            \
         break;
     switch (a->ws | a->wl << 1 | a->wd << 2 | a->wh << 3) {
     FL_EW_MODE(1, 0, 0, 0) FL_EW_MODE(1, 0, 1, 0) FL_EW_MODE(0, 1, 0, 0)
@@ -180,8 +205,7 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
     T ylo, yhi, plo, phi;
     FL_T(fl_closed)(&job->yr, &ylo, &yhi);
     FL_T(fl_closed)(facts.preds == FL_DOM_RANGE ? &job->pr : &unit, &plo, &phi);
-    /* targets whose range is the whole line (tweedie's at power 0) are not checked */
-    const int yall = facts.targets == FL_DOM_RANGE && ylo == -(T)INFINITY && yhi == (T)INFINITY;
+    const FL_T(fl_ew_check) ck = {ylo, yhi, plo, phi};
     T ybuf[FL_BLOCK], pbuf[FL_BLOCK], wbuf[FL_BLOCK];
     T lbuf[FL_BLOCK], gbuf[FL_BLOCK], hbuf[FL_BLOCK];
     T abuf[FL_BLOCK];
@@ -214,25 +238,22 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         fl_part *pt = part + b;
         pt->s = pt->sw = pt->swa = 0.0;
         pt->bad = FL_PART_OK;
-        /* the targets' and predictions' checks, in one pass over the block
-           (NaN predictions pass: NaN is not out of range); each loop without
-           a branch, so that it vectorizes */
+        /* a loss with a hard-label form checks its targets and predictions
+           in a pass over the block before the map, which sees whether they
+           are all hard labels (a loop without a branch, so that it
+           vectorizes; NaN predictions pass: NaN is not out of range); every
+           other loss checks them in the map */
         int hard = 0, nbad = 0;
-        const int pcheck = facts.preds != FL_DOM_ANY;
-#define FL_PBAD(i) (pcheck ? !FL_IN_RANGE(p[i], plo, phi) : 0)
-        if (facts.targets != FL_DOM_ANY && !yall) {
+        if (facts.hard) {
+            const int pcheck = facts.preds != FL_DOM_ANY;
             int nsoft = 0;
-            if (facts.targets == FL_DOM_RANGE)
-                for (fl_intp i = 0; i < m; i++) nbad += !FL_IN_RANGE(y[i], ylo, yhi) + FL_PBAD(i);
-            else
-                for (fl_intp i = 0; i < m; i++) {
-                    nbad += !FL_IN_DOMAIN(facts.targets, y[i]) + FL_PBAD(i);
-                    nsoft += !((y[i] == 0) | (y[i] == 1));
-                }
+            for (fl_intp i = 0; i < m; i++) {
+                nbad |= (!FL_IN_DOMAIN(facts.targets, y[i]))
+                        | (pcheck ? !FL_IN_RANGE(p[i], plo, phi) : 0);
+                nsoft |= !((y[i] == 0) | (y[i] == 1));
+            }
             hard = nsoft == 0;
-        } else if (pcheck)
-            for (fl_intp i = 0; i < m; i++) nbad += FL_PBAD(i);
-#undef FL_PBAD
+        }
         T *g = NULL, *lo = NULL;
         T *h = NULL;
         if (wg) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf;
@@ -250,7 +271,7 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
             const int msum = ws && !hw, mstore = wl || (ws && hw);
             const fl_intp mfull = m - m % FL_LANES;
             FL_T(fl_ew_args) args = {mfull, y, p, ax, o, hw ? (T)1 : gs, acc, l, g, h,
-                                     msum, mstore, wg != 0, wg == 2};
+                                     msum, mstore, wg != 0, wg == 2, &ck, &nbad};
             if (mfull) form_loop[form](&args);
             if (m > mfull) { /* the partial group, padded: its values stored, not summed */
                 const int r = (int)(m - mfull);
@@ -260,10 +281,11 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
                     ty[j] = y[mfull + j], tp[j] = p[mfull + j];
                     ta[j] = facts.aux ? ax[mfull + j] : (T)1;
                 }
-                for (int j = r; j < FL_LANES; j++) ty[j] = (T)1, tp[j] = (T)0.5, ta[j] = (T)1;
+                /* (padded with the group's first element: as valid as it) */
+                for (int j = r; j < FL_LANES; j++) ty[j] = ty[0], tp[j] = tp[0], ta[j] = ta[0];
                 const FL_T(fl_ew_args) tail = {FL_LANES, ty, tp, facts.aux ? ta : NULL, o,
                                                args.gsm, NULL, tl, td, th, 0, msum || mstore,
-                                               wg != 0, wg == 2};
+                                               wg != 0, wg == 2, &ck, &nbad};
                 form_loop[form](&tail);
                 /* (the lanes' order: the partial group's elements come last) */
                 if (msum) for (int j = 0; j < r; j++) acc[j] += (double)tl[j];
@@ -294,17 +316,19 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
 /* one block function per loss of the table, and one loop function per form
    of it (empty beyond its forms): the loss's function and facts given to
    the generic functions above */
-#define FL_EW_FORM_LOOP(name, F, forms, aux, pf)                                               \
-    FL_CLONES static void FL_T(fl_ew_form##F##_##name)(const FL_T(fl_ew_args) *a)           \
+#define FL_EW_FORM_LOOP(name, F, targets, preds, forms, hard, aux, pf)                       \
+    FL_CLONES static void FL_T(fl_ew_form##F##_##name)(const FL_T(fl_ew_args) *a)            \
     {                                                                                        \
-        if (F < forms) FL_T(fl_ew_modes)(FL_T(fl_ew_##name), aux, a, F, pf);                 \
+        if (F < forms)                                                                       \
+            FL_T(fl_ew_modes)(FL_T(fl_ew_##name), aux, a, F, pf,                             \
+                              hard ? FL_DOM_ANY : targets, !hard && preds != FL_DOM_ANY);    \
     }
 #define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux, pf)                           \
-    FL_EW_FORM_LOOP(name, 0, forms, aux, pf)                                                 \
-    FL_EW_FORM_LOOP(name, 1, forms, aux, pf)                                                 \
-    FL_EW_FORM_LOOP(name, 2, forms, aux, pf)                                                 \
-    FL_EW_FORM_LOOP(name, 3, forms, aux, pf)                                                 \
-    FL_CLONES void FL_T(fl_ew_blocks_##name)(const void *job, fl_intp b0, fl_intp b1,       \
+    FL_EW_FORM_LOOP(name, 0, targets, preds, forms, hard, aux, pf)                           \
+    FL_EW_FORM_LOOP(name, 1, targets, preds, forms, hard, aux, pf)                           \
+    FL_EW_FORM_LOOP(name, 2, targets, preds, forms, hard, aux, pf)                           \
+    FL_EW_FORM_LOOP(name, 3, targets, preds, forms, hard, aux, pf)                           \
+    FL_CLONES void FL_T(fl_ew_blocks_##name)(const void *job, fl_intp b0, fl_intp b1,        \
                                              fl_part *part)                                  \
     {                                                                                        \
         static const FL_T(fl_ew_formfn) loops[4] = {                                         \
