@@ -11,6 +11,7 @@ docs/adding-a-loss.md.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
@@ -1158,18 +1159,18 @@ def _scce_exact(mp, label, p, dtype, eps):
     return Exact(-mp.log(q), [-1 / q if j == label else mp.mpf(0) for j in range(len(p))])
 
 
-def _softmax_ce_exact(mp, target, z, dtype, label_smoothing):
-    k = len(z)
-    if not isinstance(target, list):
-        target = [mp.mpf(j == target) for j in range(k)]
-    t = [(1 - label_smoothing) * tj + mp.mpf(label_smoothing) / k for tj in target]
+@functools.lru_cache(maxsize=8192)
+def _softmax_parts(mp, z, prec):
+    """What the softmax cross-entropy of logits z takes from z alone (the
+    oracle evaluates each row under several targets and options): the
+    maximum m, log(1 + rest), the probabilities, |z_j - m| and their mean under p
+    (prec, the working precision, is part of the key)."""
     # log-sum-exp - z_j = (m - z_j) + log(1 + rest), two terms >= 0, with m the
     # maximum and rest the sum of exp(z_i - m) over all but one maximum
     m = max(z)
     top = z.index(m)
     rest = mp.fsum(mp.exp(zj - m) for j, zj in enumerate(z) if j != top)
     p = [mp.exp(zj - m) / (1 + rest) for zj in z]
-    grad = [pj * mp.fsum(t) - tj for pj, tj in zip(p, t)]
     # The max-shifted form (as torch's log_softmax) rounds each z_j - m to the
     # dtype, and exp turns that absolute error |z_j - m| ulp into a relative
     # one: the value moves by sum_j |grad_j (z_j - m)| ulp, each probability by
@@ -1177,7 +1178,17 @@ def _softmax_ce_exact(mp, target, z, dtype, label_smoothing):
     # the log of 1 + rest rounded: half an ulp of 1 per unit of target.
     shift = [abs(zj - m) for zj in z]
     mean_shift = mp.fsum(pj * sj for pj, sj in zip(p, shift))
-    return Exact(mp.fsum(tj * ((m - zj) + mp.log1p(rest)) for tj, zj in zip(t, z)), grad,
+    return m, mp.log1p(rest), p, shift, mean_shift
+
+
+def _softmax_ce_exact(mp, target, z, dtype, label_smoothing):
+    k = len(z)
+    if not isinstance(target, list):
+        target = [mp.mpf(j == target) for j in range(k)]
+    t = [(1 - label_smoothing) * tj + mp.mpf(label_smoothing) / k for tj in target]
+    m, log1p_rest, p, shift, mean_shift = _softmax_parts(mp, tuple(z), mp.prec)
+    grad = [pj * mp.fsum(t) - tj for pj, tj in zip(p, t)]
+    return Exact(mp.fsum(tj * ((m - zj) + log1p_rest) for tj, zj in zip(t, z)), grad,
                  value_scale=mp.fsum(abs(g) * sj for g, sj in zip(grad, shift)) + mp.fsum(t),
                  deriv_scale=[max(abs(pj * mp.fsum(t)) * (1 + sj + mean_shift), abs(tj))
                               for pj, sj, tj in zip(p, shift, t)])

@@ -9,6 +9,7 @@ import functools
 import hashlib
 import os
 import pickle
+from typing import NamedTuple
 
 import mpmath
 import numpy as np
@@ -53,14 +54,74 @@ def _stored(name, dtype, cases, compute):
     return exact
 
 
+class _Numbers(NamedTuple):
+    """Exact results of one quantity over a case, as float64 arrays, so that
+    the errors of a backend's results are measured in one vectorized step:
+    hi + lo is the exact result (lo the rest beyond float64), ulp the dtype's
+    ulp at the larger of its magnitude and its scale; over is +-1 where the
+    exact result lies beyond the dtype's range (the backend must give that
+    infinity); free marks what claims nothing (an undefined derivative, or a
+    scale beyond the dtype's range)."""
+
+    hi: np.ndarray
+    lo: np.ndarray
+    ulp: np.ndarray
+    over: np.ndarray
+    free: np.ndarray
+
+
+def _numbers(exact, scales, dtype):
+    info = np.finfo(dtype)
+    n = len(exact)
+    hi, lo, ulp, over = np.zeros(n), np.zeros(n), np.ones(n), np.zeros(n)
+    free = np.zeros(n, bool)
+    for i, (ex, scale) in enumerate(zip(exact, scales)):
+        if ex is None or (scale is not None and abs(scale) > info.max):
+            free[i] = True
+        elif abs(ex) > info.max:
+            over[i] = 1.0 if ex > 0 else -1.0
+        else:
+            hi[i] = float(ex)
+            lo[i] = float(ex - hi[i])
+            mag = max(abs(ex), abs(scale) if scale is not None else 0)
+            ulp[i] = np.spacing(np.asarray(min(float(mag), float(info.max)), dtype))
+    return _Numbers(hi, lo, ulp, over, free)
+
+
+def _ulps(got, exact):
+    """|got - exact| in ulps (of _Numbers exact), element by element: inf
+    where got is not finite and the exact result is, or where it is not the
+    infinity an exact result beyond the dtype's range rounds to."""
+    got = np.asarray(got, np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs((got - exact.hi) - exact.lo) / exact.ulp
+    err[~np.isfinite(got)] = np.inf
+    beyond = exact.over != 0
+    err[beyond] = np.where(got[beyond] == exact.over[beyond] * np.inf, 0.0, np.inf)
+    err[exact.free] = 0.0
+    return err
+
+
 @functools.lru_cache(maxsize=None)
 def _exact(name, dtype):
-    """Each case's inputs, options and exact results (shared by the backends)."""
+    """Each case's inputs, options and exact results as _Numbers: the value,
+    then the derivative (elementwise) or each class's (shared by the
+    backends)."""
     loss = next(entry for entry in LOSSES if entry.name == name)
     assert loss.exact is not None, f"{name}: its table entry has no exact definition (exact=)"
     cases = accuracy_cases(loss, dtype)
     exact = _stored(name, dtype, cases, lambda: _compute_exact(loss, dtype, cases))
-    return loss, [(y, p, options, ex) for (y, p, options), ex in zip(cases, exact)]
+    out = []
+    for (y, p, options), exs in zip(cases, exact):
+        numbers = [_numbers([ex.value for ex in exs], [ex.value_scale for ex in exs], dtype)]
+        k = 1 if loss.kind == "elementwise" else len(exs[0].deriv)
+        for j in range(k):
+            derivs = [ex.deriv if loss.kind == "elementwise" else ex.deriv[j] for ex in exs]
+            scales = [ex.deriv_scale[j] if isinstance(ex.deriv_scale, list) else ex.deriv_scale
+                      for ex in exs]
+            numbers.append(_numbers(derivs, scales, dtype))
+        out.append((y, p, options, numbers))
+    return loss, out
 
 
 def _compute_exact(loss, dtype, cases):
@@ -81,21 +142,6 @@ def _compute_exact(loss, dtype, cases):
     return out
 
 
-def _ulps(got, exact, scale, dtype):
-    """|got - exact| in ulps of max(|exact|, scale) in dtype (inf when got is
-    not finite and the exact result does not overflow dtype)."""
-    info = np.finfo(dtype)
-    if scale is not None and abs(scale) > info.max:  # intermediates beyond the dtype
-        return 0.0
-    if abs(exact) > info.max:
-        return 0.0 if got == np.copysign(np.inf, float(exact)) else np.inf
-    if not np.isfinite(got):
-        return np.inf
-    mag = max(abs(exact), abs(scale) if scale is not None else 0)
-    ulp = np.spacing(np.asarray(min(float(mag), float(info.max)), dtype))
-    return float(abs(mpmath.mpf(float(got)) - exact) / _mpf(ulp))
-
-
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("backend", list(BACKENDS))
 @pytest.mark.parametrize("name", [loss.name for loss in LOSSES])
@@ -104,21 +150,17 @@ def test_value_and_derivative_within_the_stated_ulps(name, backend, dtype):
     api = BACKENDS[backend]
     bound_v, bound_d = loss.ulps
     worst_v = worst_d = (0.0, None)
-    for y, p, options, exact in cases:
+    for y, p, options, (value, *derivs) in cases:
         values = getattr(api, name)(y, p, reduction="none", **options)
         grads = getattr(api, name + "_grad")(y, p, reduction="sum", **options)
-        for i, ex in enumerate(exact):
-            where = (y[i], p[i], options)
-            e = _ulps(values[i], ex.value, ex.value_scale, dtype)
-            worst_v = max(worst_v, (e, where), key=lambda w: w[0])
-            derivs = [ex.deriv] if loss.kind == "elementwise" else ex.deriv
-            scales = (ex.deriv_scale if isinstance(ex.deriv_scale, list)
-                      else [ex.deriv_scale] * len(derivs))
-            got = np.atleast_1d(grads[i])
-            for j, (d, s) in enumerate(zip(derivs, scales)):
-                if d is not None:
-                    e = _ulps(got[j], d, s, dtype)
-                    worst_d = max(worst_d, (e, where + (j,)), key=lambda w: w[0])
+        grads = np.asarray(grads).reshape(len(y), len(derivs))
+        err = _ulps(values, value)
+        i = int(np.argmax(err))
+        worst_v = max(worst_v, (err[i], (y[i], p[i], options)), key=lambda w: w[0])
+        for j, deriv in enumerate(derivs):
+            err = _ulps(grads[:, j], deriv)
+            i = int(np.argmax(err))
+            worst_d = max(worst_d, (err[i], (y[i], p[i], options, j)), key=lambda w: w[0])
     print(f"{name} {backend} {dtype}: value {worst_v[0]:.3g} ulp, derivative {worst_d[0]:.3g} ulp")
     assert worst_v[0] <= bound_v, f"{name} value: {worst_v[0]:.3g} ulp > {bound_v} at {worst_v[1]}"
     assert worst_d[0] <= bound_d, f"{name} derivative: {worst_d[0]:.3g} ulp > {bound_d} at {worst_d[1]}"
