@@ -12,7 +12,7 @@ and a low part (float64: two doubles; float32: two floats).  Then the
 polynomial P of log1p(r) = r - r^2/2 + r^3 P(r) on r's whole range, by
 weighted least squares at Chebyshev nodes (relative error of log1p), its
 coefficients rounded to the dtype, and the worst relative error after that
-rounding.  For exp and expm1: 2^(j/16), j = 0..15, in two doubles (the
+rounding.  For exp: 2^(j/16), j = 0..15, in two doubles (the
 rounded value and the rest), and ln2/16 in two parts, the first with 32
 significant bits (so that it times any k of the argument range is exact);
 the same in floats for expm1f.  Prints the tables

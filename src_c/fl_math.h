@@ -58,7 +58,6 @@ __attribute__((simd("notinbranch"))) float powf(float, float);
 #if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35)
 __attribute__((simd("notinbranch"))) double log1p(double);
 __attribute__((simd("notinbranch"))) float log1pf(float);
-__attribute__((simd("notinbranch"))) double expm1(double);
 __attribute__((simd("notinbranch"))) float expm1f(float);
 #endif
 #endif
@@ -72,15 +71,16 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
 #define FL_ABS(x) _Generic((x), float: fabsf, default: fabs)(x)
 /* type-generic math on the compute type (tests/test_vecmath.py measures
    each against the correctly rounded result at every level):
-   - at the AVX-512 level, the vector variants of exp, log, expm1, expf,
-     logf, expm1f and log1pf that these calls vectorize to are the kernels'
-     own (fl_vmath_v4.c, FL_OWN_VMATH_V4); log1p is libmvec's;
-   - below it, exp and expm1 in float64 are the kernels' own inlined C
-     (fl_vmath.h; libmvec's reach 3.1 and 2.1 ulp), expm1f is computed
-     through it (libmvec's reaches 2.3), the vector expf, logf and log1pf
-     are the kernels' own (fl_vmathf.c, FL_OWN_VMATHF; libmvec's reach 2.9,
-     3.9 and 2.0 ulp), and log and log1p in float64 are libmvec's (within 2
-     ulp);
+   - at every level, expm1 in float64 is the kernels' own inlined C
+     (fl_vmath.h; libmvec's reaches 2.1 ulp);
+   - at the AVX-512 level, the vector variants of exp, log, expf, logf,
+     expm1f and log1pf that these calls vectorize to are the kernels' own
+     (fl_vmath_v4.c, FL_OWN_VMATH_V4); log1p is libmvec's;
+   - below it, exp in float64 is the kernels' own inlined C (fl_vmath.h;
+     libmvec's reaches 3.1 ulp), expm1f is computed through the float64
+     expm1 (libmvec's reaches 2.3), the vector expf, logf and log1pf are the
+     kernels' own (fl_vmathf.c, FL_OWN_VMATHF; libmvec's reach 2.9, 3.9 and
+     2.0 ulp), and log and log1p in float64 are libmvec's (within 2 ulp);
    - without the C library's vector functions, the float32 ones are
      fl_vmath.h's, inlined. */
 #if defined(FL_LEVEL) && FL_LEVEL == 4 && FL_HAVE_LIBMVEC
@@ -103,7 +103,7 @@ FL_AI float fl_expm1f_via64(float x) { return (float)fl_expm1_64((double)x); }
 #endif
 #if defined(FL_OWN_VMATH_V4)
 #define FL_EXP(x) _Generic((x), float: expf, default: exp)(x)
-#define FL_EXPM1(x) _Generic((x), float: expm1f, default: expm1)(x)
+#define FL_EXPM1(x) _Generic((x), float: expm1f, default: fl_expm1_64)(x)
 #else
 #define FL_EXP(x) _Generic((x), float: FL_EXPF, default: fl_exp64)(x)
 #define FL_EXPM1(x) _Generic((x), float: fl_expm1f_via64, default: fl_expm1_64)(x)

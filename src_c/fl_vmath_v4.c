@@ -1,22 +1,21 @@
 /*
- * fastloss — vector exp, log and expm1 (float64, float32) and log1p
+ * fastloss — vector exp and log (float64, float32), expm1 and log1p
  * (float32) with AVX-512 instructions, for the AVX-512 level's kernels.
  *
  * The kernels' vectorized loops call the C library's vector variants of
- * exp, log, expm1, expf, logf, expm1f and log1pf (fl_math.h declares them;
- * the x86-64 vector function ABI names their AVX-512 variants _ZGVeN8v_exp,
- * _ZGVeN8v_log, _ZGVeN8v_expm1, _ZGVeN16v_expf, _ZGVeN16v_logf,
- * _ZGVeN16v_expm1f, _ZGVeN16v_log1pf).  This unit defines those seven
- * inside the extension (hidden: the module's own calls bind to them,
- * nothing else sees them), so that the AVX-512 level's kernels run this
- * code where they would run glibc's libmvec: faster (libmvec's float64 log
- * costs about 1.8 times as much, its expf 1.4 times) and within 1 ulp where
- * libmvec's logf reaches 3.9 ulp, its expf 2.6 and its exp 3 (expm1: 1.45
- * and 1.04, where libmvec's reach 2.1 and 2.3).  log1p in float64 stays
- * libmvec's (faster than this method, within 2 ulp).  Below AVX-512 the
- * kernels' own float64 exp and expm1 are portable C (fl_vmath.h) and the
- * rest libmvec's (fl_math.h).  This unit is compiled at every level and is
- * empty below AVX-512.
+ * exp, log, expf, logf, expm1f and log1pf (fl_math.h declares them; the
+ * x86-64 vector function ABI names their AVX-512 variants _ZGVeN8v_exp,
+ * _ZGVeN8v_log, _ZGVeN16v_expf, _ZGVeN16v_logf, _ZGVeN16v_expm1f,
+ * _ZGVeN16v_log1pf).  This unit defines those six inside the extension
+ * (hidden: the module's own calls bind to them, nothing else sees them), so
+ * that the AVX-512 level's kernels run this code where they would run
+ * glibc's libmvec: faster (libmvec's float64 log costs about 1.8 times as
+ * much, its expf 1.4 times) and within 1 ulp where libmvec's logf reaches
+ * 3.9 ulp, its expf 2.6 and its exp 3 (expm1f: 1.04, where libmvec's
+ * reaches 2.3).  log1p in float64 stays libmvec's (faster than this
+ * method, within 2 ulp); expm1 in float64 is fl_vmath.h's portable C,
+ * inlined, at every level (more accurate than this method here, and as
+ * fast).  This unit is compiled at every level and is empty below AVX-512.
  *
  * log x: x = 2^e m with m in [0.75, 1.5) (getexp, getmant); the top four
  * bits of m's fraction index a 16-entry table (register permutes) of c ~
@@ -241,58 +240,14 @@ FL_V4_API __m512d _ZGVeN8v_exp(__m512d x)
 #undef FL_C
 }
 
-/* expm1 x (float64): the same reduction and table as exp: exp x = 2^e (Th
-   + Tl) (1 + q); expm1 x = 2^e ((Th - 2^-e) + (Th q + Tl)), where Th -
-   2^-e is summed with its rounding error (Fast2Sum, the larger first: Th
-   for e >= 0, -2^-e below), so that the result is rounded about once and
-   never cancels: k = 0 where |x| < 1/16 (q then is the result, its
-   polynomial of degree 10).
-   Arguments clamped to [-50, 709.8] (beyond them the result is -1 or inf
-   anyway; NaN passes); -0 stays -0. */
-FL_V4_API __m512d _ZGVeN8v_expm1(__m512d x)
-{
-#define FL_C(v) _mm512_set1_pd(v)
-    const __m512d xc = _mm512_min_pd(FL_C(709.8), _mm512_max_pd(FL_C(-50.0), x));
-    const __m512d shift = FL_C(0x1.8p52);
-    const __m512d k0 = _mm512_sub_pd(_mm512_fmadd_pd(xc, FL_C(0x1.71547652b82fep+4), shift),
-                                     shift);
-    /* k = 0 for |x| < 1/16: a result that small is q itself, not the
-       difference of 2^(j/16) - 1 and a q of the other sign */
-    const __m512d kd = _mm512_maskz_mov_pd(
-        _mm512_cmp_pd_mask(_mm512_abs_pd(xc), FL_C(0.0625), _CMP_GE_OQ), k0);
-    const __m512i j = _mm512_cvtpd_epi64(kd);
-    __m512d r = _mm512_fnmadd_pd(kd, FL_C(0x1.62e42feep-5), xc);
-    r = _mm512_fnmadd_pd(kd, FL_C(0x1.a39ef35793c76p-37), r);
-    /* q = r + r^2 (1/2! + r/3! + ... + r^8/10!) (|r| < 1/16: truncation
-       below 2^-60 relative), Estrin's scheme */
-    const __m512d r2 = _mm512_mul_pd(r, r), r4 = _mm512_mul_pd(r2, r2);
-    const __m512d c23 = _mm512_fmadd_pd(FL_C(1.0 / 6), r, FL_C(0.5));
-    const __m512d c45 = _mm512_fmadd_pd(FL_C(1.0 / 120), r, FL_C(1.0 / 24));
-    const __m512d c67 = _mm512_fmadd_pd(FL_C(1.0 / 5040), r, FL_C(1.0 / 720));
-    const __m512d c89 = _mm512_fmadd_pd(FL_C(1.0 / 362880), r, FL_C(1.0 / 40320));
-    const __m512d c69 = _mm512_fmadd_pd(c89, r2, c67);
-    const __m512d c4a = _mm512_fmadd_pd(_mm512_fmadd_pd(FL_C(1.0 / 3628800), r4, c69), r2, c45);
-    const __m512d q = _mm512_fmadd_pd(c4a, r4, _mm512_fmadd_pd(c23, r2, r));
-    const __m512d th = _mm512_permutex2var_pd(_mm512_load_pd(fl_exp2j_hi), j,
-                                              _mm512_load_pd(fl_exp2j_hi + 8));
-    const __m512d tl = _mm512_permutex2var_pd(_mm512_load_pd(fl_exp2j_lo), j,
-                                              _mm512_load_pd(fl_exp2j_lo + 8));
-    const __m512d e = _mm512_roundscale_pd(_mm512_mul_pd(kd, FL_C(0.0625)),
-                                           _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-    const __m512d m = _mm512_scalef_pd(FL_C(-1.0), _mm512_sub_pd(_mm512_setzero_pd(), e));
-    const __mmask8 neg = _mm512_cmp_pd_mask(e, _mm512_setzero_pd(), _CMP_LT_OQ);
-    const __m512d a = _mm512_mask_blend_pd(neg, th, m), c = _mm512_mask_blend_pd(neg, m, th);
-    const __m512d u = _mm512_add_pd(a, c);
-    const __m512d err = _mm512_add_pd(_mm512_sub_pd(a, u), c);
-    const __m512d lo = _mm512_add_pd(_mm512_fmadd_pd(th, q, tl), err);
-    const __m512d res = _mm512_scalef_pd(_mm512_add_pd(u, lo), e);
-    return _mm512_mask_mov_pd(res, _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ), x);
-#undef FL_C
-}
-
-/* expm1f x: the same on 16 lanes, 2^(j/16) in two floats, q by its Taylor
-   polynomial to degree 5 (truncation below 2^-29 relative), arguments
-   clamped to [-20, 89]. */
+/* expm1f x: with the reduction of exp (above), on 16 lanes, 2^(j/16) in
+   two floats: exp x = 2^e (Th + Tl) (1 + q); expm1 x = 2^e ((Th - 2^-e) +
+   (Th q + Tl)), where Th - 2^-e is summed with its rounding error
+   (Fast2Sum, the larger first: Th for e >= 0, -2^-e below), so that the
+   result is rounded about once and never cancels: k = 0 where |x| < 1/16
+   (q then is the result).  q by its Taylor polynomial to degree 5
+   (truncation below 2^-29 relative); arguments clamped to [-20, 89]
+   (beyond them the result is -1 or inf anyway; NaN passes); -0 stays -0. */
 static const float fl_exp2jf_hi[16] __attribute__((aligned(64))) = {
     0x1p+0f, 0x1.0b5586p+0f, 0x1.172b84p+0f, 0x1.2387a6p+0f,
     0x1.306fep+0f, 0x1.3dea64p+0f, 0x1.4bfdaep+0f, 0x1.5ab07ep+0f,
