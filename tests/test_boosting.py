@@ -1,6 +1,7 @@
 """fastloss.xgboost and fastloss.lightgbm: objectives that reproduce the
 libraries' built-in models, multi-class layouts, weights, metrics.  Skipped
 without the library."""
+import inspect
 import os
 import warnings
 
@@ -15,6 +16,15 @@ xgb = pytest.importorskip("xgboost")
 lgb = pytest.importorskip("lightgbm")
 import fastloss.lightgbm as fl_lgb  # noqa: E402
 import fastloss.xgboost as fl_xgb  # noqa: E402
+
+
+def _lgb_eval_set(X, y):
+    """LightGBM's fit() arguments for one evaluation set: eval_X and eval_y
+    where it has them (eval_set is deprecated there), else eval_set."""
+    if "eval_X" in inspect.signature(lgb.LGBMModel.fit).parameters:
+        return {"eval_X": (X,), "eval_y": (y,)}
+    return {"eval_set": [(X, y)]}
+
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -137,8 +147,9 @@ def test_focal_loss_trains_and_its_metric_improves():
     assert curve[-1] < 0.5 * curve[0] and np.all(np.diff(curve) <= 1e-9)
     m = lgb.LGBMClassifier(objective=fl_lgb.objective("sigmoid_focal_loss", alpha=0.75),
                            n_estimators=30, num_leaves=8, verbose=-1)
-    m.fit(X, y, eval_set=[(X, y)], eval_metric=fl_lgb.metric("sigmoid_focal_loss", alpha=0.75))
-    curve = m.evals_result_["training"]["sigmoid_focal_loss"]
+    m.fit(X, y, **_lgb_eval_set(X, y), eval_metric=fl_lgb.metric("sigmoid_focal_loss", alpha=0.75))
+    (results,) = m.evals_result_.values()  # ("training" or "valid_0", as the version names it)
+    curve = results["sigmoid_focal_loss"]
     assert curve[-1] < 0.5 * curve[0]
 
 
