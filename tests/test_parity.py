@@ -302,6 +302,40 @@ def test_bce_hard_label_blocks_give_the_same_bits(dtype):
                                                                 rel=RTOL[np.dtype(dtype)] * 64)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bce_blocks_of_hard_and_soft_labels_in_any_order(dtype):
+    # a block runs the form the block before it needed, and runs again in the
+    # general form when its targets turn out not to be all 0/1: every value
+    # and derivative is the one its element gets alone, whatever the order
+    # of the blocks and the thread count
+    rng = np.random.default_rng(17)
+    n = 6 * 1024 + 45  # a partial last block, whose last group is partial
+    p = rng.random(n).astype(dtype)
+    y = (rng.random(n) < 0.5).astype(dtype)
+    y[1024 + 3] = 0.25                          # one soft label in block 1
+    y[3 * 1024:4 * 1024] = rng.random(1024)     # block 3 all soft, block 4 hard again
+    y[n - 2] = 0.75                             # in the last, partial group
+    one = [(y[i:i + 1], p[i:i + 1]) for i in range(n)]
+    alone = np.concatenate([fastloss.binary_cross_entropy(a, b, reduction="none") for a, b in one])
+    dalone = np.concatenate([fastloss.binary_cross_entropy_grad(a, b, reduction="sum") for a, b in one])
+    rtol = RTOL[np.dtype(dtype)] * 64
+    np.testing.assert_allclose(alone, reference.binary_cross_entropy(y, p, reduction="none"), rtol=rtol)
+    np.testing.assert_allclose(dalone, reference.binary_cross_entropy_grad(y, p, reduction="sum"),
+                               rtol=rtol)
+    sums = set()
+    for n_threads in (1, 2):
+        kw = dict(n_threads=n_threads)
+        np.testing.assert_array_equal(
+            fastloss.binary_cross_entropy(y, p, reduction="none", **kw), alone)
+        np.testing.assert_array_equal(
+            fastloss.binary_cross_entropy_grad(y, p, reduction="sum", **kw), dalone)
+        v, g = fastloss.binary_cross_entropy_value_and_grad(y, p, reduction="sum", **kw)
+        np.testing.assert_array_equal(g, dalone)
+        sums |= {v, fastloss.binary_cross_entropy(y, p, reduction="sum", **kw)}
+    assert len(sums) == 1
+    assert sums.pop() == pytest.approx(float(np.sum(alone, dtype=np.float64)), rel=rtol)
+
+
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda l: l.name)
 def test_grad_hess_out_pair(loss):
     y, p = inputs(loss, rows=(40,), k=3)
