@@ -29,10 +29,11 @@ def _mpf(x):
 
 
 def _stored(name, dtype, cases, compute):
-    """compute()'s exact results, through the directory FASTLOSS_ORACLE_CACHE
-    when the run has one (conftest.py makes it; tests/test_levels.py's child
-    runs under each instruction-set level read what the main run computed
-    instead of computing it again), keyed by the cases' bytes and options."""
+    """compute()'s results (the exact ones, as arrays), through the directory
+    FASTLOSS_ORACLE_CACHE when the run has one (conftest.py makes it;
+    tests/test_levels.py's child runs under each instruction-set level read
+    what the main run computed instead of computing it again), keyed by the
+    cases' bytes and options."""
     folder = os.environ.get("FASTLOSS_ORACLE_CACHE")
     if not folder or not os.path.isdir(folder):
         return compute()
@@ -106,13 +107,19 @@ def _ulps(got, exact):
 def _exact(name, dtype):
     """Each case's inputs, options and exact results as _Numbers: the value,
     then the derivative (elementwise) or each class's (shared by the
-    backends)."""
+    backends; what is stored is the arrays, so that a child run reads them
+    without mpmath)."""
     loss = next(entry for entry in LOSSES if entry.name == name)
     assert loss.exact is not None, f"{name}: its table entry has no exact definition (exact=)"
     cases = accuracy_cases(loss, dtype)
-    exact = _stored(name, dtype, cases, lambda: _compute_exact(loss, dtype, cases))
+    tables = _stored(name, dtype, cases, lambda: _tables(loss, dtype, cases))
+    return loss, [(y, p, options, [_Numbers(*t) for t in numbers])
+                  for (y, p, options), numbers in zip(cases, tables)]
+
+
+def _tables(loss, dtype, cases):
     out = []
-    for (y, p, options), exs in zip(cases, exact):
+    for exs in _compute_exact(loss, dtype, cases):
         numbers = [_numbers([ex.value for ex in exs], [ex.value_scale for ex in exs], dtype)]
         k = 1 if loss.kind == "elementwise" else len(exs[0].deriv)
         for j in range(k):
@@ -120,8 +127,8 @@ def _exact(name, dtype):
             scales = [ex.deriv_scale[j] if isinstance(ex.deriv_scale, list) else ex.deriv_scale
                       for ex in exs]
             numbers.append(_numbers(derivs, scales, dtype))
-        out.append((y, p, options, numbers))
-    return loss, out
+        out.append([tuple(t) for t in numbers])
+    return out
 
 
 def _compute_exact(loss, dtype, cases):
