@@ -5,16 +5,17 @@
  * and FL_T defined (see fl_typed.h).  For each loss of the table it defines
  * FL_T(fl_ew_blocks_<name>), which processes a range of reduction blocks:
  *   1. inputs with a non-unit stride are gathered into stack buffers;
- *   2. a loss whose targets or predictions have a domain counts the
- *      invalid ones on the block while it is in L1 (and sees whether all
- *      targets are hard 0/1 labels, for a loss with a hard-label form);
+ *   2. a loss with a hard-label form checks its targets and predictions
+ *      on the block and sees whether all targets are 0 or 1 (which form
+ *      the map runs);
  *   3. the map (the one loop specialised per loss) calls the loss's
  *      function (fl_ew_losses.h, inlined) on each element, in groups of
  *      FL_LANES, and in the same pass sums its value into the FL_LANES fixed
  *      lanes or stores it, and stores the scaled derivatives, whichever the
  *      call wants (a compile-time constant, as is the loss's form: a
- *      function of its own per form); the last, partial group runs through
- *      the same function on padded copies;
+ *      function of its own per form), and checks the targets and
+ *      predictions of every other loss against their domains; the last,
+ *      partial group runs through the same function on padded copies;
  *   4. with weights, one generic pass over the block (still in L1) applies
  *      them and the gradient's scale and sums w*loss, w and |w|;
  *   5. the first invalid position is located, strided outputs scattered back.
