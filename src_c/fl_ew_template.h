@@ -216,6 +216,30 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
     const T gs = (T)job->gscale;
     T o[FL_MAX_OPTS];
     for (int i = 0; i < FL_MAX_OPTS; i++) o[i] = (T)job->opt[i];
+    /* the derivatives alone of a loss that checks nothing, contiguous and
+       unweighted: nothing is summed or checked per block, so the map runs
+       over the range's full groups in one call (not one a block, whose
+       boundaries would stall the stream of stores); the blocks below finish
+       a last, partial group */
+    const fl_intp s = (fl_intp)sizeof(T);
+    if (wg && !ws && !wl && !hw && !check && !facts.aux && !facts.hard && job->sy == s
+        && job->sp == s && job->sg == s && (wg == 1 || job->sh == s) && job->form >= 0
+        && job->form < facts.forms) {
+        const fl_intp i0 = b0 * FL_BLOCK, i1 = b1 * FL_BLOCK < job->n ? b1 * FL_BLOCK : job->n;
+        const fl_intp mfull = (i1 - i0) - (i1 - i0) % FL_LANES;
+        int flags = 0;
+        const FL_T(fl_ew_args) args = {mfull, (const T *)job->y + i0, (const T *)job->p + i0,
+                                       NULL, o, gs, NULL, NULL, (T *)job->g + i0,
+                                       wg == 2 ? (T *)job->h + i0 : NULL, 0, 0, 1, wg == 2,
+                                       &ck, &flags};
+        if (mfull) form_loop[job->form](&args);
+        for (fl_intp b = b0; b < b1; b++) {
+            part[b].s = part[b].sw = part[b].swa = 0.0;
+            part[b].bad = FL_PART_OK;
+        }
+        if (mfull == i1 - i0) return;
+        b0 = b1 - 1; /* (only the job's last block ends in a partial group) */
+    }
     for (fl_intp b = b0; b < b1; b++) {
         const fl_intp i0 = b * FL_BLOCK;
         const fl_intp m = job->n - i0 < FL_BLOCK ? job->n - i0 : FL_BLOCK;
