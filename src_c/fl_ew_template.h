@@ -37,10 +37,22 @@ typedef struct {
 } FL_T(fl_ew_facts);
 
 /* The closed bounds of the valid targets (a loss whose targets have a
-   range) and predictions, for the map's checks. */
+   range) and predictions, for the checks. */
 typedef struct {
     T ylo, yhi, plo, phi;
 } FL_T(fl_ew_check);
+
+/* Whether target y (domain ydom, FL_DOM_*: a range against c's bounds) or
+   prediction p (checked when pchk, against c's bounds) is invalid; NaN is
+   valid (it propagates).  Written with | so that the loops vectorize. */
+FL_AI int FL_T(fl_ew_invalid)(const int ydom, const int pchk, const FL_T(fl_ew_check) *c,
+                              const T y, const T p)
+{
+    const int ybad = ydom == FL_DOM_ANY     ? 0
+                     : ydom == FL_DOM_RANGE ? !FL_IN_RANGE(y, c->ylo, c->yhi)
+                                            : !FL_IN_DOMAIN(ydom, y);
+    return ybad | (pchk ? !FL_IN_RANGE(p, c->plo, c->phi) : 0);
+}
 
 /* The loss over m elements (a multiple of FL_LANES), in groups of FL_LANES:
    whichever of its value, derivative and second derivative the mode wants
@@ -84,10 +96,7 @@ FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, const int aux, const fl_intp m,
         for (int j = 0; j < FL_LANES; j++) {
             T L, D, H;
             loss(y[i + j], p[i + j], aux ? ax[i + j] : oo[0], oo, FORM, &L, &D, &H);
-            if (YCHK)
-                nb[j] |= YCHK == FL_DOM_RANGE ? !FL_IN_RANGE(y[i + j], c.ylo, c.yhi)
-                                              : !FL_IN_DOMAIN(YCHK, y[i + j]);
-            if (PCHK) nb[j] |= !FL_IN_RANGE(p[i + j], c.plo, c.phi);
+            if (YCHK || PCHK) nb[j] |= FL_T(fl_ew_invalid)(YCHK, PCHK, &c, y[i + j], p[i + j]);
             if (WS) a[j] += (double)L;
             if (WL) l[i + j] = L;
             if (WD) d[i + j] = gsm * D;
@@ -203,10 +212,10 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
     const int check = facts.targets != FL_DOM_ANY || facts.preds != FL_DOM_ANY;
     /* the predictions' and targets' bounds in T (probabilities: [0, 1]) */
     const fl_range unit = {0.0, 1.0, 0};
-    T ylo, yhi, plo, phi;
-    FL_T(fl_closed)(&job->yr, &ylo, &yhi);
-    FL_T(fl_closed)(facts.preds == FL_DOM_RANGE ? &job->pr : &unit, &plo, &phi);
-    const FL_T(fl_ew_check) ck = {ylo, yhi, plo, phi};
+    FL_T(fl_ew_check) ck;
+    FL_T(fl_closed)(&job->yr, &ck.ylo, &ck.yhi);
+    FL_T(fl_closed)(facts.preds == FL_DOM_RANGE ? &job->pr : &unit, &ck.plo, &ck.phi);
+    const int pcheck = facts.preds != FL_DOM_ANY;
     T ybuf[FL_BLOCK], pbuf[FL_BLOCK], wbuf[FL_BLOCK];
     T lbuf[FL_BLOCK], gbuf[FL_BLOCK], hbuf[FL_BLOCK];
     T abuf[FL_BLOCK];
@@ -217,32 +226,18 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
     T o[FL_MAX_OPTS];
     for (int i = 0; i < FL_MAX_OPTS; i++) o[i] = (T)job->opt[i];
     /* the derivatives alone of a loss that checks nothing, contiguous and
-       unweighted: nothing is summed or checked per block, so the map runs
-       over the range's full groups in one call (not one a block, whose
-       boundaries would stall the stream of stores); the blocks below finish
-       a last, partial group */
+       unweighted, need nothing per block (no sum, no check, no buffer): the
+       whole range is one span, one call of the map (a call a block would
+       stall the stream of stores at every block's end); else a span is a
+       block */
     const fl_intp s = (fl_intp)sizeof(T);
-    if (wg && !ws && !wl && !hw && !check && !facts.aux && !facts.hard && job->sy == s
-        && job->sp == s && job->sg == s && (wg == 1 || job->sh == s) && job->form >= 0
-        && job->form < facts.forms) {
-        const fl_intp i0 = b0 * FL_BLOCK, i1 = b1 * FL_BLOCK < job->n ? b1 * FL_BLOCK : job->n;
-        const fl_intp mfull = (i1 - i0) - (i1 - i0) % FL_LANES;
-        int flags = 0;
-        const FL_T(fl_ew_args) args = {mfull, (const T *)job->y + i0, (const T *)job->p + i0,
-                                       NULL, o, gs, NULL, NULL, (T *)job->g + i0,
-                                       wg == 2 ? (T *)job->h + i0 : NULL, 0, 0, 1, wg == 2,
-                                       &ck, &flags};
-        if (mfull) form_loop[job->form](&args);
-        for (fl_intp b = b0; b < b1; b++) {
-            part[b].s = part[b].sw = part[b].swa = 0.0;
-            part[b].bad = FL_PART_OK;
-        }
-        if (mfull == i1 - i0) return;
-        b0 = b1 - 1; /* (only the job's last block ends in a partial group) */
-    }
-    for (fl_intp b = b0; b < b1; b++) {
-        const fl_intp i0 = b * FL_BLOCK;
-        const fl_intp m = job->n - i0 < FL_BLOCK ? job->n - i0 : FL_BLOCK;
+    const fl_intp span = wg && !ws && !wl && !hw && !check && !facts.aux && job->sy == s
+                                 && job->sp == s && job->sg == s && (wg == 1 || job->sh == s)
+                             ? b1 - b0
+                             : 1;
+    for (fl_intp b = b0; b < b1; b += span) {
+        const fl_intp i0 = b * FL_BLOCK, end = (b + span) * FL_BLOCK;
+        const fl_intp m = (job->n < end ? job->n : end) - i0;
         const T *y = FL_T(fl_gather)(job->y, job->sy, i0, m, ybuf);
         const T *p = FL_T(fl_gather)(job->p, job->sp, i0, m, pbuf);
         const T *w = hw ? FL_T(fl_gather)(job->w, job->sw, i0, m, wbuf) : NULL;
@@ -261,8 +256,10 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
             ax = abuf;
         }
         fl_part *pt = part + b;
-        pt->s = pt->sw = pt->swa = 0.0;
-        pt->bad = FL_PART_OK;
+        for (fl_intp k = 0; k < span; k++) {
+            pt[k].s = pt[k].sw = pt[k].swa = 0.0;
+            pt[k].bad = FL_PART_OK;
+        }
         /* a loss with a hard-label form checks its targets and predictions
            in a pass over the block before the map, which sees whether they
            are all hard labels (a loop without a branch, so that it
@@ -270,20 +267,18 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
            other loss checks them in the map */
         int hard = 0, nbad = 0;
         if (facts.hard) {
-            const int pcheck = facts.preds != FL_DOM_ANY;
             int nsoft = 0;
             for (fl_intp i = 0; i < m; i++) {
-                nbad |= (!FL_IN_DOMAIN(facts.targets, y[i]))
-                        | (pcheck ? !FL_IN_RANGE(p[i], plo, phi) : 0);
+                nbad |= FL_T(fl_ew_invalid)(facts.targets, pcheck, &ck, y[i], p[i]);
                 nsoft |= !((y[i] == 0) | (y[i] == 1));
             }
             hard = nsoft == 0;
         }
         T *g = NULL, *lo = NULL;
         T *h = NULL;
-        if (wg) g = job->sg == (fl_intp)sizeof(T) ? (T *)job->g + i0 : gbuf;
-        if (wg == 2) h = job->sh == (fl_intp)sizeof(T) ? (T *)job->h + i0 : hbuf;
-        if (wl) lo = job->slo == (fl_intp)sizeof(T) ? (T *)job->lo + i0 : lbuf;
+        if (wg) g = job->sg == s ? (T *)job->g + i0 : gbuf;
+        if (wg == 2) h = job->sh == s ? (T *)job->h + i0 : hbuf;
+        if (wl) lo = job->slo == s ? (T *)job->lo + i0 : lbuf;
         /* the map of the block's form (a compile-time constant in the loss
            function): without weights, everything in that one pass; with
            them, the values (into lbuf to be summed) and derivatives stored
@@ -326,9 +321,7 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         }
         if (check && nbad)
             for (fl_intp i = 0; i < m; i++)
-                if ((facts.targets == FL_DOM_RANGE ? !FL_IN_RANGE(y[i], ylo, yhi)
-                                                   : !FL_IN_DOMAIN(facts.targets, y[i]))
-                    || (facts.preds != FL_DOM_ANY && !FL_IN_RANGE(p[i], plo, phi))) {
+                if (FL_T(fl_ew_invalid)(facts.targets, pcheck, &ck, y[i], p[i])) {
                     pt->bad = i0 + i;
                     break;
                 }
