@@ -1,4 +1,4 @@
-"""Derive the constants of src_c/fl_vmath_v4.c (the AVX-512 vector log and
+"""Derive the constants of src_c/fl_vmath_v4.h (the AVX-512 vector log and
 the float64 exp's table) and of the float32 exp and log of src_c/fl_vmath.h,
 and check them against the files.
 
@@ -26,7 +26,7 @@ import mpmath
 import numpy as np
 
 mpmath.mp.prec = 200
-SRC = os.path.join(os.path.dirname(__file__), "..", "src_c", "fl_vmath_v4.c")
+SRC = os.path.join(os.path.dirname(__file__), "..", "src_c", "fl_vmath_v4.h")
 
 
 def subinterval(i):

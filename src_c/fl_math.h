@@ -85,6 +85,7 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
      fl_vmath.h's, inlined. */
 #if defined(FL_LEVEL) && FL_LEVEL == 4 && FL_HAVE_LIBMVEC
 #define FL_OWN_VMATH_V4 1
+#include "fl_vmath_v4.h"
 #endif
 #include "fl_vmath.h"
 FL_AI float fl_expm1f_via64(float x) { return (float)fl_expm1_64((double)x); }

@@ -159,17 +159,22 @@ FL_AI void FL_T(fl_untranspose)(const T *restrict zt, fl_intp R, fl_intp k, fl_i
         for (fl_intp j = 0; j < k; j++) z[r * k + j] = zt[j * RP + r];
 }
 
-FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
+/* The class-major softmax's row pass over RP rows (a multiple of FL_LANES)
+   of zt (zt[j * RP + r]): each row's max mx[r] (as fl_rowmax), et = exp(zt -
+   mx), the row's sum of et (as fl_rowsum) rounded to T in sm[r], and si[r] =
+   1 / sm[r].  At the AVX-512 level, fl_rows_v4.h's loop with exp inlined
+   (the same operations in the same order). */
+FL_AI void FL_T(fl_smx_rows)(const T *restrict zt, fl_intp k, fl_intp RP, T *restrict et,
+                             T *restrict mx, T *restrict sm, T *restrict si)
 {
-    const fl_intp k = s->k, R = s->R;
-    const fl_intp RP = (R + FL_LANES - 1) / FL_LANES * FL_LANES; /* whole groups */
-    const T *z = s->z, *cw = s->cw;
-    T *gc = s->gc, *hc = s->hc;
-    const T ls = s->o[0], lsk = s->o[0] / (T)k, keep = 1 - s->o[0];
-    T zt[FL_CHUNK + FL_COLS_K * FL_LANES], et[FL_CHUNK + FL_COLS_K * FL_LANES];
-    T mx[FL_ROWBLOCK], sm[FL_ROWBLOCK], si[FL_ROWBLOCK];
-    double dsum[FL_ROWBLOCK];
-    FL_T(fl_transpose)(z, R, k, RP, zt);
+#if defined(FL_OWN_VMATH_V4)
+    if (sizeof(T) == 8)
+        fl_smx_rows_v4_f64((const double *)zt, k, RP, (double *)et, (double *)mx,
+                           (double *)sm, (double *)si);
+    else
+        fl_smx_rows_v4_f32((const float *)zt, k, RP, (float *)et, (float *)mx, (float *)sm,
+                           (float *)si);
+#else
     for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES) {
         /* the row max in 4 partial maxima (j mod 4), as fl_rowmax */
         T m0[FL_LANES], m1[FL_LANES], m2[FL_LANES], m3[FL_LANES];
@@ -219,9 +224,26 @@ FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
             sm[r0 + i] = (T)((s0[i] + s1[i]) + (s2[i] + s3[i]));
             si[r0 + i] = 1 / sm[r0 + i];
         }
-        if (ls != 0) {
+    }
+#endif
+}
+
+FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
+{
+    const fl_intp k = s->k, R = s->R;
+    const fl_intp RP = (R + FL_LANES - 1) / FL_LANES * FL_LANES; /* whole groups */
+    const T *z = s->z, *cw = s->cw;
+    T *gc = s->gc, *hc = s->hc;
+    const T ls = s->o[0], lsk = s->o[0] / (T)k, keep = 1 - s->o[0];
+    T zt[FL_CHUNK + FL_COLS_K * FL_LANES], et[FL_CHUNK + FL_COLS_K * FL_LANES];
+    T mx[FL_ROWBLOCK], sm[FL_ROWBLOCK], si[FL_ROWBLOCK];
+    double dsum[FL_ROWBLOCK];
+    FL_T(fl_transpose)(z, R, k, RP, zt);
+    FL_T(fl_smx_rows)(zt, k, RP, et, mx, sm, si);
+    if (ls != 0) /* sum_j (cw_j) (z_j - max), in float64 */
+        for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES) {
             double ds[FL_LANES] = {0};
-            for (j = 0; j < k; j++) {
+            for (fl_intp j = 0; j < k; j++) {
                 const T *c = zt + j * RP + r0;
                 const T cj = cw ? cw[j] : (T)1;
                 for (int i = 0; i < FL_LANES; i++)
@@ -229,21 +251,22 @@ FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
             }
             for (int i = 0; i < FL_LANES; i++) dsum[r0 + i] = ds[i];
         }
-    }
     FL_T(fl_vlog)(sm, R, (T)1);
     const double wsum = cw && ls != 0 ? FL_T(fl_rowsum)(cw, k) : 0; /* sum_j t'_j of a smoothed label */
     T fa[FL_ROWBLOCK], fr[FL_ROWBLOCK], ft[FL_ROWBLOCK]; /* per row: f sinv tsum, f, f tsum */
-    for (fl_intp r = 0; r < R; r++) {
+    T zy[FL_ROWBLOCK], cy[FL_ROWBLOCK]; /* per row: the label's logit and class weight */
+    for (fl_intp r = 0; r < R; r++) zy[r] = z[r * k + s->lab[r]];
+    if (cw)
+        for (fl_intp r = 0; r < R; r++) cy[r] = cw[s->lab[r]];
+    for (fl_intp r = 0; r < R; r++) { /* (no indexing by label: a loop that vectorizes) */
         const T m = mx[r], lsum = sm[r];
-        const fl_intp y = s->lab[r];
         T loss, tsum;
         if (!cw) {
-            loss = lsum - keep * (z[r * k + y] - m) - (ls != 0 ? (T)(lsk * dsum[r]) : 0);
+            loss = lsum - keep * (zy[r] - m) - (ls != 0 ? (T)(lsk * dsum[r]) : 0);
             tsum = 1;
         } else {
-            const T cy = cw[y];
-            const double ts = (double)(keep * cy) + (double)lsk * wsum;
-            loss = (T)((double)lsum * ts - (double)(keep * cy * (z[r * k + y] - m))
+            const double ts = (double)(keep * cy[r]) + (double)lsk * wsum;
+            loss = (T)((double)lsum * ts - (double)(keep * cy[r] * (zy[r] - m))
                        - (ls != 0 ? (double)lsk * dsum[r] : 0.0));
             tsum = (T)ts;
         }

@@ -114,6 +114,9 @@ FL_AI int fl_den_rows(const fl_rows_job *job)
     return job->lab && ((job->cw && job->cw_den) || job->ignore_on);
 }
 
+#if defined(FL_OWN_VMATH_V4)
+#include "fl_rows_v4.h"
+#endif
 #define T double
 #define FL_T(name) FL_CAT(name##_f64, FL_SFX)
 #include "fl_rows_template.h"

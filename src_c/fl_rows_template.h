@@ -73,20 +73,44 @@ FL_AI double FL_T(fl_rowsum)(const T *restrict e, fl_intp k)
    padded with pad up to the group; the buffers have FL_LANES of slack): every
    value goes through the same vector code wherever a chunk boundary falls,
    so a value never depends on how the input was split into blocks or batches. */
+#if defined(FL_OWN_VMATH_V4)
+/* at the AVX-512 level, the vectors go through fl_vmath_v4.h's functions
+   inlined (the same code the vectorized loops call, without the calls) */
+#define FL_VPASS(buf, nl, F64, F32)                                                   \
+    do {                                                                              \
+        if (sizeof(T) == 8)                                                           \
+            for (fl_intp i0 = 0; i0 < (nl); i0 += 8)                                  \
+                _mm512_storeu_pd((double *)(buf) + i0,                                \
+                                 F64(_mm512_loadu_pd((const double *)(buf) + i0)));   \
+        else                                                                          \
+            for (fl_intp i0 = 0; i0 < (nl); i0 += 16)                                 \
+                _mm512_storeu_ps((float *)(buf) + i0,                                 \
+                                 F32(_mm512_loadu_ps((const float *)(buf) + i0)));    \
+    } while (0)
+#endif
+
 FL_AI void FL_T(fl_vlog)(T *buf, fl_intp n, T pad)
 {
     const fl_intp nl = (n + FL_LANES - 1) / FL_LANES * FL_LANES;
     for (fl_intp i = n; i < nl; i++) buf[i] = pad;
+#if defined(FL_OWN_VMATH_V4)
+    FL_VPASS(buf, nl, fl_v4_log, fl_v4_logf);
+#else
     for (fl_intp i0 = 0; i0 < nl; i0 += FL_LANES)
         for (int j = 0; j < FL_LANES; j++) buf[i0 + j] = FL_LOG(buf[i0 + j]);
+#endif
 }
 
 FL_AI void FL_T(fl_vexp)(T *buf, fl_intp n, T pad)
 {
     const fl_intp nl = (n + FL_LANES - 1) / FL_LANES * FL_LANES;
     for (fl_intp i = n; i < nl; i++) buf[i] = pad;
+#if defined(FL_OWN_VMATH_V4)
+    FL_VPASS(buf, nl, fl_v4_exp, fl_v4_expf);
+#else
     for (fl_intp i0 = 0; i0 < nl; i0 += FL_LANES)
         for (int j = 0; j < FL_LANES; j++) buf[i0 + j] = FL_EXP(buf[i0 + j]);
+#endif
 }
 
 #include "fl_row_losses.h"
