@@ -49,38 +49,78 @@ typedef struct {
 #define FL_PREFETCH_ROW(z, r, k) \
     __builtin_prefetch((const void *)((uintptr_t)(z) + (uintptr_t)(((r) + FL_PF_ROWS) * (k)) * sizeof(*(z))))
 
+/* The terms of categorical cross-entropy: eb[i] = log(clip(z[i])) t[i] for
+   i < n (clipped to [e, 1 - e]); returns how many positions have a target or
+   a prediction outside its domain.  At the AVX-512 level, fl_rows_v4.h's
+   loop with log inlined (the same operations). */
+FL_AI int FL_T(fl_cce_terms)(const T *restrict t, const T *restrict z, fl_intp n, T e,
+                             int targets, int preds, T *restrict eb)
+{
+#if defined(FL_OWN_VMATH_V4)
+    if (sizeof(T) == 8)
+        return fl_cce_terms_v4_f64((const double *)t, (const double *)z, n, (double)e, targets,
+                                   preds, (double *)eb);
+    return fl_cce_terms_v4_f32((const float *)t, (const float *)z, n, (float)e, targets, preds,
+                               (float *)eb);
+#else
+    int nbad = 0;
+    for (fl_intp i = 0; i < n; i++) {
+        const T tt = t[i], pp = z[i];
+        nbad += (!FL_IN_DOMAIN(targets, tt)) | (!FL_IN_DOMAIN(preds, pp));
+        eb[i] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
+    }
+    FL_T(fl_vlog)(eb, n, (T)1);
+    for (fl_intp i = 0; i < n; i++) eb[i] *= t[i];
+    return nbad;
+#endif
+}
+
+/* the gradient -t / clip(z) and the Hessian diagonal t / clip(z)^2 of
+   categorical cross-entropy and the KL divergence, times each row's factor
+   (worked along the whole chunk first: rows of a few classes are too short
+   for a vector) */
+FL_AI void FL_T(fl_clip_derivatives)(FL_T(fl_row_stage) *s, const T *restrict t,
+                                     const T *restrict z, T e)
+{
+    const fl_intp k = s->k, R = s->R, nk = R * k;
+    T *restrict zb = s->zb, *restrict gc = s->gc, *restrict hc = s->hc;
+    for (fl_intp i = 0; i < nk; i++) {
+        const T tt = t[i], pp = z[i];
+        const T q = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
+        zb[i] = -tt / q;
+        if (hc) hc[i] = tt / (q * q);
+    }
+    for (fl_intp r = 0; r < R; r++) {
+        for (fl_intp j = 0; j < k; j++) gc[r * k + j] = (T)(s->f[r] * zb[r * k + j]);
+        if (hc)
+            for (fl_intp j = 0; j < k; j++) hc[r * k + j] = (T)(s->f[r] * hc[r * k + j]);
+    }
+}
+
+/* the first row of a chunk with a target or prediction outside its domain */
+FL_AI void FL_T(fl_first_bad_row)(FL_T(fl_row_stage) *s, const T *t, const T *z, fl_intp nk)
+{
+    if (s->bad >= 0) return;
+    for (fl_intp i = 0; i < nk; i++)
+        if (!(FL_IN_DOMAIN(s->targets, t[i]) & FL_IN_DOMAIN(s->preds, z[i]))) {
+            s->bad = s->c0 + i / s->k;
+            return;
+        }
+}
+
 /* categorical_cross_entropy(eps = o[0]): -sum_j t_j log(clip(p_j));
-   gradient -t / clip(p).  Checks targets and probabilities in the clip loop. */
+   gradient -t / clip(p).  Checks targets and probabilities with the terms. */
 FL_ROW_LOSS(categorical_cross_entropy)
 {
     const fl_intp k = s->k, R = s->R, nk = R * k;
     const T *z = s->z, *t = s->t;
-    T *eb = s->eb, *zb = s->zb, *gc = s->gc;
+    T *eb = s->eb;
     const T e = s->o[0] > FL_EPS_MIN(T) ? s->o[0] : FL_EPS_MIN(T);
-    int nbad = 0;
-    for (fl_intp i = 0; i < nk; i++) {
-        const T tt = t[i], pp = z[i];
-        const T q = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
-        nbad += (!FL_IN_DOMAIN(s->targets, tt)) | (!FL_IN_DOMAIN(s->preds, pp));
-        eb[i] = q;
-        if (gc) zb[i] = -tt / q;
-        if (s->hc) s->hc[i] = tt / (q * q); /* (scaled below) */
-    }
-    FL_T(fl_vlog)(eb, nk, (T)1);
-    for (fl_intp i = 0; i < nk; i++) eb[i] *= t[i];
-    for (fl_intp r = 0; r < R; r++) {
+    const int nbad = FL_T(fl_cce_terms)(t, z, nk, e, s->targets, s->preds, eb);
+    for (fl_intp r = 0; r < R; r++)
         s->rl[r] = -FL_T(fl_rowsum)(eb + r * k, k); /* float64 whatever the storage */
-        if (gc)
-            for (fl_intp j = 0; j < k; j++) gc[r * k + j] = (T)(s->f[r] * zb[r * k + j]);
-        if (s->hc)
-            for (fl_intp j = 0; j < k; j++) s->hc[r * k + j] = (T)(s->f[r] * s->hc[r * k + j]);
-    }
-    if (nbad && s->bad < 0)
-        for (fl_intp i = 0; i < nk; i++)
-            if (!(FL_IN_DOMAIN(s->targets, t[i]) & FL_IN_DOMAIN(s->preds, z[i]))) {
-                s->bad = s->c0 + i / k;
-                break;
-            }
+    if (s->gc) FL_T(fl_clip_derivatives)(s, t, z, e);
+    if (nbad) FL_T(fl_first_bad_row)(s, t, z, nk);
 }
 
 /* sparse_categorical_cross_entropy(eps = o[0]): -log(clip(p[label]));
@@ -478,43 +518,49 @@ FL_ROW_LOSS(nll_loss)
         for (fl_intp i = 0; i < R * k; i++) s->hc[i] = 0;
 }
 
+/* The terms of the KL divergence: eb[i] = t log t' - t log clip(z[i]) for
+   i < n, t = t[i], t' = t where t > 0 and 1 elsewhere (0 log 0 = 0);
+   returns how many positions are outside their domains.  At the AVX-512
+   level, fl_rows_v4.h's loop with log inlined. */
+FL_AI int FL_T(fl_kl_terms)(const T *restrict t, const T *restrict z, fl_intp n, T e,
+                            int targets, int preds, T *restrict eb, T *restrict zb)
+{
+#if defined(FL_OWN_VMATH_V4)
+    (void)zb;
+    if (sizeof(T) == 8)
+        return fl_kl_terms_v4_f64((const double *)t, (const double *)z, n, (double)e, targets,
+                                  preds, (double *)eb);
+    return fl_kl_terms_v4_f32((const float *)t, (const float *)z, n, (float)e, targets, preds,
+                              (float *)eb);
+#else
+    int nbad = 0;
+    for (fl_intp i = 0; i < n; i++) {
+        const T tt = t[i], pp = z[i];
+        nbad += (!FL_IN_DOMAIN(targets, tt)) | (!FL_IN_DOMAIN(preds, pp));
+        eb[i] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
+        zb[i] = tt > 0 ? tt : (T)1;
+    }
+    FL_T(fl_vlog)(eb, n, (T)1);
+    FL_T(fl_vlog)(zb, n, (T)1);
+    for (fl_intp i = 0; i < n; i++) eb[i] = t[i] * zb[i] - t[i] * eb[i];
+    return nbad;
+#endif
+}
+
 /* kl_divergence(eps = o[0]): sum_j t_j log t_j - t_j log clip(q_j), with
    0 log 0 = 0 (torch's kl_div of log(clip q) against t, summed per row);
    gradient -t / clip(q) (the clip is not differentiated).  Checks targets
-   and probabilities in the clip loop. */
+   and probabilities with the terms. */
 FL_ROW_LOSS(kl_divergence)
 {
     const fl_intp k = s->k, R = s->R, nk = R * k;
     const T *z = s->z, *t = s->t;
-    T *eb = s->eb, *zb = s->zb, *gc = s->gc;
+    T *eb = s->eb;
     const T e = s->o[0] > FL_EPS_MIN(T) ? s->o[0] : FL_EPS_MIN(T);
-    int nbad = 0;
-    for (fl_intp i = 0; i < nk; i++) {
-        const T tt = t[i], pp = z[i];
-        nbad += (!FL_IN_DOMAIN(s->targets, tt)) | (!FL_IN_DOMAIN(s->preds, pp));
-        eb[i] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
-    }
-    if (gc)
-        for (fl_intp r = 0; r < R; r++)
-            for (fl_intp j = 0; j < k; j++) {
-                const T d = -t[r * k + j] / eb[r * k + j];
-                gc[r * k + j] = (T)(s->f[r] * d);
-                if (s->hc) {
-                    const T hh = t[r * k + j] / (eb[r * k + j] * eb[r * k + j]);
-                    s->hc[r * k + j] = (T)(s->f[r] * hh);
-                }
-            }
-    for (fl_intp i = 0; i < nk; i++) zb[i] = t[i] > 0 ? t[i] : (T)1; /* log 1 = 0: 0 log 0 */
-    FL_T(fl_vlog)(eb, nk, (T)1);
-    FL_T(fl_vlog)(zb, nk, (T)1);
-    for (fl_intp i = 0; i < nk; i++) eb[i] = t[i] * zb[i] - t[i] * eb[i];
+    const int nbad = FL_T(fl_kl_terms)(t, z, nk, e, s->targets, s->preds, eb, s->zb);
     for (fl_intp r = 0; r < R; r++) s->rl[r] = FL_T(fl_rowsum)(eb + r * k, k);
-    if (nbad && s->bad < 0)
-        for (fl_intp i = 0; i < nk; i++)
-            if (!(FL_IN_DOMAIN(s->targets, t[i]) & FL_IN_DOMAIN(s->preds, z[i]))) {
-                s->bad = s->c0 + i / k;
-                break;
-            }
+    if (s->gc) FL_T(fl_clip_derivatives)(s, t, z, e);
+    if (nbad) FL_T(fl_first_bad_row)(s, t, z, nk);
 }
 
 /* multi_margin(p = o[0] in {1, 2}, margin = o[1]), Weston-Watkins as torch's

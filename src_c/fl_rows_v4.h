@@ -107,4 +107,39 @@ FL_AI void fl_smx_rows_v4_f32(const float *restrict zt, fl_intp k, fl_intp RP,
         _mm512_storeu_ps(si + r0, _mm512_div_ps(_mm512_set1_ps(1.0f), sum));
     }
 }
+
+#define FLV_T double
+#define FLV_V __m512d
+#define FLV_M __mmask8
+#define FLV_W 8
+#define FLV(op) _mm512_##op##_pd
+#define FLV_CMP(a, b, imm) _mm512_cmp_pd_mask(a, b, imm)
+#define FLV_LOG fl_v4_log
+#define FLV_N(name) name##_f64
+#include "fl_rows_v4_t.h"
+#undef FLV_T
+#undef FLV_V
+#undef FLV_M
+#undef FLV_W
+#undef FLV
+#undef FLV_CMP
+#undef FLV_LOG
+#undef FLV_N
+#define FLV_T float
+#define FLV_V __m512
+#define FLV_M __mmask16
+#define FLV_W 16
+#define FLV(op) _mm512_##op##_ps
+#define FLV_CMP(a, b, imm) _mm512_cmp_ps_mask(a, b, imm)
+#define FLV_LOG fl_v4_logf
+#define FLV_N(name) name##_f32
+#include "fl_rows_v4_t.h"
+#undef FLV_T
+#undef FLV_V
+#undef FLV_M
+#undef FLV_W
+#undef FLV
+#undef FLV_CMP
+#undef FLV_LOG
+#undef FLV_N
 #endif
