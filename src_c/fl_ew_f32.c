@@ -6,5 +6,6 @@
 #include "fl_ew.h"
 
 #define T float
+#define FL_EW_F32 1
 #define FL_T(name) FL_CAT(name##_f32, FL_SFX)
 #include "fl_ew_template.h"

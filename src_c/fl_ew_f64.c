@@ -6,5 +6,6 @@
 #include "fl_ew.h"
 
 #define T double
+#define FL_EW_F32 0
 #define FL_T(name) FL_CAT(name##_f64, FL_SFX)
 #include "fl_ew_template.h"

@@ -278,3 +278,7 @@ FL_EW_LOSS(squared_hinge)
     *D = -2 * y * m;
     *H = m > 0 ? 2 * y * y : (m == 0 ? (T)0 : m); /* (NaN carried) */
 }
+
+#if defined(FL_OWN_VMATH_V4)
+#include "fl_ew_v4.h"
+#endif
