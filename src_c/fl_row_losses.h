@@ -203,18 +203,20 @@ FL_AI void FL_T(fl_untranspose)(const T *restrict zt, fl_intp R, fl_intp k, fl_i
    of zt (zt[j * RP + r]): each row's max mx[r] (as fl_rowmax), et = exp(zt -
    mx), the row's sum of et (as fl_rowsum) rounded to T in sm[r], and si[r] =
    1 / sm[r].  At the AVX-512 level, fl_rows_v4.h's loop with exp inlined
-   (the same operations in the same order). */
+   (the same operations in the same order), which also prefetches the next
+   chunk's rows (next: where this chunk's end in the input). */
 FL_AI void FL_T(fl_smx_rows)(const T *restrict zt, fl_intp k, fl_intp RP, T *restrict et,
-                             T *restrict mx, T *restrict sm, T *restrict si)
+                             T *restrict mx, T *restrict sm, T *restrict si, const T *next)
 {
 #if defined(FL_OWN_VMATH_V4)
     if (sizeof(T) == 8)
         fl_smx_rows_v4_f64((const double *)zt, k, RP, (double *)et, (double *)mx,
-                           (double *)sm, (double *)si);
+                           (double *)sm, (double *)si, (const char *)next);
     else
         fl_smx_rows_v4_f32((const float *)zt, k, RP, (float *)et, (float *)mx, (float *)sm,
-                           (float *)si);
+                           (float *)si, (const char *)next);
 #else
+    (void)next;
     for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES) {
         /* the row max in 4 partial maxima (j mod 4), as fl_rowmax */
         T m0[FL_LANES], m1[FL_LANES], m2[FL_LANES], m3[FL_LANES];
@@ -279,7 +281,7 @@ FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
     T mx[FL_ROWBLOCK], sm[FL_ROWBLOCK], si[FL_ROWBLOCK];
     double dsum[FL_ROWBLOCK];
     FL_T(fl_transpose)(z, R, k, RP, zt);
-    FL_T(fl_smx_rows)(zt, k, RP, et, mx, sm, si);
+    FL_T(fl_smx_rows)(zt, k, RP, et, mx, sm, si, z + R * k);
     if (ls != 0) /* sum_j (cw_j) (z_j - max), in float64 */
         for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES) {
             double ds[FL_LANES] = {0};

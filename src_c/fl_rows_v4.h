@@ -15,12 +15,19 @@
    each row's max mx[r] (4 partial maxima, j mod 4, combined as fl_rowmax;
    max(c, m) is c > m ? c : m, NaN skipped), et = exp(zt - mx), the row's sum
    of et in float64 (4 partial sums, j mod 4, combined (s0 + s1) + (s2 + s3))
-   rounded to the dtype in sm[r], and si[r] = 1 / sm[r]. */
+   rounded to the dtype in sm[r], and si[r] = 1 / sm[r].  Meanwhile the lines
+   of the next chunk of rows (next: where this chunk's rows end in the
+   input) come into the cache, each group of rows prefetching
+   as many lines as it has here (the hardware prefetchers, driven by the
+   loads, would leave the memory idle while this chunk computes; a prefetch
+   never faults, wherever the address lies). */
 FL_AI void fl_smx_rows_v4_f64(const double *restrict zt, fl_intp k, fl_intp RP,
                               double *restrict et, double *restrict mx, double *restrict sm,
-                              double *restrict si)
+                              double *restrict si, const char *next)
 {
     for (fl_intp r0 = 0; r0 < RP; r0 += 8) {
+        for (fl_intp c = 0; c < 8 * k * 8; c += 64)
+            __builtin_prefetch((const void *)((uintptr_t)next + (uintptr_t)(r0 * k * 8 + c)), 0, 3);
         const double *c = zt + r0;
         __m512d m0 = _mm512_set1_pd(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
         fl_intp j = 0;
@@ -60,9 +67,11 @@ FL_AI void fl_smx_rows_v4_f64(const double *restrict zt, fl_intp k, fl_intp RP,
 
 FL_AI void fl_smx_rows_v4_f32(const float *restrict zt, fl_intp k, fl_intp RP,
                               float *restrict et, float *restrict mx, float *restrict sm,
-                              float *restrict si)
+                              float *restrict si, const char *next)
 {
     for (fl_intp r0 = 0; r0 < RP; r0 += 16) {
+        for (fl_intp c = 0; c < 16 * k * 4; c += 64)
+            __builtin_prefetch((const void *)((uintptr_t)next + (uintptr_t)(r0 * k * 4 + c)), 0, 3);
         const float *c = zt + r0;
         __m512 m0 = _mm512_set1_ps(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
         fl_intp j = 0;

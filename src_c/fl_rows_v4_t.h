@@ -27,9 +27,19 @@ FL_AI FLV_V FLV_N(fl_v4_clip)(const FLV_V p, const FLV_T e)
     return FLV(mask_mov)(q, FLV_CMP(p, FLV(set1)(e), _CMP_LT_OQ), FLV(set1)(e));
 }
 
+/* the line of the next chunk's targets and predictions (the chunk after
+   this one in the input: n values on) that group i's loads mirror, into the
+   cache while this chunk computes (the hardware prefetchers, driven by
+   the loads, would leave the memory idle meanwhile); a prefetch never
+   faults, wherever the address lies */
+#define FLV_PREFETCH_NEXT(t, z, n, i)                                                       \
+    (__builtin_prefetch((const void *)((uintptr_t)((t) + (n) + (i))), 0, 3),                \
+     __builtin_prefetch((const void *)((uintptr_t)((z) + (n) + (i))), 0, 3))
+
 /* the lanes of group i of n values, and the group's targets and predictions
    (0 in the lanes past n: masked loads read nothing there) */
 #define FLV_GROUP(i, n, t, z, live, tv, pv)                                              \
+    FLV_PREFETCH_NEXT(t, z, n, i);                                                         \
     const FLV_M live = (n) - (i) >= FLV_W ? (FLV_M)~0 : (FLV_M)(((uint32_t)1 << ((n) - (i))) - 1); \
     const FLV_V tv = FLV(maskz_loadu)(live, (t) + (i)), pv = FLV(maskz_loadu)(live, (z) + (i))
 
@@ -68,3 +78,4 @@ FL_AI int FLV_N(fl_kl_terms_v4)(const FLV_T *restrict t, const FLV_T *restrict z
     return nbad;
 }
 #undef FLV_GROUP
+#undef FLV_PREFETCH_NEXT
