@@ -15,7 +15,7 @@
  * slower than libmvec's, which those levels keep.  The float32 functions
  * (8 or 4 lanes) run through fl_vmathf.c, which adds a short path for
  * ordinary arguments.  The AVX-512 level has its own exp, log and expm1
- * with that level's table permutes and scalef instead (fl_vmath_v4.c).
+ * with that level's table permutes and scalef instead (fl_vmath_v4.h).
  * No fast-math: every special value (0 and -0, subnormals, +-inf, NaN, the
  * overflow and underflow thresholds) gives what the correctly rounded
  * function gives.

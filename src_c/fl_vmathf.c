@@ -21,7 +21,7 @@
  * infinities and NaN; otherwise it runs the whole function on every lane.
  * Both paths are loops over the lanes that the compiler vectorizes at the
  * unit's width.  This unit is compiled at every level and is empty at the
- * AVX-512 level (fl_vmath_v4.c has its own functions there).
+ * AVX-512 level (fl_vmath_v4.h has its own functions there).
  */
 #include "fl_math.h"
 #if defined(FL_OWN_VMATHF)

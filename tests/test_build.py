@@ -111,7 +111,7 @@ def test_vector_math_is_inlined_or_vectorized():
     # float64 expm1 at every level, and exp below the AVX-512 level, are the
     # kernels' own, inlined into the loops: no vector exp or expm1 of the C
     # library is called.  At the AVX-512 level exp, log, expf, logf, expm1f
-    # and log1pf are the kernels' own vector functions (fl_vmath_v4.c), and
+    # and log1pf are the kernels' own vector functions (fl_vmath_v4.h), and
     # below it expf, logf and log1pf (fl_vmathf.c), under the C library's
     # names: defined in the module, never imported (tests/test_vecmath.py
     # holds them to their stated bounds).  The others are the SIMD variants

@@ -1,7 +1,7 @@
 """Accuracy of the transcendentals of the kernels (src_c/fl_math.h says
 which is whose at each level: the kernels' own float64 expm1 at every
 level, src_c/fl_vmath.h; their own exp and log (both dtypes), expm1f and
-log1pf at the AVX-512 level, src_c/fl_vmath_v4.c; below it their own
+log1pf at the AVX-512 level, src_c/fl_vmath_v4.h; below it their own
 float64 exp and float32 exp, log and log1p, src_c/fl_vmath.h and
 src_c/fl_vmathf.c, with expm1f through float64; libmvec's otherwise:
 float64 log1p, and float64 log below AVX-512), at the
