@@ -77,8 +77,7 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
      expm1f and log1pf that these calls vectorize to are the kernels' own
      (fl_vmath_v4.h: called through fl_vmath_v4.c, and inlined into the
      loops written with intrinsics; FL_OWN_VMATH_V4); log1p is libmvec's
-     (faster than the kernels' own method, whose float64 log1p, inlined,
-     made binary_cross_entropy_with_logits slower);
+     (faster than the kernels' own method, even inlined);
    - below it, exp in float64 is the kernels' own inlined C (fl_vmath.h;
      libmvec's reaches 3.1 ulp), expm1f is computed through the float64
      expm1 (libmvec's reaches 2.3), the vector expf, logf and log1pf are the
