@@ -1,8 +1,8 @@
 /*
  * fastloss — the elementwise block function, for one dtype.
  *
- * A template (no include guard): fl_ew.c includes it once per dtype, with T
- * and FL_T defined (see fl_typed.h).  For each loss of the table it defines
+ * A template (no include guard): fl_ew_f64.c and fl_ew_f32.c include it, with
+ * T and FL_T defined (see fl_typed.h).  For each loss of the table it defines
  * FL_T(fl_ew_blocks_<name>), which processes a range of reduction blocks:
  *   1. inputs with a non-unit stride are gathered into stack buffers;
  *   2. a loss with a hard-label form checks its targets and predictions
@@ -15,7 +15,9 @@
  *      call wants (a compile-time constant, as is the loss's form: a
  *      function of its own per form), and checks the targets and
  *      predictions of every other loss against their domains; the last,
- *      partial group runs through the same function on padded copies;
+ *      partial group runs through the same function on padded copies (at
+ *      the AVX-512 level, a loss with a vector body, fl_ew_v4.h, runs that
+ *      on each group instead, where the values are wanted);
  *   4. with weights, one generic pass over the block (still in L1) applies
  *      them and the gradient's scale and sums w*loss, w and |w|;
  *   5. the first invalid position is located, strided outputs scattered back.
@@ -24,9 +26,11 @@
 #include "fl_ew_losses.h"
 
 typedef void (*FL_T(fl_ew_fn))(T y, T p, T a, const T *o, int form, T *L, T *D, T *H);
-/* a loss's vector body (fl_ew_v4.h): one group of FL_LANES elements */
+/* a loss's vector body (fl_ew_v4.h): one group of FL_LANES elements (no
+   mode wants the values with the second derivatives: a body computes the
+   values, and the first derivatives when WD) */
 typedef void (*FL_T(fl_ewv_fn))(const T *y, const T *p, const T *a, const T *o, int form, T *L,
-                                T *D, T *H, int WV, int WD, int WH);
+                                T *D, int WD);
 /* FL_EWV(name): the loss's vector body where this level has one (where
    fl_ew_v4.h defines FL_EWV_<name> as 1), else NULL: FL_EW_HAS_VEC is the
    Linux kernel's IS_ENABLED idiom (FL_PROBE_1 puts a 1 into second place) */
@@ -111,16 +115,15 @@ FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const int
            per-element function, which gives the body's bits, stores them
            without a round trip through vd) */
         const int vec = vloss && (WS || WL);
-        T vl[FL_LANES], vd[FL_LANES], vh[FL_LANES];
-        if (vec) vloss(y + i, p + i, aux ? ax + i : NULL, oo, FORM, vl, vd, vh, 1, WD, WH);
+        T vl[FL_LANES], vd[FL_LANES];
+        if (vec) vloss(y + i, p + i, aux ? ax + i : NULL, oo, FORM, vl, vd, WD);
         for (int j = 0; j < FL_LANES; j++) {
             T L = 0, D = 0, H = 0;
             if (!vec)
                 loss(y[i + j], p[i + j], aux ? ax[i + j] : oo[0], oo, FORM, &L, &D, &H);
             else {
-                if (WS || WL) L = vl[j];
+                L = vl[j];
                 if (WD) D = vd[j];
-                if (WH) H = vh[j];
             }
             if (YCHK || PCHK) nb[j] |= FL_T(fl_ew_invalid)(YCHK, PCHK, &c, y[i + j], p[i + j]);
             if (WS) a[j] += (double)L;

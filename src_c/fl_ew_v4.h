@@ -20,14 +20,12 @@
  */
 #if FL_EW_F32
 #define FLV_V __m512
-#define FLV_M __mmask16
 #define FLV_W 16
 #define FLV(op) _mm512_##op##_ps
 #define FLV_CMP(a, b, imm) _mm512_cmp_ps_mask(a, b, imm)
 #define FLV_LOG fl_v4_logf
 #else
 #define FLV_V __m512d
-#define FLV_M __mmask8
 #define FLV_W 8
 #define FLV(op) _mm512_##op##_pd
 #define FLV_CMP(a, b, imm) _mm512_cmp_pd_mask(a, b, imm)
@@ -36,15 +34,15 @@
 /* -x (the sign flipped, as C's unary minus: -(+0) is -0) */
 #define FLV_NEG(x) FLV(xor)(x, FLV(set1)(-0.0))
 
-/* A vector body: the values L (when WV), derivatives D (WD) and second
-   derivatives H (WH) of the FL_LANES elements y[], p[] (a[]: the per-element
-   option, or NULL for o[0]) in form `form` (compile-time constants, as in
-   the per-element function). */
+/* A vector body: the values L and, when WD, the derivatives D of the
+   FL_LANES elements y[], p[] (a[]: the per-element option, or NULL for
+   o[0]) in form `form` (compile-time constants, as in the per-element
+   function). */
 #define FL_EWV_LOSS(name)                                                                     \
     FL_AI void FL_T(fl_ewv_##name)(const T *restrict y, const T *restrict p,                  \
                                    FL_UNUSED const T *restrict a, FL_UNUSED const T *o,       \
                                    FL_UNUSED const int form, T *restrict L, T *restrict D,     \
-                                   T *restrict H, const int WV, const int WD, const int WH)
+                                   const int WD)
 
 /* binary_cross_entropy, as fl_ew_losses.h: q = clip(p, e, 1 - e); form 1
    -log(y != 0 ? q : 1 - q), form 0 -(y log q + (1 - y) log(1 - q)) */
@@ -57,25 +55,19 @@ FL_EWV_LOSS(binary_cross_entropy)
         const FLV_V yv = FLV(loadu)(y + i), pv = FLV(loadu)(p + i);
         FLV_V q = FLV(mask_mov)(pv, FLV_CMP(pv, e1, _CMP_GT_OQ), e1);
         q = FLV(mask_mov)(q, FLV_CMP(pv, ev, _CMP_LT_OQ), ev);
-        const FLV_V q1 = FLV(sub)(one, q), y1 = FLV(sub)(one, yv);
-        if (WV) {
-            FLV_V l;
-            if (form) /* (y != 0 holds for NaN: unordered) */
-                l = FLV_LOG(FLV(mask_mov)(q1, FLV_CMP(yv, FLV(setzero)(), _CMP_NEQ_UQ), q));
-            else
-                l = FLV(fmadd)(yv, FLV_LOG(q), FLV(mul)(y1, FLV_LOG(q1)));
-            FLV(storeu)(L + i, FLV_NEG(l));
-        }
+        const FLV_V q1 = FLV(sub)(one, q);
+        FLV_V l;
+        if (form) /* (y != 0 holds for NaN: unordered) */
+            l = FLV_LOG(FLV(mask_mov)(q1, FLV_CMP(yv, FLV(setzero)(), _CMP_NEQ_UQ), q));
+        else /* (the function's first product fused, as the compiler fuses it) */
+            l = FLV(fmadd)(yv, FLV_LOG(q), FLV(mul)(FLV(sub)(one, yv), FLV_LOG(q1)));
+        FLV(storeu)(L + i, FLV_NEG(l));
         if (WD)
             FLV(storeu)(D + i, FLV(div)(FLV(sub)(q, yv), FLV(mul)(q, q1)));
-        if (WH)
-            FLV(storeu)(H + i, FLV(add)(FLV(div)(yv, FLV(mul)(q, q)),
-                                        FLV(div)(y1, FLV(mul)(q1, q1))));
     }
 }
 
 #undef FLV_V
-#undef FLV_M
 #undef FLV_W
 #undef FLV
 #undef FLV_CMP

@@ -2,8 +2,8 @@
  * fastloss — the row losses (classes on the last axis): one stage function
  * per loss.
  *
- * A template (no include guard): fl_rows.c includes it once per dtype, with T
- * and FL_T defined (see fl_typed.h).
+ * A template (no include guard): fl_rows_template.h includes it once per
+ * dtype, with T and FL_T defined (see fl_typed.h).
  *
  * The row driver (fl_rows_template.h) works a block of rows in chunks made
  * contiguous and calls the loss's FL_ROW_LOSS(name) stage once per chunk.  A
@@ -14,8 +14,10 @@
  * of its argument (FL_T(fl_row_stage) below).  Its table entry
  * (fastloss/_losses.py) says whether it takes labels or dense targets and the
  * domains of its targets and predictions; a stage that checks values against
- * them records the first bad row in s->bad.  Transcendentals run through
- * FL_T(fl_vlog) / FL_T(fl_vexp) over whole chunks, so that they vectorize.
+ * them records the first bad row in s->bad.  Transcendentals run over whole
+ * chunks, so that they vectorize: through FL_T(fl_vlog) / FL_T(fl_vexp), or,
+ * for the hottest passes, in a function of their own whose AVX-512 loop
+ * (fl_rows_v4.h) has the exp or log inlined.
  */
 
 /* a row stage's arguments */
@@ -162,8 +164,8 @@ FL_ROW_LOSS(sparse_categorical_cross_entropy)
 
 /* softmax_cross_entropy with labels and at most FL_COLS_K classes: the
    chunk is worked class-major (transposed into zt), so that the row maxima,
-   the exps and the row sums run across FL_LANES rows at a time instead of
-   along rows too short for a vector.  Per row, the same formulas summed in
+   the exps and the row sums run across a vector of rows at a time instead
+   of along rows too short for a vector.  Per row, the same formulas summed in
    the same order as the row-major stage (softmax_cross_entropy below). */
 #define FL_COLS_K 16
 
@@ -204,7 +206,7 @@ FL_AI void FL_T(fl_untranspose)(const T *restrict zt, fl_intp R, fl_intp k, fl_i
    mx), the row's sum of et (as fl_rowsum) rounded to T in sm[r], and si[r] =
    1 / sm[r].  At the AVX-512 level, fl_rows_v4.h's loop with exp inlined
    (the same operations in the same order), which also prefetches the next
-   chunk's rows (next: where this chunk's end in the input). */
+   chunk's rows (next: where this chunk's rows end). */
 FL_AI void FL_T(fl_smx_rows)(const T *restrict zt, fl_intp k, fl_intp RP, T *restrict et,
                              T *restrict mx, T *restrict sm, T *restrict si, const T *next)
 {

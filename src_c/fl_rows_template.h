@@ -1,8 +1,8 @@
 /*
  * fastloss — the row driver, for one dtype.
  *
- * A template (no include guard): fl_rows.c includes it once per dtype, with T
- * and FL_T defined (see fl_typed.h).  For each row loss of the table it
+ * A template (no include guard): fl_rows_kernels.c includes it once per
+ * dtype, with T and FL_T defined (see fl_typed.h).  For each row loss of the table it
  * defines FL_T(fl_rows_blocks_<name>), which processes a range of blocks of
  * FL_ROWBLOCK rows.  A block's labels are read and checked first (a label
  * outside [0, k) is never used as an index: the row is marked bad and reads

@@ -10,17 +10,18 @@
 #define FL_ROWS_V4_H
 #include "fl_vmath_v4.h"
 
-/* The class-major softmax's row pass (fl_softmax_cols, fl_row_losses.h) over
+/* The class-major softmax's row pass (fl_smx_rows, fl_row_losses.h) over
    RP rows (a multiple of 8 for float64, 16 for float32) of zt (zt[j * RP + r]):
    each row's max mx[r] (4 partial maxima, j mod 4, combined as fl_rowmax;
    max(c, m) is c > m ? c : m, NaN skipped), et = exp(zt - mx), the row's sum
    of et in float64 (4 partial sums, j mod 4, combined (s0 + s1) + (s2 + s3))
    rounded to the dtype in sm[r], and si[r] = 1 / sm[r].  Meanwhile the lines
-   of the next chunk of rows (next: where this chunk's rows end in the
-   input) come into the cache, each group of rows prefetching
-   as many lines as it has here (the hardware prefetchers, driven by the
-   loads, would leave the memory idle while this chunk computes; a prefetch
-   never faults, wherever the address lies). */
+   of the next chunk of rows (next: where this chunk's rows end, in the input
+   when the chunk is the input itself; a wasted prefetch otherwise) come into
+   the cache, each group of rows prefetching as many lines as it has here
+   (the hardware prefetchers, driven by the loads, would leave the memory
+   idle while this chunk computes; a prefetch never faults, wherever the
+   address lies). */
 FL_AI void fl_smx_rows_v4_f64(const double *restrict zt, fl_intp k, fl_intp RP,
                               double *restrict et, double *restrict mx, double *restrict sm,
                               double *restrict si, const char *next)

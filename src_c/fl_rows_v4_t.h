@@ -27,14 +27,15 @@ FL_AI FLV_V FLV_N(fl_v4_clip)(const FLV_V p, const FLV_T e)
     return FLV(mask_mov)(q, FLV_CMP(p, FLV(set1)(e), _CMP_LT_OQ), FLV(set1)(e));
 }
 
-/* the line of the next chunk's targets and predictions (the chunk after
-   this one in the input: n values on) that group i's loads mirror, into the
-   cache while this chunk computes (the hardware prefetchers, driven by
-   the loads, would leave the memory idle meanwhile); a prefetch never
-   faults, wherever the address lies */
+/* the line n values past group i's targets and predictions (the next
+   chunk's, where the chunk is the input itself; a prefetch that misses a
+   gathered chunk is wasted, never wrong) into the cache while this chunk
+   computes (the hardware prefetchers, driven by the loads, would leave the
+   memory idle meanwhile).  The address is formed as an integer: it may lie
+   past the array, and a prefetch never faults. */
 #define FLV_PREFETCH_NEXT(t, z, n, i)                                                       \
-    (__builtin_prefetch((const void *)((uintptr_t)((t) + (n) + (i))), 0, 3),                \
-     __builtin_prefetch((const void *)((uintptr_t)((z) + (n) + (i))), 0, 3))
+    (__builtin_prefetch((const void *)((uintptr_t)(t) + (uintptr_t)((n) + (i)) * sizeof(FLV_T)), 0, 3), \
+     __builtin_prefetch((const void *)((uintptr_t)(z) + (uintptr_t)((n) + (i)) * sizeof(FLV_T)), 0, 3))
 
 /* the lanes of group i of n values, and the group's targets and predictions
    (0 in the lanes past n: masked loads read nothing there) */

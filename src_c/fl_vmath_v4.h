@@ -8,10 +8,9 @@
  * These are the AVX-512 level's exp, log, expf, logf, expm1f and log1pf
  * wherever its kernels compute them: inlined into the loops written with
  * this level's intrinsics, and called (fl_vmath_v4.c) from the loops the
- * compiler vectorizes.  They are faster than glibc's libmvec (its float64
- * log costs about 1.8 times as much, its expf 1.4 times) and within 1 ulp
- * where libmvec's logf reaches 3.9 ulp, its expf 2.6 and its exp 3 (expm1f:
- * 1.04, where libmvec's reaches 2.3).  log1p in float64 stays libmvec's
+ * compiler vectorizes.  Their log and expf are faster than glibc's libmvec's,
+ * and each is within 1 ulp where libmvec's logf reaches 3.9 ulp, its expf
+ * 2.6 and its exp 3 (expm1f: 1.04, where libmvec's reaches 2.3).  log1p in float64 stays libmvec's
  * (faster than this method, within 2 ulp); expm1 in float64 is
  * fl_vmath.h's portable C, inlined, at every level (more accurate than this
  * method here, and as fast).  Included only by units compiled for
