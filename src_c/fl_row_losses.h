@@ -51,6 +51,22 @@ typedef struct {
 #define FL_PREFETCH_ROW(z, r, k) \
     __builtin_prefetch((const void *)((uintptr_t)(z) + (uintptr_t)(((r) + FL_PF_ROWS) * (k)) * sizeof(*(z))))
 
+#if !defined(FL_OWN_VMATH_V4)
+/* eb[i] = z[i] clipped to [e, 1 - e] for i < n; returns how many positions
+   have a target or a prediction outside its domain */
+FL_AI int FL_T(fl_clip_checked)(const T *restrict t, const T *restrict z, fl_intp n, T e,
+                                int targets, int preds, T *restrict eb)
+{
+    int nbad = 0;
+    for (fl_intp i = 0; i < n; i++) {
+        const T tt = t[i], pp = z[i];
+        nbad += (!FL_IN_DOMAIN(targets, tt)) | (!FL_IN_DOMAIN(preds, pp));
+        eb[i] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
+    }
+    return nbad;
+}
+#endif
+
 /* The terms of categorical cross-entropy: eb[i] = log(clip(z[i])) t[i] for
    i < n (clipped to [e, 1 - e]); returns how many positions have a target or
    a prediction outside its domain.  At the AVX-512 level, fl_rows_v4.h's
@@ -65,12 +81,7 @@ FL_AI int FL_T(fl_cce_terms)(const T *restrict t, const T *restrict z, fl_intp n
     return fl_cce_terms_v4_f32((const float *)t, (const float *)z, n, (float)e, targets, preds,
                                (float *)eb);
 #else
-    int nbad = 0;
-    for (fl_intp i = 0; i < n; i++) {
-        const T tt = t[i], pp = z[i];
-        nbad += (!FL_IN_DOMAIN(targets, tt)) | (!FL_IN_DOMAIN(preds, pp));
-        eb[i] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
-    }
+    const int nbad = FL_T(fl_clip_checked)(t, z, n, e, targets, preds, eb);
     FL_T(fl_vlog)(eb, n, (T)1);
     for (fl_intp i = 0; i < n; i++) eb[i] *= t[i];
     return nbad;
@@ -537,13 +548,8 @@ FL_AI int FL_T(fl_kl_terms)(const T *restrict t, const T *restrict z, fl_intp n,
     return fl_kl_terms_v4_f32((const float *)t, (const float *)z, n, (float)e, targets, preds,
                               (float *)eb);
 #else
-    int nbad = 0;
-    for (fl_intp i = 0; i < n; i++) {
-        const T tt = t[i], pp = z[i];
-        nbad += (!FL_IN_DOMAIN(targets, tt)) | (!FL_IN_DOMAIN(preds, pp));
-        eb[i] = pp < e ? e : (pp > 1 - e ? 1 - e : pp);
-        zb[i] = tt > 0 ? tt : (T)1;
-    }
+    const int nbad = FL_T(fl_clip_checked)(t, z, n, e, targets, preds, eb);
+    for (fl_intp i = 0; i < n; i++) zb[i] = t[i] > 0 ? t[i] : (T)1;
     FL_T(fl_vlog)(eb, n, (T)1);
     FL_T(fl_vlog)(zb, n, (T)1);
     for (fl_intp i = 0; i < n; i++) eb[i] = t[i] * zb[i] - t[i] * eb[i];

@@ -3,9 +3,73 @@
  * template (no include guard) that fl_rows_v4.h includes once per dtype,
  * with FLV_T (the dtype), FLV_V (its vector), FLV_M (its lane mask), FLV_W
  * (its lanes), FLV(op) (the intrinsic _mm512_<op>_pd or _ps), FLV_CMP (its
- * comparison to a mask), FLV_LOG (the inline log of fl_vmath_v4.h) and
- * FLV_N(name) (the name with the dtype's suffix) defined.
+ * comparison to a mask), FLV_LOG and FLV_EXP (the inline log and exp of
+ * fl_vmath_v4.h), FLV_ACC64(l, h, v) (v's lanes added into float64 vectors:
+ * l, and h for a float32 vector's high 8 lanes), FLV_ROUND64(l, h) (those
+ * sums rounded to one vector of the dtype) and FLV_N(name) (the name with
+ * the dtype's suffix) defined, which it undefines at its end.
  */
+
+/* The class-major softmax's row pass (fl_smx_rows, fl_row_losses.h) over
+   RP rows (a multiple of FLV_W) of zt (zt[j * RP + r]):
+   each row's max mx[r] (4 partial maxima, j mod 4, combined as fl_rowmax;
+   max(c, m) is c > m ? c : m, NaN skipped), et = exp(zt - mx), the row's sum
+   of et in float64 (4 partial sums, j mod 4, combined (s0 + s1) + (s2 + s3))
+   rounded to the dtype in sm[r], and si[r] = 1 / sm[r].  Meanwhile the lines
+   of the next chunk of rows (next: where this chunk's rows end, in the input
+   when the chunk is the input itself; a wasted prefetch otherwise) come into
+   the cache, each group of rows prefetching as many lines as it has here
+   (the hardware prefetchers, driven by the loads, would leave the memory
+   idle while this chunk computes; a prefetch never faults, wherever the
+   address lies). */
+FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp RP,
+                                 FLV_T *restrict et, FLV_T *restrict mx, FLV_T *restrict sm,
+                                 FLV_T *restrict si, const char *next)
+{
+    const fl_intp bytes = FLV_W * k * (fl_intp)sizeof(FLV_T); /* a group's rows */
+    for (fl_intp r0 = 0; r0 < RP; r0 += FLV_W) {
+        for (fl_intp o = r0 / FLV_W * bytes; o < (r0 / FLV_W + 1) * bytes; o += 64)
+            __builtin_prefetch((const void *)((uintptr_t)next + (uintptr_t)o), 0, 3);
+        const FLV_T *c = zt + r0;
+        FLV_V m0 = FLV(set1)(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
+        fl_intp j = 0;
+        for (; j + 4 <= k; j += 4) {
+            m0 = FLV(max)(FLV(loadu)(c + j * RP), m0);
+            m1 = FLV(max)(FLV(loadu)(c + (j + 1) * RP), m1);
+            m2 = FLV(max)(FLV(loadu)(c + (j + 2) * RP), m2);
+            m3 = FLV(max)(FLV(loadu)(c + (j + 3) * RP), m3);
+        }
+        for (; j < k; j++) m0 = FLV(max)(FLV(loadu)(c + j * RP), m0);
+        const FLV_V m = FLV(max)(FLV(max)(m3, m2), FLV(max)(m1, m0));
+        /* the float64 partial sums of the vector's lanes (l; h: the high
+           8 lanes of a float32 vector) */
+        __m512d l0 = _mm512_setzero_pd(), l1 = l0, l2 = l0, l3 = l0;
+        FL_UNUSED __m512d h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+#define FLV_E(jj) FLV_EXP(FLV(sub)(FLV(loadu)(c + (jj) * RP), m))
+        for (j = 0; j + 4 <= k; j += 4) {
+            const FLV_V e0 = FLV_E(j), e1 = FLV_E(j + 1), e2 = FLV_E(j + 2), e3 = FLV_E(j + 3);
+            FLV(storeu)(et + j * RP + r0, e0);
+            FLV(storeu)(et + (j + 1) * RP + r0, e1);
+            FLV(storeu)(et + (j + 2) * RP + r0, e2);
+            FLV(storeu)(et + (j + 3) * RP + r0, e3);
+            FLV_ACC64(l0, h0, e0);
+            FLV_ACC64(l1, h1, e1);
+            FLV_ACC64(l2, h2, e2);
+            FLV_ACC64(l3, h3, e3);
+        }
+        for (; j < k; j++) {
+            const FLV_V e = FLV_E(j);
+            FLV(storeu)(et + j * RP + r0, e);
+            FLV_ACC64(l0, h0, e);
+        }
+#undef FLV_E
+        const FLV_V sum = FLV_ROUND64(_mm512_add_pd(_mm512_add_pd(l0, l1), _mm512_add_pd(l2, l3)),
+                                      _mm512_add_pd(_mm512_add_pd(h0, h1), _mm512_add_pd(h2, h3)));
+        FLV(storeu)(mx + r0, m);
+        FLV(storeu)(sm + r0, sum);
+        FLV(storeu)(si + r0, FLV(div)(FLV(set1)(1), sum));
+    }
+}
 
 /* the lanes of v outside a domain (FL_IN_DOMAIN, fl_math.h) */
 FL_AI FLV_M FLV_N(fl_v4_outside)(const FLV_V v, const int dom)
@@ -80,3 +144,14 @@ FL_AI int FLV_N(fl_kl_terms_v4)(const FLV_T *restrict t, const FLV_T *restrict z
 }
 #undef FLV_GROUP
 #undef FLV_PREFETCH_NEXT
+#undef FLV_T
+#undef FLV_V
+#undef FLV_M
+#undef FLV_W
+#undef FLV
+#undef FLV_CMP
+#undef FLV_LOG
+#undef FLV_EXP
+#undef FLV_ACC64
+#undef FLV_ROUND64
+#undef FLV_N
