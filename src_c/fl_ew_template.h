@@ -86,8 +86,9 @@ FL_AI int FL_T(fl_ew_invalid)(const int ydom, const int pchk, const FL_T(fl_ew_c
 FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const int aux,
                            const fl_intp m, const T *restrict y, const T *restrict p,
                            const T *restrict ax, const T *o, const T gsm, double *restrict acc,
-                           T *restrict l, T *restrict d, T *restrict h, const FL_T(fl_ew_check) *ck,
-                           int *bad, const int WS, const int WL, const int WD, const int WH,
+                           T *restrict l, T *restrict d, T *restrict h,
+                           const FL_T(fl_ew_check) *ck, int *bad, const int WS, const int WL,
+                           const int WD, const int WH,
                            const int FORM, const int PF, const int YCHK, const int PCHK)
 {
     double a[FL_LANES];
@@ -201,8 +202,8 @@ typedef void (*FL_T(fl_ew_formfn))(const FL_T(fl_ew_args) *a);
    the sum and derivatives; the values; the values and derivatives; the
    derivatives; the first and second derivatives. */
 FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const int aux,
-                             const FL_T(fl_ew_args) *a,
-                             const int FORM, const int PF, const int YCHK, const int PCHK)
+                             const FL_T(fl_ew_args) *a, const int FORM, const int PF,
+                             const int YCHK, const int PCHK)
 {
 #define FL_EW_MODE(WS, WL, WD, WH)                                                             \
     case WS | WL << 1 | WD << 2 | WH << 3:                                                     \

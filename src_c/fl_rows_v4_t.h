@@ -84,6 +84,14 @@ FL_AI FLV_M FLV_N(fl_v4_outside)(const FLV_V v, const int dom)
     return 0;
 }
 
+/* how many of the live lanes have a target or a prediction outside its domain */
+FL_AI int FLV_N(fl_v4_count_bad)(const FLV_V tv, const FLV_V pv, const int targets,
+                                 const int preds, const FLV_M live)
+{
+    const FLV_M out = FLV_N(fl_v4_outside)(tv, targets) | FLV_N(fl_v4_outside)(pv, preds);
+    return __builtin_popcount((unsigned)(out & live));
+}
+
 /* p clipped to [e, 1 - e] (below e first, as the portable loops); NaN passes */
 FL_AI FLV_V FLV_N(fl_v4_clip)(const FLV_V p, const FLV_T e)
 {
@@ -97,9 +105,9 @@ FL_AI FLV_V FLV_N(fl_v4_clip)(const FLV_V p, const FLV_T e)
    computes (the hardware prefetchers, driven by the loads, would leave the
    memory idle meanwhile).  The address is formed as an integer: it may lie
    past the array, and a prefetch never faults. */
+#define FLV_PAST(x, n, i) ((const void *)((uintptr_t)(x) + (uintptr_t)((n) + (i)) * sizeof(FLV_T)))
 #define FLV_PREFETCH_NEXT(t, z, n, i)                                                       \
-    (__builtin_prefetch((const void *)((uintptr_t)(t) + (uintptr_t)((n) + (i)) * sizeof(FLV_T)), 0, 3), \
-     __builtin_prefetch((const void *)((uintptr_t)(z) + (uintptr_t)((n) + (i)) * sizeof(FLV_T)), 0, 3))
+    (__builtin_prefetch(FLV_PAST(t, n, i), 0, 3), __builtin_prefetch(FLV_PAST(z, n, i), 0, 3))
 
 /* the lanes of group i of n values, and the group's targets and predictions
    (0 in the lanes past n: masked loads read nothing there) */
@@ -117,8 +125,7 @@ FL_AI int FLV_N(fl_cce_terms_v4)(const FLV_T *restrict t, const FLV_T *restrict 
     int nbad = 0;
     for (fl_intp i = 0; i < n; i += FLV_W) {
         FLV_GROUP(i, n, t, z, live, tv, pv);
-        nbad += __builtin_popcount(
-            (unsigned)((FLV_N(fl_v4_outside)(tv, targets) | FLV_N(fl_v4_outside)(pv, preds)) & live));
+        nbad += FLV_N(fl_v4_count_bad)(tv, pv, targets, preds, live);
         FLV(mask_storeu)(eb + i, live, FLV(mul)(FLV_LOG(FLV_N(fl_v4_clip)(pv, e)), tv));
     }
     return nbad;
@@ -134,8 +141,7 @@ FL_AI int FLV_N(fl_kl_terms_v4)(const FLV_T *restrict t, const FLV_T *restrict z
     const FLV_V one = FLV(set1)(1);
     for (fl_intp i = 0; i < n; i += FLV_W) {
         FLV_GROUP(i, n, t, z, live, tv, pv);
-        nbad += __builtin_popcount(
-            (unsigned)((FLV_N(fl_v4_outside)(tv, targets) | FLV_N(fl_v4_outside)(pv, preds)) & live));
+        nbad += FLV_N(fl_v4_count_bad)(tv, pv, targets, preds, live);
         const FLV_V lq = FLV_LOG(FLV_N(fl_v4_clip)(pv, e));
         const FLV_V lt = FLV_LOG(FLV(mask_mov)(one, FLV_CMP(tv, FLV(setzero)(), _CMP_GT_OQ), tv));
         FLV(mask_storeu)(eb + i, live, FLV(fmsub)(tv, lt, FLV(mul)(tv, lq)));
@@ -144,6 +150,7 @@ FL_AI int FLV_N(fl_kl_terms_v4)(const FLV_T *restrict t, const FLV_T *restrict z
 }
 #undef FLV_GROUP
 #undef FLV_PREFETCH_NEXT
+#undef FLV_PAST
 #undef FLV_T
 #undef FLV_V
 #undef FLV_M
