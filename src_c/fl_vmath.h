@@ -6,11 +6,12 @@
  * shifts, selects, multiply-adds), which the compiler vectorizes inside the
  * fused loops of the AVX2 and baseline levels' units (4 or 2 float64
  * lanes): a loss and its exp are one loop body, with no call.  There exp
- * is faster than glibc's vector exp (libmvec) at the AVX2 level and within
- * 1 ulp of the correctly rounded result where libmvec's reaches 3 (1.2 at
- * the baseline level, without fused multiply-adds), and expm1 within 1.2
- * ulp where libmvec's reaches 2.1 (tests/test_vecmath.py: 1e7 random
- * arguments, every special value).  Written this way (a division in log,
+ * is within 1 ulp of the correctly rounded result where glibc's vector exp
+ * (libmvec) reaches 3 (1.2 at the baseline level, without fused
+ * multiply-adds), and expm1 within 1.2 ulp where libmvec's reaches 2.1
+ * (tests/test_vecmath.py: 1e7 random arguments, every special value).
+ * Called on its own, outside a loss, this exp takes from less than
+ * libmvec's time to 1.4 times it, depending on the AVX2 core.  Written this way (a division in log,
  * longer polynomials without table lookups) the float64 log would be
  * slower than libmvec's, which those levels keep.  The float32 functions
  * (8 or 4 lanes) run through fl_vmathf.c, which adds a short path for
@@ -22,8 +23,8 @@
  *
  * float64 exp: x = k ln2 + r, |r| <= ln2/2 (k rounded with a shifter
  * constant, r by a two-part ln2 whose first part times k is exact); exp(r)
- * by its Taylor polynomial to degree 13 (truncation below 1/50 ulp) in
- * Horner form; 2^k applied as two factors so that no intermediate
+ * by its Taylor polynomial to degree 13 (truncation below 1/50 ulp), its
+ * tail in Estrin's scheme; 2^k applied as two factors so that no intermediate
  * overflows and a subnormal result is rounded once.
  */
 #ifndef FL_VMATH_H
@@ -44,32 +45,13 @@ FL_AI double fl_from_bits64(uint64_t u)
 }
 
 /* (e^r - 1 - r) / r^2 by its Taylor polynomial to degree 11 (1/2! + r/3! +
-   ... + r^11/13!), in Horner form */
+   ... + r^11/13!): its terms from r^2 on in Estrin's scheme (pairs of
+   terms, then pairs of pairs), the first two added last in Horner form, so
+   that the dependency chain is six operations deep instead of Horner's
+   eleven (the core overlaps more groups of lanes: the softmax's row pass,
+   whose loop holds little else, and expm1, whose chain is longer, gain the
+   most) and the result is rounded as Horner's */
 FL_AI double fl_exp_tail64(const double r)
-{
-    double p = 0x1.6124613a86d09p-33;
-    p = p * r + 0x1.1eed8eff8d898p-29;
-    p = p * r + 0x1.ae64567f544e4p-26;
-    p = p * r + 0x1.27e4fb7789f5cp-22;
-    p = p * r + 0x1.71de3a556c734p-19;
-    p = p * r + 0x1.a01a01a01a01ap-16;
-    p = p * r + 0x1.a01a01a01a01ap-13;
-    p = p * r + 0x1.6c16c16c16c17p-10;
-    p = p * r + 0x1.1111111111111p-7;
-    p = p * r + 0x1.5555555555555p-5;
-    p = p * r + 0x1.5555555555555p-3;
-    p = p * r + 0.5;
-    return p;
-}
-
-/* the same polynomial with its terms from r^2 on in Estrin's scheme (pairs
-   of terms, then pairs of pairs) and the first two added last in Horner
-   form: a dependency chain six operations deep instead of eleven, rounded
-   as Horner's.  expm1's chain is longer than exp's (its result is summed
-   with its rounding error), and the AVX2 level runs it faster this way;
-   exp, bound by the number of operations rather than their chain, does
-   not gain. */
-FL_AI double fl_exp_tail64_short(const double r)
 {
     const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
     const double a23 = 0x1.1111111111111p-7 * r + 0x1.5555555555555p-5;
@@ -123,7 +105,7 @@ FL_AI double fl_expm1_64(const double x)
     /* r = rh + rl: rh exact (k ln2hi is, and it is within a factor 2 of x) */
     const double rh = xc - kd * 0x1.62e42feep-1, rl = -kd * 0x1.a39ef35793c76p-33;
     const double r = rh + rl;
-    const double p = fl_exp_tail64_short(r);
+    const double p = fl_exp_tail64(r);
     const double q = (r * r) * p;
     /* 2^k1, 2^k2 and 2^-k2 from ks = k + 2048 in [1975, 3073] */
     const uint64_t ks = ki - fl_bits64(shift) + 2048;
