@@ -151,6 +151,36 @@ def measure(case, n_threads=1, repeats=7, budget=0.02, compare=False):
     return {k: float(np.median(v)) for k, v in samples.items()}
 
 
+# two input sizes (elements) whose arrays stay in a core's cache, with the
+# gradient's output: 2 x 8 KiB to 2 x 64 KiB of float64
+CACHE_SIZES = (1024, 8192)
+CACHE_FROM = 10**5  # the sizes whose rows show it
+
+
+def arithmetic_seconds(case, repeats=7, budget=0.01):
+    """fastloss's seconds per element of `case` on inputs that stay in cache,
+    one thread: the difference of the times of two in-cache sizes over the
+    difference of their element counts, so that the call's fixed cost
+    cancels.  It is the time of the loss's arithmetic alone: times n, over
+    the memory floor at n, it is the least fast/floor this machine allows."""
+    calls = []
+    for n in CACHE_SIZES:
+        small = Case(case.loss, case.mode, case.dtype, n, case.weighted)
+        data = make_data(case.loss, case.dtype, n, weighted=case.weighted)
+        calls.append((data[1].size, implementations(small, data, 1)["fastloss"]))
+    number = []
+    for _, fn in calls:
+        t0 = time.perf_counter()
+        fn()
+        number.append(max(1, int(budget / max(time.perf_counter() - t0, 1e-7))))
+    samples = [[], []]
+    for _ in range(repeats):
+        for i, (_, fn) in enumerate(calls):
+            samples[i].append(_time(fn, budget, number[i]))
+    (n1, _), (n2, _) = calls
+    return max(float(np.median(samples[1]) - np.median(samples[0])), 0.0) / (n2 - n1)
+
+
 HALF_DECADES = tuple(int(round(10 ** (e / 2))) for e in range(2, 15))  # 10 ... 1e7
 HEADLINE = dict(sizes=(10**3, 10**7), dtypes=("float64",), modes=("value", "grad"))
 FULL = dict(sizes=(10, 10**3, 10**5, 10**7), dtypes=("float64", "float32"), modes=MODES)
@@ -190,8 +220,10 @@ def main(sizes=HEADLINE["sizes"], losses=None, dtypes=HEADLINE["dtypes"],
           f"n_threads={n_threads}; median of interleaved samples", file=file)
     print("x/fast = how many times longer x takes than fastloss (speed-up); fast/floor = fastloss "
           "time over the memory floor (1.00 = at the memory limit; for gh, reading two arrays and "
-          "writing two); x/grad = value_and_grad (vg) or grad_hess (gh) time over the gradient "
-          "alone", file=file)
+          "writing two); cache/floor = fastloss's time per element on inputs that stay in cache, "
+          "times n, over the same floor (its arithmetic alone: the least fast/floor this machine "
+          f"allows; n >= {CACHE_FROM:.0e}, one thread); x/grad = value_and_grad (vg) or grad_hess "
+          "(gh) time over the gradient alone", file=file)
     cols = ()
     if compare:
 
@@ -204,18 +236,22 @@ def main(sizes=HEADLINE["sizes"], losses=None, dtypes=HEADLINE["dtypes"],
     vg = "vg" in modes or "gh" in modes
     hdr = (f"{'loss':<34} {'mode':<5} {'dtype':<7} {'n':>6} {'fastloss':>10} {'ref/fast':>8} "
            + "".join(f"{c + '/fast':>13}" for c in cols) + f" {'fast/floor':>10}"
-           + (f" {'x/grad':>8}" if vg else ""))
+           + f" {'cache/floor':>11}" + (f" {'x/grad':>8}" if vg else ""))
     print(hdr, file=file)
     print("-" * len(hdr), file=file)
     rows = []
     for case in cases(losses, modes, dtypes, sizes, weighted):
         m = measure(case, n_threads, repeats=7 if case.n < 10**7 else 5, compare=compare)
+        if n_threads == 1 and case.n >= CACHE_FROM:
+            m["cache"] = arithmetic_seconds(case) * make_data(case.loss, case.dtype, case.n)[1].size
         rows.append((case, m))
+        cache = f"{m['cache'] / m['floor']:>10.2f}x" if "cache" in m else f"{'-':>11}"
         # (an installed library without this loss or mode: n/a)
         ratios = "".join(f"{(m[c] / m['fastloss']):>12.1f}x" if c in m else f"{'n/a':>13}"
                          for c in cols)
         print(f"{case.label:<34} {case.mode:<5} {case.dtype:<7} {case.n:>6.0e} {_fmt_t(m['fastloss']):>10} "
               f"{m['reference'] / m['fastloss']:>7.1f}x{ratios} {m['fastloss'] / m['floor']:>9.2f}x"
+              f" {cache}"
               + ((f" {m['fastloss'] / m['grad']:>7.2f}x" if "grad" in m else f" {'-':>8}") if vg
                  else ""),
               file=file, flush=True)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import fastloss
+from fastloss import _ext
 from helpers import run_python
 
 
@@ -448,6 +449,33 @@ def test_bench_names_missing_competitors_and_says_how_to_run_the_full_sweep():
     assert "mse" in r.stdout and "--full" not in r.stdout  # an explicit size: not the headline
     r = cli("bench", "--losses", "mse", "--no-compare", "--sizes", "1000,10000")
     assert r.returncode == 0 and "not installed" not in r.stdout and "sklearn/fast" not in r.stdout
+
+
+def test_bench_cache_floor_column_from_its_first_size_on():
+    # the in-cache arithmetic's column: a ratio from CACHE_FROM elements on, "-" below
+    from fastloss._bench import CACHE_FROM
+
+    r = cli("bench", "--losses", "binary_cross_entropy_with_logits", "--no-compare",
+            "--modes", "value", "--sizes", f"1000,{CACHE_FROM}")
+    assert r.returncode == 0, r.stderr
+    assert "cache/floor" in r.stdout
+    small, big = [line.split() for line in r.stdout.splitlines()
+                  if line.startswith("binary_cross_entropy_with_logits")]
+    assert small[-1] == "-"
+    assert big[-1].endswith("x") and float(big[-1][:-1]) > 0
+
+
+@pytest.mark.skipif(_ext is None, reason="the compiled backend only")
+def test_the_in_cache_arithmetic_tells_a_compute_bound_loss_from_a_memory_bound_one():
+    # per element: exp and log1p against a subtraction and a product (about 10x apart at
+    # every level); the call's fixed cost cancels, so a constant or a per-call time fails
+    from fastloss import _bench
+
+    def arith(loss):
+        return _bench.arithmetic_seconds(_bench.Case(loss, "value", "float64", 10**7))
+
+    a, b = arith("binary_cross_entropy_with_logits"), arith("mse")
+    assert 0 < b and 3 * b < a < 1e-6
 
 
 def test_bench_full_prints_its_expected_duration_first():
