@@ -262,21 +262,37 @@ FL_AI void FL_T(fl_smx_rows)(const T *restrict zt, fl_intp k, fl_intp RP, T *res
                 e[i] = FL_EXP(d);
             }
         }
+        /* the partial sums start from the first four columns rather than
+           from 0 (0 + e is e: an exp is never -0), so that no zeroed arrays
+           are stored first; below four columns, one sum, as fl_rowsum's
+           ((s0 + 0) + (0 + 0) is s0) */
         double s0[FL_LANES], s1[FL_LANES], s2[FL_LANES], s3[FL_LANES];
-        for (int i = 0; i < FL_LANES; i++) s0[i] = s1[i] = s2[i] = s3[i] = 0;
-        for (j = 0; j + 4 <= k; j += 4) {
-            const T *e = et + j * RP + r0;
+        const T *e0 = et + r0;
+        for (int i = 0; i < FL_LANES; i++) s0[i] = (double)e0[i];
+        if (k >= 4) {
             for (int i = 0; i < FL_LANES; i++) {
-                s0[i] += (double)e[i];
-                s1[i] += (double)e[RP + i];
-                s2[i] += (double)e[2 * RP + i];
-                s3[i] += (double)e[3 * RP + i];
+                s1[i] = (double)e0[RP + i];
+                s2[i] = (double)e0[2 * RP + i];
+                s3[i] = (double)e0[3 * RP + i];
             }
+            for (j = 4; j + 4 <= k; j += 4) {
+                const T *e = et + j * RP + r0;
+                for (int i = 0; i < FL_LANES; i++) {
+                    s0[i] += (double)e[i];
+                    s1[i] += (double)e[RP + i];
+                    s2[i] += (double)e[2 * RP + i];
+                    s3[i] += (double)e[3 * RP + i];
+                }
+            }
+            for (; j < k; j++)
+                for (int i = 0; i < FL_LANES; i++) s0[i] += (double)et[j * RP + r0 + i];
+            for (int i = 0; i < FL_LANES; i++) s0[i] = (s0[i] + s1[i]) + (s2[i] + s3[i]);
+        } else {
+            for (j = 1; j < k; j++)
+                for (int i = 0; i < FL_LANES; i++) s0[i] += (double)et[j * RP + r0 + i];
         }
-        for (; j < k; j++)
-            for (int i = 0; i < FL_LANES; i++) s0[i] += (double)et[j * RP + r0 + i];
         for (int i = 0; i < FL_LANES; i++) {
-            sm[r0 + i] = (T)((s0[i] + s1[i]) + (s2[i] + s3[i]));
+            sm[r0 + i] = (T)s0[i];
             si[r0 + i] = 1 / sm[r0 + i];
         }
     }
