@@ -11,11 +11,11 @@
  * multiply-adds), and expm1 within 1.2 ulp where libmvec's reaches 2.1
  * (tests/test_vecmath.py: 1e7 random arguments, every special value).
  * Called on its own, outside a loss, this exp takes from less than
- * libmvec's time to 1.4 times it, depending on the AVX2 core.  Written this way (a division in log,
- * longer polynomials without table lookups) the float64 log would be
- * slower than libmvec's, which those levels keep.  The float32 functions
- * (8 or 4 lanes) run through fl_vmathf.c, which adds a short path for
- * ordinary arguments.  The AVX-512 level has its own exp, log and expm1
+ * libmvec's time to 1.4 times it, depending on the AVX2 core.  Written
+ * this way (a division in log, longer polynomials without table lookups)
+ * the float64 log and log1p would be slower than libmvec's, which those
+ * levels keep.  The float32 functions (8 or 4 lanes) run through
+ * fl_vmathf.c, which adds a short path for ordinary arguments.  The AVX-512 level has its own exp, log and expm1
  * with that level's table permutes and scalef instead (fl_vmath_v4.h).
  * No fast-math: every special value (0 and -0, subnormals, +-inf, NaN, the
  * overflow and underflow thresholds) gives what the correctly rounded
@@ -46,11 +46,10 @@ FL_AI double fl_from_bits64(uint64_t u)
 
 /* (e^r - 1 - r) / r^2 by its Taylor polynomial to degree 11 (1/2! + r/3! +
    ... + r^11/13!): its terms from r^2 on in Estrin's scheme (pairs of
-   terms, then pairs of pairs), the first two added last in Horner form, so
-   that the dependency chain is six operations deep instead of Horner's
-   eleven (the core overlaps more groups of lanes: the softmax's row pass,
-   whose loop holds little else, and expm1, whose chain is longer, gain the
-   most) and the result is rounded as Horner's */
+   terms, then pairs of pairs), the first two, which set the rounding, added
+   last in Horner form.  The dependency chain is six operations deep instead
+   of Horner's eleven, so the core overlaps more groups of lanes (the
+   softmax's row pass and expm1, whose chain is longer, gain most). */
 FL_AI double fl_exp_tail64(const double r)
 {
     const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
