@@ -79,8 +79,8 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
      loops written with intrinsics; FL_OWN_VMATH_V4); log1p is libmvec's
      (faster than the kernels' own method, even inlined);
    - below it, exp in float64 is the kernels' own inlined C (fl_vmath.h;
-     libmvec's reaches 3.1 ulp), expm1f is computed through the float64
-     expm1 (libmvec's reaches 2.3), the vector expf, logf and log1pf are the
+     libmvec's reaches 3.1 ulp), expm1f is their own inlined C in float32
+     lanes (fl_vmath.h; libmvec's reaches 2.3), the vector expf, logf and log1pf are the
      kernels' own (fl_vmathf.c, FL_OWN_VMATHF; libmvec's reach 2.9, 3.9 and
      2.0 ulp), and log and log1p in float64 are libmvec's (within 2 ulp);
    - without the C library's vector functions, the float32 ones are
@@ -90,7 +90,6 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
 #include "fl_vmath_v4.h"
 #endif
 #include "fl_vmath.h"
-FL_AI float fl_expm1f_via64(float x) { return (float)fl_expm1_64((double)x); }
 #if defined(FL_LEVEL) && FL_LEVEL < 4 && FL_HAVE_LIBMVEC
 #define FL_OWN_VMATHF 1
 #define FL_EXPF expf
@@ -109,7 +108,7 @@ FL_AI float fl_expm1f_via64(float x) { return (float)fl_expm1_64((double)x); }
 #define FL_EXPM1(x) _Generic((x), float: expm1f, default: fl_expm1_64)(x)
 #else
 #define FL_EXP(x) _Generic((x), float: FL_EXPF, default: fl_exp64)(x)
-#define FL_EXPM1(x) _Generic((x), float: fl_expm1f_via64, default: fl_expm1_64)(x)
+#define FL_EXPM1(x) _Generic((x), float: fl_expm1f32, default: fl_expm1_64)(x)
 #endif
 /* sign(r) with sign(0) = 0 and sign(NaN) = NaN, in r's type T */
 #define FL_SIGN(T, r) ((r) > 0 ? (T)1 : ((r) < 0 ? (T)-1 : (r)))

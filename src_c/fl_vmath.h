@@ -1,5 +1,5 @@
 /*
- * fastloss — exp and expm1 in float64, and exp, log and log1p in float32,
+ * fastloss — exp and expm1 in float64, and exp, expm1, log and log1p in float32,
  * written for the kernels' own loops below the AVX-512 level.
  *
  * Branch-free portable C on the bits of the argument (integer adds and
@@ -14,9 +14,11 @@
  * libmvec's time to 1.4 times it, depending on the AVX2 core.  Written
  * this way (a division in log, longer polynomials without table lookups)
  * the float64 log and log1p would be slower than libmvec's, which those
- * levels keep.  The float32 functions (8 or 4 lanes) run through
- * fl_vmathf.c, which adds a short path for ordinary arguments.  The AVX-512 level has its own exp, log and expm1
- * with that level's table permutes and scalef instead (fl_vmath_v4.h).
+ * levels keep.  The float32 functions run in float32 lanes (8 or 4):
+ * expm1 inlined like the float64 ones, exp, log and log1p through
+ * fl_vmathf.c, which adds a short path for ordinary arguments.  The AVX-512
+ * level has its own exp, log and expm1 with that level's table permutes and
+ * scalef instead (fl_vmath_v4.h).
  * No fast-math: every special value (0 and -0, subnormals, +-inf, NaN, the
  * overflow and underflow thresholds) gives what the correctly rounded
  * function gives.
@@ -83,7 +85,7 @@ FL_AI double fl_exp64(const double x)
     return x != x ? x : res;
 }
 
-/* expm1 in float64 the same way (float32's computed in float64): x = k ln2
+/* expm1 in float64 the same way: x = k ln2
    + r as above; t = expm1(r) = r + r^2 P(r),
    P the Taylor polynomial of (expm1(r) - r) / r^2 to degree 11 (truncation
    below 1/10 ulp); expm1 x = 2^k (1 + t) - 1 = ((2^k1 - 2^-k2) + 2^k1 r +
@@ -171,6 +173,44 @@ FL_AI float fl_expf32(const float x)
     const uint32_t k1 = ks >> 1, k2 = ks - k1;
     const float res = p * fl_from_bits32((k1 - 1) << 23) * fl_from_bits32((k2 - 1) << 23);
     return x != x ? x : res;
+}
+
+/* expm1 in float32, in float32 lanes: fl_expm1_64's method in float (x = k
+   ln2 + r with ln2 in two parts, the first with 16 significant bits so that
+   k times it is exact; expm1 x = ((2^k1 - 2^-k2) + 2^k1 rh + 2^k1 (r^2 P(r)
+   + rl)) 2^k2, k1 + k2 = k, the first two summed with their rounding
+   error), P the Taylor polynomial of (expm1(r) - r) / r^2 to degree 6
+   (truncation below 2^-28 relative), in Horner form.  Arguments clamped to
+   [-20, 89]: beyond them the result is -1 or inf anyway; NaN passes; -0
+   stays -0. */
+FL_AI float fl_expm1f32(const float x)
+{
+    const float xc = x > 89.0f ? 89.0f : (x < -20.0f ? -20.0f : x);
+    const float shift = 0x1.8p23f;
+    const float kd0 = xc * 0x1.715476p0f + shift;
+    const uint32_t ki = fl_bits32(kd0);
+    const float kd = kd0 - shift;
+    /* rh exact (k ln2hi is, and it is within a factor 2 of x) */
+    const float rh = xc - kd * 0x1.62e4p-1f, rl = -kd * 0x1.7f7d1cp-20f;
+    const float r = rh + rl;
+    float p = 0x1.a01a02p-16f;
+    p = p * r + 0x1.a01a02p-13f;
+    p = p * r + 0x1.6c16c2p-10f;
+    p = p * r + 0x1.111112p-7f;
+    p = p * r + 0x1.555556p-5f;
+    p = p * r + 0x1.555556p-3f;
+    p = p * r + 0.5f;
+    const float q = (r * r) * p;
+    /* 2^k1, 2^k2 and 2^-k2 from ks = k + 256 in [227, 384] */
+    const uint32_t ks = ki - fl_bits32(shift) + 256;
+    const uint32_t k1 = ks >> 1, k2 = ks - k1;
+    const float s1 = fl_from_bits32((k1 - 1) << 23), s2 = fl_from_bits32((k2 - 1) << 23);
+    const float is2 = fl_from_bits32((255 - k2) << 23);
+    /* Fast2Sum: the first is the larger, or 0 where k = 0 and u = rh */
+    const float a = s1 - is2, b = s1 * rh;
+    const float u = a + b, e = (a - u) + b;
+    const float res = (u + (s1 * (q + rl) + e)) * s2;
+    return x == 0 ? x : res;
 }
 
 /* e ln2 + log1p(m - 1) + d for the float with bits ux = the bits of 2^e m
