@@ -79,10 +79,10 @@ __attribute__((simd("notinbranch"))) float expm1f(float);
      loops written with intrinsics; FL_OWN_VMATH_V4); log1p is libmvec's
      (faster than the kernels' own method, even inlined);
    - below it, exp in float64 is the kernels' own inlined C (fl_vmath.h;
-     libmvec's reaches 3.1 ulp), expm1f is their own inlined C in float32
-     lanes (fl_vmath.h; libmvec's reaches 2.3), the vector expf, logf and log1pf are the
-     kernels' own (fl_vmathf.c, FL_OWN_VMATHF; libmvec's reach 2.9, 3.9 and
-     2.0 ulp), and log and log1p in float64 are libmvec's (within 2 ulp);
+     libmvec's reaches 3.1 ulp), expm1f too, in float32 lanes (libmvec's
+     reaches 2.3), the vector expf, logf and log1pf are the kernels' own
+     (fl_vmathf.c, FL_OWN_VMATHF; libmvec's reach 2.9, 3.9 and 2.0 ulp),
+     and log and log1p in float64 are libmvec's (within 2 ulp);
    - without the C library's vector functions, the float32 ones are
      fl_vmath.h's, inlined. */
 #if defined(FL_LEVEL) && FL_LEVEL == 4 && FL_HAVE_LIBMVEC
