@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import fastloss
-from fastloss import _ext
 from helpers import run_python
 
 
@@ -465,17 +464,24 @@ def test_bench_cache_floor_column_from_its_first_size_on():
     assert big[-1].endswith("x") and float(big[-1][:-1]) > 0
 
 
-@pytest.mark.skipif(_ext is None, reason="the compiled backend only")
-def test_the_in_cache_arithmetic_tells_a_compute_bound_loss_from_a_memory_bound_one():
-    # per element: exp and log1p against a subtraction and a product (about 10x apart at
-    # every level); the call's fixed cost cancels, so a constant or a per-call time fails
+def test_the_in_cache_arithmetic_is_the_slope_between_two_sizes(monkeypatch):
+    # a call costing a fixed 5 us plus 2 ns an element: the fixed cost cancels and the
+    # per-element time is what remains, whatever the sizes' element counts (rows x 10)
     from fastloss import _bench
 
-    def arith(loss):
-        return _bench.arithmetic_seconds(_bench.Case(loss, "value", "float64", 10**7))
+    class Call:
+        def __init__(self, n):
+            self.n = n
 
-    a, b = arith("binary_cross_entropy_with_logits"), arith("mse")
-    assert 0 < b and 3 * b < a < 1e-6
+        def __call__(self):
+            pass
+
+    monkeypatch.setattr(_bench, "implementations",
+                        lambda case, data, n_threads: {"fastloss": Call(data[1].size)})
+    monkeypatch.setattr(_bench, "_time", lambda fn, budget, number=None: 5e-6 + 2e-9 * fn.n)
+    for loss in ("mse", "softmax_cross_entropy"):
+        got = _bench.arithmetic_seconds(_bench.Case(loss, "value", "float64", 10**7))
+        assert got == pytest.approx(2e-9, rel=1e-9)
 
 
 def test_bench_full_prints_its_expected_duration_first():
