@@ -70,6 +70,17 @@ def cases(losses=None, modes=MODES, dtypes=("float64", "float32"), sizes=(10, 10
                         yield Case(loss.name, mode, dtype, n, w)
 
 
+def _rows(loss_name, n):
+    """The leading shape of n elements' inputs: n/10 rows of 10 classes for a
+    row loss, n values otherwise."""
+    return (max(1, n // 10),) if BY_NAME[loss_name].kind == "rows" else (n,)
+
+
+def elements(loss_name, n):
+    """How many predictions make_data(loss_name, ..., n) holds."""
+    return _rows(loss_name, n)[0] * (10 if BY_NAME[loss_name].kind == "rows" else 1)
+
+
 def make_data(loss_name, dtype, n, seed=0, weighted=False):
     """Benchmark inputs (y_true, y_pred, out): n elements (n/10 rows x 10 classes
     for row losses), integer labels and hard 0/1 binary targets (the common
@@ -77,8 +88,7 @@ def make_data(loss_name, dtype, n, seed=0, weighted=False):
     ignore_index."""
     loss = BY_NAME[loss_name]
     rng = np.random.default_rng(seed)
-    rows = (max(1, n // 10),) if loss.kind == "rows" else (n,)
-    y, p = sample(loss, rng, rows, 10, dtype, targets="labels")
+    y, p = sample(loss, rng, _rows(loss_name, n), 10, dtype, targets="labels")
     if weighted:
         y = np.where(rng.random(y.shape) < 0.1, WEIGHTED["ignore_index"], y)
     return y, p, np.empty_like(p)
@@ -243,7 +253,7 @@ def main(sizes=HEADLINE["sizes"], losses=None, dtypes=HEADLINE["dtypes"],
     for case in cases(losses, modes, dtypes, sizes, weighted):
         m = measure(case, n_threads, repeats=7 if case.n < 10**7 else 5, compare=compare)
         if n_threads == 1 and case.n >= CACHE_FROM:
-            m["cache"] = arithmetic_seconds(case) * make_data(case.loss, case.dtype, case.n)[1].size
+            m["cache"] = arithmetic_seconds(case) * elements(case.loss, case.n)
         rows.append((case, m))
         cache = f"{m['cache'] / m['floor']:>10.2f}x" if "cache" in m else f"{'-':>11}"
         # (an installed library without this loss or mode: n/a)
