@@ -233,14 +233,17 @@ FL_EW_LOSS(tweedie_deviance)
    no term is 0/0 or 0 * inf when 1 - p_t underflows:
    q = e / ((1 + e)(y e + 1 - y)) for z >= 0 (1 / (1 + e) when y = 1), and
    mirrored for z < 0.  (1 - p_t)^gamma is a pow in form 0, m m in form 1
-   (gamma 2), m in form 2 (gamma 1), 1 in form 3 (gamma 0). */
-FL_EW_LOSS(sigmoid_focal_loss)
+   (gamma 2), m in form 2 (gamma 1), 1 in form 3 (gamma 0).  fl_focal: the
+   formulas given e and sp = log1p(e) (which the AVX-512 level's vector body
+   computes with its own inlined functions). */
+FL_AI void FL_T(fl_focal)(const T y, const T p, const T e, const T sp, const T *o, const int form,
+                          T *L, T *D, T *H)
 {
     const T al = o[0], ga = o[1];
     const int up = p >= 0;
-    const T e = FL_EXP(-FL_ABS(p)), r = 1 / (1 + e);
+    const T r = 1 / (1 + e);
     const T s = (up ? (T)1 : e) * r, sn = (up ? e : (T)1) * r;
-    const T sp = FL_LOG1P(e), ny = 1 - y;
+    const T ny = 1 - y;
     const T pos = p > 0 ? p : (T)0, neg = p < 0 ? -p : (T)0;
     const T ce = ny * (pos + sp) + y * (neg + sp);
     const T miss = y * sn + ny * s;
@@ -259,6 +262,12 @@ FL_EW_LOSS(sigmoid_focal_loss)
     const T b = (1 - 2 * y) * q, dce = ny * s - y * sn;
     *H = at * mg * (s * sn + 2 * ga * dce * b + ga * (ga - 1) * ce * b * b
                     + ga * ce * b * (sn - s));
+}
+
+FL_EW_LOSS(sigmoid_focal_loss)
+{
+    const T e = FL_EXP(-FL_ABS(p));
+    FL_T(fl_focal)(y, p, e, FL_LOG1P(e), o, form, L, D, H);
 }
 
 /* hinge: labels -1/+1; max(0, 1 - y s); subgradient -y where y s < 1, else 0 */

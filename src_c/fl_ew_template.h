@@ -26,18 +26,21 @@
 #include "fl_ew_losses.h"
 
 typedef void (*FL_T(fl_ew_fn))(T y, T p, T a, const T *o, int form, T *L, T *D, T *H);
-/* a loss's vector body (fl_ew_v4.h): one group of FL_LANES elements (no
-   mode wants the values with the second derivatives: a body computes the
-   values, and the first derivatives when WD) */
+/* a loss's vector body (fl_ew_v4.h): one group of FL_LANES elements, the
+   values L when WV, the derivatives D and second derivatives H when WD and
+   WH (compile-time constants where the map inlines it) */
 typedef void (*FL_T(fl_ewv_fn))(const T *y, const T *p, const T *a, const T *o, int form, T *L,
-                                T *D, int WD);
+                                T *D, T *H, int WV, int WD, int WH);
 /* FL_EWV(name): the loss's vector body where this level has one (where
-   fl_ew_v4.h defines FL_EWV_<name> as 1), else NULL: FL_EW_HAS_VEC is the
+   fl_ew_v4.h defines FL_EWV_<name> as 1), else NULL; FL_EW_VEC_ALL(name):
+   1 where its body serves the modes without values too (FL_EWVD_<name>
+   defined as 1: its derivatives need its transcendentals), else 0.  The
    Linux kernel's IS_ENABLED idiom (FL_PROBE_1 puts a 1 into second place) */
 #define FL_PROBE_1 0,
 #define FL_SECOND_ARG(a, b, ...) b
 #define FL_PROBE_TAKE(x) FL_SECOND_ARG(x 1, 0, 0)
 #define FL_EW_HAS_VEC(name) FL_PROBE_TAKE(FL_CAT(FL_PROBE_, FL_CAT(FL_EWV_, name)))
+#define FL_EW_VEC_ALL(name) FL_PROBE_TAKE(FL_CAT(FL_PROBE_, FL_CAT(FL_EWVD_, name)))
 #define FL_EWV_SEL_0(name) NULL
 #define FL_EWV_SEL_1(name) FL_T(fl_ewv_##name)
 #define FL_EWV(name) FL_CAT(FL_EWV_SEL_, FL_EW_HAS_VEC(name))(name)
@@ -83,8 +86,8 @@ FL_AI int FL_T(fl_ew_invalid)(const int ydom, const int pchk, const FL_T(fl_ew_c
    a block's last, partial group runs through it too, on padded copies (so
    every element gets the same arithmetic), and weights go through the
    generic fl_ew_post after it. */
-FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const int aux,
-                           const fl_intp m, const T *restrict y, const T *restrict p,
+FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const int vall,
+                           const int aux, const fl_intp m, const T *restrict y, const T *restrict p,
                            const T *restrict ax, const T *o, const T gsm, double *restrict acc,
                            T *restrict l, T *restrict d, T *restrict h,
                            const FL_T(fl_ew_check) *ck, int *bad, const int WS, const int WL,
@@ -112,19 +115,21 @@ FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const int
             __builtin_prefetch((const void *)((uintptr_t)(p + i) + FL_BLOCK * sizeof(T) + c), 0, 2);
         }
         /* the loss's vector body, where it has one, when the values are
-           wanted (the derivatives alone need no transcendental here: the
+           wanted, or in every mode (vall) for a loss whose derivatives need
+           its transcendentals (else the derivatives alone need none: the
            per-element function, which gives the body's bits, stores them
            without a round trip through vd) */
-        const int vec = vloss && (WS || WL);
-        T vl[FL_LANES], vd[FL_LANES];
-        if (vec) vloss(y + i, p + i, aux ? ax + i : NULL, oo, FORM, vl, vd, WD);
+        const int vec = vloss && (WS || WL || vall);
+        T vl[FL_LANES], vd[FL_LANES], vh[FL_LANES];
+        if (vec) vloss(y + i, p + i, aux ? ax + i : NULL, oo, FORM, vl, vd, vh, WS || WL, WD, WH);
         for (int j = 0; j < FL_LANES; j++) {
             T L = 0, D = 0, H = 0;
             if (!vec)
                 loss(y[i + j], p[i + j], aux ? ax[i + j] : oo[0], oo, FORM, &L, &D, &H);
             else {
-                L = vl[j];
+                if (WS || WL) L = vl[j];
                 if (WD) D = vd[j];
+                if (WH) H = vh[j];
             }
             if (YCHK || PCHK) nb[j] |= FL_T(fl_ew_invalid)(YCHK, PCHK, &c, y[i + j], p[i + j]);
             if (WS) a[j] += (double)L;
@@ -201,14 +206,14 @@ typedef void (*FL_T(fl_ew_formfn))(const FL_T(fl_ew_args) *a);
 /* The map of one form of a loss, specialised on what it computes: the sum;
    the sum and derivatives; the values; the values and derivatives; the
    derivatives; the first and second derivatives. */
-FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const int aux,
-                             const FL_T(fl_ew_args) *a, const int FORM, const int PF,
-                             const int YCHK, const int PCHK)
+FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const int vall,
+                             const int aux, const FL_T(fl_ew_args) *a, const int FORM,
+                             const int PF, const int YCHK, const int PCHK)
 {
 #define FL_EW_MODE(WS, WL, WD, WH)                                                             \
     case WS | WL << 1 | WD << 2 | WH << 3:                                                     \
-        FL_T(fl_ew_map)(loss, vloss, aux, a->m, a->y, a->p, a->ax, a->o, a->gsm, a->acc, a->l, \
-                        a->d, a->h, a->ck, a->bad, WS, WL, WD, WH, FORM, PF, YCHK, PCHK);      \
+        FL_T(fl_ew_map)(loss, vloss, vall, aux, a->m, a->y, a->p, a->ax, a->o, a->gsm, a->acc, \
+                        a->l, a->d, a->h, a->ck, a->bad, WS, WL, WD, WH, FORM, PF, YCHK, PCHK); \
         break;
     switch (a->ws | a->wl << 1 | a->wd << 2 | a->wh << 3) {
     FL_EW_MODE(1, 0, 0, 0) FL_EW_MODE(1, 0, 1, 0) FL_EW_MODE(0, 1, 0, 0)
@@ -369,7 +374,7 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
     FL_CLONES static void FL_T(fl_ew_form##F##_##name)(const FL_T(fl_ew_args) *a)            \
     {                                                                                        \
         if (F < forms)                                                                       \
-            FL_T(fl_ew_modes)(FL_T(fl_ew_##name), FL_EWV(name), aux, a, F, pf,               \
+            FL_T(fl_ew_modes)(FL_T(fl_ew_##name), FL_EWV(name), FL_EW_VEC_ALL(name), aux, a, F, pf,               \
                               hard ? FL_DOM_ANY : targets, !hard && preds != FL_DOM_ANY);    \
     }
 #define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux, pf)                           \

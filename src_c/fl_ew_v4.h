@@ -11,10 +11,14 @@
  * the derivatives alone, so a body's derivatives must be the function's bits:
  * its multiply-adds exactly where the compiler fuses the function's
  * (tests/test_parity.py compares the gradient of value_and_grad with the
- * gradient alone, bitwise).
+ * gradient alone, bitwise); or, for a loss whose derivatives need its
+ * transcendentals too, the body in every mode.  A body may compute the
+ * transcendentals of a group with intrinsics and leave the rest to the
+ * loss's own formulas on them, as a function that both share.
  *
- * A loss with a vector body defines FL_EWV_<name> as 1 next to it; the map
- * of every other loss runs its per-element function.  Included by
+ * A loss with a vector body defines FL_EWV_<name> as 1 next to it, and
+ * FL_EWVD_<name> as 1 where the body serves every mode; the map of every
+ * other loss runs its per-element function.  Included by
  * fl_ew_losses.h in the AVX-512 level's units, once per unit (its dtype:
  * FL_EW_F32).
  */
@@ -36,15 +40,19 @@
 /* -x (the sign flipped, as C's unary minus: -(+0) is -0) */
 #define FLV_NEG(x) FLV(xor)(x, FLV(set1)(-0.0))
 
-/* A vector body: the values L and, when WD, the derivatives D of the
-   FL_LANES elements y[], p[] (a[]: the per-element option, or NULL for
-   o[0]) in form `form` (compile-time constants, as in the per-element
-   function). */
+/* A vector body: the values L when WV, the derivatives D when WD and the
+   second derivatives H when WH of the FL_LANES elements y[], p[] (a[]: the
+   per-element option, or NULL for o[0]) in form `form` (compile-time
+   constants, as in the per-element function).  A body runs where the
+   values are wanted; one that defines FL_EWVD_<name> as 1 too runs in
+   every mode (its derivatives need its transcendentals), and its
+   derivatives are then its own, not the function's bits. */
 #define FL_EWV_LOSS(name)                                                                     \
     FL_AI void FL_T(fl_ewv_##name)(const T *restrict y, const T *restrict p,                  \
                                    FL_UNUSED const T *restrict a, FL_UNUSED const T *o,       \
                                    FL_UNUSED const int form, T *restrict L, T *restrict D,     \
-                                   const int WD)
+                                   FL_UNUSED T *restrict H, FL_UNUSED const int WV,            \
+                                   const int WD, FL_UNUSED const int WH)
 
 /* binary_cross_entropy, as fl_ew_losses.h: q = clip(p, e, 1 - e); form 1
    -log(y != 0 ? q : 1 - q), form 0 -(y log q + (1 - y) log(1 - q)) */
@@ -96,6 +104,32 @@ FL_EWV_LOSS(binary_cross_entropy_with_logits)
             const FLV_V f = FLV(mask_mov)(e, ge, one), g = FLV(mask_mov)(one, ge, e);
             FLV(storeu)(D + i, FLV(div)(FLV(fmsub)(ny, f, FLV(mul)(ay, g)), u));
         }
+    }
+}
+#endif
+
+/* sigmoid_focal_loss in float32 (in float64 the compiler's loop, calling
+   this level's exp and libmvec's log1p, is faster): e = exp(-|z|) and
+   log1p(e) with this level's inlined functions, a vector at a time, then
+   fl_focal's formulas (fl_ew_losses.h) on them, which the compiler
+   vectorizes; in every mode (the derivatives need log1p(e) too) */
+#if FL_EW_F32
+#define FL_EWV_sigmoid_focal_loss 1
+#define FL_EWVD_sigmoid_focal_loss 1
+FL_EWV_LOSS(sigmoid_focal_loss)
+{
+    T ev[FL_LANES], sv[FL_LANES];
+    for (int i = 0; i < FL_LANES; i += FLV_W) {
+        const FLV_V e = fl_v4_expf(FLV_NEG(FLV(abs)(FLV(loadu)(p + i))));
+        FLV(storeu)(ev + i, e);
+        FLV(storeu)(sv + i, fl_v4_log1pf(e));
+    }
+    for (int j = 0; j < FL_LANES; j++) {
+        T l, d, h;
+        FL_T(fl_focal)(y[j], p[j], ev[j], sv[j], o, form, &l, &d, &h);
+        if (WV) L[j] = l;
+        if (WD) D[j] = d;
+        if (WH) H[j] = h;
     }
 }
 #endif
