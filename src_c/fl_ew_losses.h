@@ -116,17 +116,24 @@ FL_EW_LOSS(binary_cross_entropy_with_logits)
    log1p(t^2 / (2 (1 + t))) and tanh |r| = t (t + 2) / (t (t + 2) + 2), both
    without cancellation for tiny r.  Beyond |r| = 20 (t^2 would overflow
    soon) log cosh r = |r| - log 2 and tanh |r| = 1 in both dtypes (the
-   dropped log1p(exp(-2|r|)) is below 2^-57 of the value). */
+   dropped log1p(exp(-2|r|)) is below 2^-57 of the value).  fl_logcosh: the
+   formulas given r, t, lg = log1p(t^2 / (2 (1 + t))) and e2 = exp(-2|r|). */
+FL_AI void FL_T(fl_logcosh)(const T r, const T t, const T lg, const T e2, T *L, T *D, T *H)
+{
+    const T ar = FL_ABS(r);
+    const int big = ar > 20;
+    const T u = t * (t + 2);
+    *L = big ? ar - (T)0.69314718055994530942 : lg;
+    *D = FL_COPYSIGN(big ? (T)1 : u / (u + 2), r);
+    /* sech^2 r = 4 e / (1 + e)^2, e = exp(-2|r|): no cancellation for large r */
+    *H = 4 * e2 / ((1 + e2) * (1 + e2));
+}
+
 FL_EW_LOSS(log_cosh)
 {
     const T r = p - y, ar = FL_ABS(r);
-    const int big = ar > 20;
-    const T t = FL_EXPM1(big ? (T)0 : ar), u = t * (t + 2);
-    *L = big ? ar - (T)0.69314718055994530942 : FL_LOG1P(t * t / (2 * (1 + t)));
-    *D = FL_COPYSIGN(big ? (T)1 : u / (u + 2), r);
-    /* sech^2 r = 4 e / (1 + e)^2, e = exp(-2|r|): no cancellation for large r */
-    const T e2 = FL_EXP(-2 * ar);
-    *H = 4 * e2 / ((1 + e2) * (1 + e2));
+    const T t = FL_EXPM1(ar > 20 ? (T)0 : ar);
+    FL_T(fl_logcosh)(r, t, FL_LOG1P(t * t / (2 * (1 + t))), FL_EXP(-2 * ar), L, D, H);
 }
 
 /* squared_log_error: d = log1p(p) - log1p(y), both > -1; d^2; d/dp = 2 d / (1 + p) */
@@ -155,25 +162,33 @@ FL_EW_LOSS(absolute_percentage_error)
    d/dp = 1 - y / (p + eps).  full adds Stirling's y log y - y + log(2 pi y)/2
    where y > 1 (it does not depend on p).  Where exp(p) overflows, the value
    is +inf (exp(p) outgrows y p) rather than inf - inf.  form = log_input +
-   2 full. */
-FL_EW_LOSS(poisson_nll)
+   2 full.  fl_poisson: the formulas given ep = exp(p) (log_input), lq =
+   log(p + eps) (else) and ly = log(max(y, 1)) (full). */
+FL_AI void FL_T(fl_poisson)(const T y, const T p, const T ep, const T lq, const T ly,
+                            const T *o, const int form, T *L, T *D, T *H)
 {
     if (form & 1) {
-        const T e = FL_EXP(p);
+        const T e = ep;
         *L = e > FL_HUGE(T) ? e : e - y * p;
         *D = e - y;
         *H = e;
     } else {
         const T q = p + o[2];
-        *L = p - y * FL_LOG(q);
+        *L = p - y * lq;
         *D = 1 - y / q;
         *H = (y / q) / q;
     }
     if (form & 2) {
-        const T yy = y > 1 ? y : (T)1, ly = FL_LOG(yy);
+        const T yy = y > 1 ? y : (T)1;
         const T st = yy * ly - yy + (T)0.5 * (ly + (T)1.8378770664093454836); /* log(2 pi) */
         *L += y > 1 ? st : (T)0;
     }
+}
+
+FL_EW_LOSS(poisson_nll)
+{
+    const T ep = form & 1 ? FL_EXP(p) : (T)0, lq = form & 1 ? (T)0 : FL_LOG(p + o[2]);
+    FL_T(fl_poisson)(y, p, ep, lq, form & 2 ? FL_LOG(y > 1 ? y : (T)1) : (T)0, o, form, L, D, H);
 }
 
 /* log(a / b) for a, b > 0: of the ratio when it is a normal number, else

@@ -134,6 +134,63 @@ FL_EWV_LOSS(sigmoid_focal_loss)
 }
 #endif
 
+/* log_cosh in float32: t = expm1(|r|) (0 beyond |r| = 20), and where wanted
+   log1p(t^2 / (2 (1 + t))) and exp(-2|r|), with this level's inlined
+   functions, then fl_logcosh's formulas (fl_ew_losses.h); in every mode */
+#if FL_EW_F32
+#define FL_EWV_log_cosh 1
+#define FL_EWVD_log_cosh 1
+FL_EWV_LOSS(log_cosh)
+{
+    T rv[FL_LANES], tv[FL_LANES], lv[FL_LANES], ev[FL_LANES];
+    const FLV_V one = FLV(set1)(1), two = FLV(set1)(2);
+    for (int i = 0; i < FL_LANES; i += FLV_W) {
+        const FLV_V r = FLV(sub)(FLV(loadu)(p + i), FLV(loadu)(y + i)), ar = FLV(abs)(r);
+        const FLV_V t = fl_v4_expm1f(
+            FLV(mask_mov)(ar, FLV_CMP(ar, FLV(set1)(20), _CMP_GT_OQ), FLV(setzero)()));
+        FLV(storeu)(rv + i, r);
+        FLV(storeu)(tv + i, t);
+        FLV(storeu)(lv + i, WV ? fl_v4_log1pf(FLV(div)(FLV(mul)(t, t), FLV(mul)(two, FLV(add)(one, t))))
+                               : FLV(setzero)());
+        FLV(storeu)(ev + i, WH ? fl_v4_expf(FLV(mul)(FLV(set1)(-2), ar)) : FLV(setzero)());
+    }
+    for (int j = 0; j < FL_LANES; j++) {
+        T l, d, h;
+        FL_T(fl_logcosh)(rv[j], tv[j], lv[j], ev[j], &l, &d, &h);
+        if (WV) L[j] = l;
+        if (WD) D[j] = d;
+        if (WH) H[j] = h;
+    }
+}
+#endif
+
+/* poisson_nll in float32: exp(p) (log_input) or log(p + eps), and log(max(y,
+   1)) (full), with this level's inlined functions, then fl_poisson's
+   formulas (fl_ew_losses.h); in every mode */
+#if FL_EW_F32
+#define FL_EWV_poisson_nll 1
+#define FL_EWVD_poisson_nll 1
+FL_EWV_LOSS(poisson_nll)
+{
+    T ev[FL_LANES], qv[FL_LANES], yv[FL_LANES];
+    const FLV_V one = FLV(set1)(1), zero = FLV(setzero)();
+    for (int i = 0; i < FL_LANES; i += FLV_W) {
+        const FLV_V pv = FLV(loadu)(p + i), tv = FLV(loadu)(y + i);
+        FLV(storeu)(ev + i, form & 1 ? fl_v4_expf(pv) : zero);
+        FLV(storeu)(qv + i, form & 1 ? zero : fl_v4_logf(FLV(add)(pv, FLV(set1)(o[2]))));
+        FLV(storeu)(yv + i, form & 2 ? fl_v4_logf(FLV(mask_mov)(one, FLV_CMP(tv, one, _CMP_GT_OQ), tv))
+                                     : zero);
+    }
+    for (int j = 0; j < FL_LANES; j++) {
+        T l, d, h;
+        FL_T(fl_poisson)(y[j], p[j], ev[j], qv[j], yv[j], o, form, &l, &d, &h);
+        if (WV) L[j] = l;
+        if (WD) D[j] = d;
+        if (WH) H[j] = h;
+    }
+}
+#endif
+
 #undef FLV_V
 #undef FLV_W
 #undef FLV_M
