@@ -99,16 +99,23 @@ FL_EW_LOSS(binary_cross_entropy)
    (for y = 0 and z << 0 that form subtracts two nearly equal terms);
    softplus(+-z) = max(+-z, 0) + log1p(exp(-|z|)).  d/dz = (1 - y) sigmoid(z)
    - a y sigmoid(-z), both sigmoids sharing e = exp(-|z|) and one division:
-   finite for every finite z. */
-FL_EW_LOSS(binary_cross_entropy_with_logits)
+   finite for every finite z.  fl_bcel: the formulas given e and s =
+   log1p(e). */
+FL_AI void FL_T(fl_bcel)(const T y, const T p, const T a, const T e, const T s, T *L, T *D,
+                         T *H)
 {
-    const T e = FL_EXP(-FL_ABS(p));
-    const T s = FL_LOG1P(e), ny = 1 - y, ay = a * y;
+    const T ny = 1 - y, ay = a * y;
     const T pos = p > 0 ? p : (T)0, neg = p < 0 ? -p : (T)0;
     *L = ny * (pos + s) + ay * (neg + s);
     *D = (ny * (p >= 0 ? (T)1 : e) - ay * (p >= 0 ? e : (T)1)) / (1 + e);
     /* (1 - y + a y) sigmoid(z) sigmoid(-z) = ... e / (1 + e)^2 */
     *H = (ny + ay) * (e / ((1 + e) * (1 + e)));
+}
+
+FL_EW_LOSS(binary_cross_entropy_with_logits)
+{
+    const T e = FL_EXP(-FL_ABS(p));
+    FL_T(fl_bcel)(y, p, a, e, FL_LOG1P(e), L, D, H);
 }
 
 /* log_cosh: log(cosh r), r = p - y; d/dp = tanh r.  With |r| and
@@ -136,13 +143,19 @@ FL_EW_LOSS(log_cosh)
     FL_T(fl_logcosh)(r, t, FL_LOG1P(t * t / (2 * (1 + t))), FL_EXP(-2 * ar), L, D, H);
 }
 
-/* squared_log_error: d = log1p(p) - log1p(y), both > -1; d^2; d/dp = 2 d / (1 + p) */
-FL_EW_LOSS(squared_log_error)
+/* squared_log_error: d = log1p(p) - log1p(y), both > -1; d^2; d/dp = 2 d /
+   (1 + p).  fl_sle: the formulas given lp = log1p(p) and ly = log1p(y). */
+FL_AI void FL_T(fl_sle)(const T p, const T lp, const T ly, T *L, T *D, T *H)
 {
-    const T d = FL_LOG1P(p) - FL_LOG1P(y);
+    const T d = lp - ly;
     *L = d * d;
     *D = 2 * d / (1 + p);
     *H = 2 * (1 - d) / ((1 + p) * (1 + p));
+}
+
+FL_EW_LOSS(squared_log_error)
+{
+    FL_T(fl_sle)(p, FL_LOG1P(p), FL_LOG1P(y), L, D, H);
 }
 
 /* absolute_percentage_error: |p - y| / max(|y|, eps), eps = float64's machine
