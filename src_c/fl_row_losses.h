@@ -215,19 +215,26 @@ FL_AI void FL_T(fl_untranspose)(const T *restrict zt, fl_intp R, fl_intp k, fl_i
 /* The class-major softmax's row pass over RP rows (a multiple of FL_LANES)
    of zt (zt[j * RP + r]): each row's max mx[r] (as fl_rowmax), et = exp(zt -
    mx), the row's sum of et (as fl_rowsum) rounded to T in sm[r], and si[r] =
-   1 / sm[r].  At the AVX-512 level, fl_rows_v4.h's loop with exp inlined
+   1 / sm[r] (et and si needed only when WE).  At the AVX-512 level, fl_rows_v4.h's loop with exp inlined
    (the same operations in the same order), which also prefetches the next
    chunk's rows (next: where this chunk's rows end). */
 FL_AI void FL_T(fl_smx_rows)(const T *restrict zt, fl_intp k, fl_intp RP, T *restrict et,
-                             T *restrict mx, T *restrict sm, T *restrict si, const T *next)
+                             T *restrict mx, T *restrict sm, T *restrict si, const T *next,
+                             FL_UNUSED const int WE)
 {
 #if defined(FL_OWN_VMATH_V4)
-    if (sizeof(T) == 8)
+    if (sizeof(T) == 8 && WE)
         fl_smx_rows_v4_f64((const double *)zt, k, RP, (double *)et, (double *)mx,
-                           (double *)sm, (double *)si, (const char *)next);
+                           (double *)sm, (double *)si, (const char *)next, 1);
+    else if (sizeof(T) == 8)
+        fl_smx_rows_v4_f64((const double *)zt, k, RP, (double *)et, (double *)mx,
+                           (double *)sm, (double *)si, (const char *)next, 0);
+    else if (WE)
+        fl_smx_rows_v4_f32((const float *)zt, k, RP, (float *)et, (float *)mx, (float *)sm,
+                           (float *)si, (const char *)next, 1);
     else
         fl_smx_rows_v4_f32((const float *)zt, k, RP, (float *)et, (float *)mx, (float *)sm,
-                           (float *)si, (const char *)next);
+                           (float *)si, (const char *)next, 0);
 #else
     (void)next;
     for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES) {
@@ -310,7 +317,7 @@ FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
     T mx[FL_ROWBLOCK], sm[FL_ROWBLOCK], si[FL_ROWBLOCK];
     double dsum[FL_ROWBLOCK];
     FL_T(fl_transpose)(z, R, k, RP, zt);
-    FL_T(fl_smx_rows)(zt, k, RP, et, mx, sm, si, z + R * k);
+    FL_T(fl_smx_rows)(zt, k, RP, et, mx, sm, si, z + R * k, gc != NULL);
     if (ls != 0) /* sum_j (cw_j) (z_j - max), in float64 */
         for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES) {
             double ds[FL_LANES] = {0};
@@ -342,9 +349,11 @@ FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
             tsum = (T)ts;
         }
         s->rl[r] = (double)loss;
-        fr[r] = (T)s->f[r];
-        fa[r] = fr[r] * si[r] * tsum;
-        ft[r] = fr[r] * tsum;
+        if (gc) {
+            fr[r] = (T)s->f[r];
+            fa[r] = fr[r] * si[r] * tsum;
+            ft[r] = fr[r] * tsum;
+        }
     }
     if (!gc) return;
     for (fl_intp r = R; r < RP; r++) fa[r] = fr[r] = ft[r] = 0; /* (padding rows) */

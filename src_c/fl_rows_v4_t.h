@@ -15,7 +15,8 @@
    each row's max mx[r] (4 partial maxima, j mod 4, combined as fl_rowmax;
    max(c, m) is c > m ? c : m, NaN skipped), et = exp(zt - mx), the row's sum
    of et in float64 (4 partial sums, j mod 4, combined (s0 + s1) + (s2 + s3))
-   rounded to the dtype in sm[r], and si[r] = 1 / sm[r].  Meanwhile the lines
+   rounded to the dtype in sm[r], and si[r] = 1 / sm[r] (et and si only when
+   WE: the derivatives need them, the value does not).  Meanwhile the lines
    of the next chunk of rows (next: where this chunk's rows end, in the input
    when the chunk is the input itself; a wasted prefetch otherwise) come into
    the cache, each group of rows prefetching as many lines as it has here
@@ -24,7 +25,7 @@
    address lies). */
 FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp RP,
                                  FLV_T *restrict et, FLV_T *restrict mx, FLV_T *restrict sm,
-                                 FLV_T *restrict si, const char *next)
+                                 FLV_T *restrict si, const char *next, const int WE)
 {
     const fl_intp bytes = FLV_W * k * (fl_intp)sizeof(FLV_T); /* a group's rows */
     for (fl_intp r0 = 0; r0 < RP; r0 += FLV_W) {
@@ -48,10 +49,12 @@ FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp RP
 #define FLV_E(jj) FLV_EXP(FLV(sub)(FLV(loadu)(c + (jj) * RP), m))
         for (j = 0; j + 4 <= k; j += 4) {
             const FLV_V e0 = FLV_E(j), e1 = FLV_E(j + 1), e2 = FLV_E(j + 2), e3 = FLV_E(j + 3);
-            FLV(storeu)(et + j * RP + r0, e0);
-            FLV(storeu)(et + (j + 1) * RP + r0, e1);
-            FLV(storeu)(et + (j + 2) * RP + r0, e2);
-            FLV(storeu)(et + (j + 3) * RP + r0, e3);
+            if (WE) {
+                FLV(storeu)(et + j * RP + r0, e0);
+                FLV(storeu)(et + (j + 1) * RP + r0, e1);
+                FLV(storeu)(et + (j + 2) * RP + r0, e2);
+                FLV(storeu)(et + (j + 3) * RP + r0, e3);
+            }
             FLV_ACC64(l0, h0, e0);
             FLV_ACC64(l1, h1, e1);
             FLV_ACC64(l2, h2, e2);
@@ -59,7 +62,7 @@ FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp RP
         }
         for (; j < k; j++) {
             const FLV_V e = FLV_E(j);
-            FLV(storeu)(et + j * RP + r0, e);
+            if (WE) FLV(storeu)(et + j * RP + r0, e);
             FLV_ACC64(l0, h0, e);
         }
 #undef FLV_E
@@ -67,7 +70,7 @@ FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp RP
                                       _mm512_add_pd(_mm512_add_pd(h0, h1), _mm512_add_pd(h2, h3)));
         FLV(storeu)(mx + r0, m);
         FLV(storeu)(sm + r0, sum);
-        FLV(storeu)(si + r0, FLV(div)(FLV(set1)(1), sum));
+        if (WE) FLV(storeu)(si + r0, FLV(div)(FLV(set1)(1), sum));
     }
 }
 
