@@ -8,7 +8,7 @@
  * The row driver (fl_rows_template.h) works a block of rows in chunks made
  * contiguous and calls the loss's FL_ROW_LOSS(name) stage once per chunk.  A
  * stage computes, for the R rows of its chunk, each row's (unweighted) loss
- * into s->rl[], and, when s->gc is set, the gradient rows scaled by s->f[r]
+ * into s->rl[] (where s->wv says the values are wanted), and, when s->gc is set, the gradient rows scaled by s->f[r]
  * (gscale times the row's weight), and when s->hc is set too, the diagonal
  * of each row's Hessian, scaled alike.  Everything it reads or writes is a field
  * of its argument (FL_T(fl_row_stage) below).  Its table entry
@@ -29,7 +29,8 @@ typedef struct {
     const double *f;      /* the gradient factor of each row */
     T *gc;                /* out: the gradient rows, R x k contiguous, or NULL */
     T *hc;                /* out: the Hessian diagonals, R x k contiguous, or NULL */
-    double *rl;           /* out: the loss of each row, unweighted */
+    double *rl;           /* out: the loss of each row, unweighted (when wv) */
+    int wv;               /* the values are wanted (else a stage may leave rl unset) */
     T *eb, *zb;           /* scratch: R * k + FL_LANES values each */
     T o[FL_MAX_OPTS];     /* the options, in table order */
     int targets, preds;   /* FL_DOM_* of the targets and of the predictions */
@@ -51,7 +52,6 @@ typedef struct {
 #define FL_PREFETCH_ROW(z, r, k) \
     __builtin_prefetch((const void *)((uintptr_t)(z) + (uintptr_t)(((r) + FL_PF_ROWS) * (k)) * sizeof(*(z))))
 
-#if !defined(FL_OWN_VMATH_V4)
 /* eb[i] = z[i] clipped to [e, 1 - e] for i < n; returns how many positions
    have a target or a prediction outside its domain */
 FL_AI int FL_T(fl_clip_checked)(const T *restrict t, const T *restrict z, fl_intp n, T e,
@@ -65,7 +65,6 @@ FL_AI int FL_T(fl_clip_checked)(const T *restrict t, const T *restrict z, fl_int
     }
     return nbad;
 }
-#endif
 
 /* The terms of categorical cross-entropy: eb[i] = log(clip(z[i])) t[i] for
    i < n (clipped to [e, 1 - e]); returns how many positions have a target or
@@ -129,8 +128,10 @@ FL_ROW_LOSS(categorical_cross_entropy)
     const T *z = s->z, *t = s->t;
     T *eb = s->eb;
     const T e = s->o[0] > FL_EPS_MIN(T) ? s->o[0] : FL_EPS_MIN(T);
-    const int nbad = FL_T(fl_cce_terms)(t, z, nk, e, s->targets, s->preds, eb);
-    for (fl_intp r = 0; r < R; r++)
+    /* (the derivatives alone need no log: the values are checked only) */
+    const int nbad = s->wv ? FL_T(fl_cce_terms)(t, z, nk, e, s->targets, s->preds, eb)
+                           : FL_T(fl_clip_checked)(t, z, nk, e, s->targets, s->preds, eb);
+    for (fl_intp r = 0; s->wv && r < R; r++)
         s->rl[r] = -FL_T(fl_rowsum)(eb + r * k, k); /* float64 whatever the storage */
     if (s->gc) FL_T(fl_clip_derivatives)(s, t, z, e);
     if (nbad) FL_T(fl_first_bad_row)(s, t, z, nk);
@@ -592,8 +593,9 @@ FL_ROW_LOSS(kl_divergence)
     const T *z = s->z, *t = s->t;
     T *eb = s->eb;
     const T e = s->o[0] > FL_EPS_MIN(T) ? s->o[0] : FL_EPS_MIN(T);
-    const int nbad = FL_T(fl_kl_terms)(t, z, nk, e, s->targets, s->preds, eb, s->zb);
-    for (fl_intp r = 0; r < R; r++) s->rl[r] = FL_T(fl_rowsum)(eb + r * k, k);
+    const int nbad = s->wv ? FL_T(fl_kl_terms)(t, z, nk, e, s->targets, s->preds, eb, s->zb)
+                           : FL_T(fl_clip_checked)(t, z, nk, e, s->targets, s->preds, eb);
+    for (fl_intp r = 0; s->wv && r < R; r++) s->rl[r] = FL_T(fl_rowsum)(eb + r * k, k);
     if (s->gc) FL_T(fl_clip_derivatives)(s, t, z, e);
     if (nbad) FL_T(fl_first_bad_row)(s, t, z, nk);
 }

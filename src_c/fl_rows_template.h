@@ -186,6 +186,7 @@ static __attribute__((noinline, noclone)) void FL_T(fl_rows_blocks)(FL_T(fl_row_
     s.eb = eb;
     s.zb = zb;
     s.cw = row_cw ? NULL : cw;
+    s.wv = job->want_sum || job->lo != NULL;
     for (fl_intp b = b0; b < b1; b++) {
         const fl_intp r0 = b * FL_ROWBLOCK;
         const fl_intp nr = job->n - r0 < FL_ROWBLOCK ? job->n - r0 : FL_ROWBLOCK;
@@ -229,6 +230,7 @@ static __attribute__((noinline, noclone)) void FL_T(fl_rows_blocks)(FL_T(fl_row_
             if (s.hc == hbuf) FL_T(fl_chunk_scatter)(job->h, job->sh0, job->sh1, c0, R, k, hbuf);
         }
         part[b].bad = s.bad;
+        if (!s.wv) continue;
         if (row_cw)
             for (fl_intp r = 0; r < nr; r++) rl[r] *= cwr[r];
         if (w)
