@@ -18,6 +18,7 @@
 #define FLV_CMP(a, b, imm) _mm512_cmp_pd_mask(a, b, imm)
 #define FLV_LOG fl_v4_log
 #define FLV_EXP fl_v4_exp
+#define FLV_LOG_D(x, d) fl_log8_core(x, d, 1)
 #define FLV_ACC64(l, h, v) (l = _mm512_add_pd(l, v))
 #define FLV_ROUND64(l, h) (l)
 #define FLV_N(name) name##_f64
@@ -30,6 +31,7 @@
 #define FLV_CMP(a, b, imm) _mm512_cmp_ps_mask(a, b, imm)
 #define FLV_LOG fl_v4_logf
 #define FLV_EXP fl_v4_expf
+#define FLV_LOG_D(x, d) fl_logf16_core(x, d, 1)
 #define FLV_ACC64(l, h, v)                                                                 \
     (l = _mm512_add_pd(l, _mm512_cvtps_pd(_mm512_castps512_ps256(v))),                    \
      h = _mm512_add_pd(h, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1))))

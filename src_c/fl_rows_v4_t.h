@@ -134,20 +134,32 @@ FL_AI int FLV_N(fl_cce_terms_v4)(const FLV_T *restrict t, const FLV_T *restrict 
     return nbad;
 }
 
-/* the KL divergence's terms (fl_kl_terms, fl_row_losses.h): eb[i] = t log t'
-   - t log clip(z[i]), t' = t where t > 0 and 1 elsewhere (0 log 0 = 0), the
-   first product unrounded (one FMA) */
+/* the KL divergence's terms (fl_kl_terms, fl_row_losses.h): eb[i] = t
+   log(t' / q), q = clip(z[i]), t' = t where t > 0 and 1 elsewhere (0 log 0 =
+   0), with one log: r = t' / q rounded, its remainder t' - r q exact (one
+   FMA), log(t' / q) = log r + (t' - r q) / (q r) to within the log's own
+   error (the quotient's rounding carried, as log1pf carries 1 + x's; the
+   remainder's 1 / q from rcp14 suffices for a term below an ulp of r).
+   Where r is not a normal number (t' tiny), t log t' - t log q (the first
+   product unrounded: one FMA); a lane's path is its own. */
 FL_AI int FLV_N(fl_kl_terms_v4)(const FLV_T *restrict t, const FLV_T *restrict z, fl_intp n,
                                 FLV_T e, int targets, int preds, FLV_T *restrict eb)
 {
     int nbad = 0;
     const FLV_V one = FLV(set1)(1);
+    const FLV_V tiny = FLV(set1)(sizeof(FLV_T) == 4 ? (FLV_T)0x1p-126 : (FLV_T)0x1p-1022);
     for (fl_intp i = 0; i < n; i += FLV_W) {
         FLV_GROUP(i, n, t, z, live, tv, pv);
         nbad += FLV_N(fl_v4_count_bad)(tv, pv, targets, preds, live);
-        const FLV_V lq = FLV_LOG(FLV_N(fl_v4_clip)(pv, e));
-        const FLV_V lt = FLV_LOG(FLV(mask_mov)(one, FLV_CMP(tv, FLV(setzero)(), _CMP_GT_OQ), tv));
-        FLV(mask_storeu)(eb + i, live, FLV(fmsub)(tv, lt, FLV(mul)(tv, lq)));
+        const FLV_V q = FLV_N(fl_v4_clip)(pv, e);
+        const FLV_V tp = FLV(mask_mov)(one, FLV_CMP(tv, FLV(setzero)(), _CMP_GT_OQ), tv);
+        const FLV_V r = FLV(div)(tp, q);
+        const FLV_V d = FLV(mul)(FLV(fnmadd)(r, q, tp), FLV(rcp14)(q));
+        FLV_V term = FLV(mul)(tv, FLV_LOG_D(r, d));
+        const FLV_M sub = FLV_CMP(r, tiny, _CMP_LT_OQ) & live;
+        if (sub)
+            term = FLV(mask_mov)(term, sub, FLV(fmsub)(tv, FLV_LOG(tp), FLV(mul)(tv, FLV_LOG(q))));
+        FLV(mask_storeu)(eb + i, live, term);
     }
     return nbad;
 }
@@ -162,6 +174,7 @@ FL_AI int FLV_N(fl_kl_terms_v4)(const FLV_T *restrict t, const FLV_T *restrict z
 #undef FLV_CMP
 #undef FLV_LOG
 #undef FLV_EXP
+#undef FLV_LOG_D
 #undef FLV_ACC64
 #undef FLV_ROUND64
 #undef FLV_N

@@ -59,8 +59,9 @@ static const double fl_logc_lo[16] __attribute__((aligned(64))) = {
 
 #define FL_V4_AI static inline __attribute__((always_inline))
 
-/* log x for x > 0 finite */
-FL_V4_AI __m512d fl_log8_core(const __m512d x)
+/* log x + d / x for x > 0 finite (d = 0: log x; |d / x| at most a few ulps
+   of 1) */
+FL_V4_AI __m512d fl_log8_core(const __m512d x, const __m512d d, const int with_d)
 {
     const __m512d one = _mm512_set1_pd(1.0);
     __m512d e = _mm512_getexp_pd(x);
@@ -98,6 +99,11 @@ FL_V4_AI __m512d fl_log8_core(const __m512d x)
     const __m512d err2 = _mm512_add_pd(_mm512_sub_pd(hi, t), r);
     __m512d lo = _mm512_fmadd_pd(e, _mm512_set1_pd(0x1.ef35793c7673p-45), ll);
     lo = _mm512_add_pd(lo, _mm512_add_pd(err1, err2));
+    if (with_d) { /* d / x = d c 2^-e / (1 + r) ~ d c (1 - r) 2^-e */
+        const __m512d dc = _mm512_mul_pd(d, c);
+        lo = _mm512_add_pd(lo, _mm512_scalef_pd(_mm512_fnmadd_pd(dc, r, dc),
+                                                _mm512_sub_pd(_mm512_setzero_pd(), e)));
+    }
     lo = _mm512_fmadd_pd(r2, p, lo);
     return _mm512_add_pd(t, lo);
 }
@@ -115,7 +121,7 @@ FL_V4_AI __m512d fl_log8_special(const __m512d u, const __m512d res)
 
 FL_V4_AI __m512d fl_v4_log(const __m512d x)
 {
-    return fl_log8_special(x, fl_log8_core(x));
+    return fl_log8_special(x, fl_log8_core(x, x, 0));
 }
 
 /* ---- float32: the same method on 16 lanes (one-register table permutes,
