@@ -198,10 +198,18 @@ FL_AI void FL_T(fl_transpose)(const T *restrict z, fl_intp R, fl_intp k, fl_intp
         for (fl_intp r = r0; r < RP; r++) zt[j * RP + r] = r < R ? z[r * k + j] : (T)0;
 }
 
-/* the reverse: class-major zt to rows [0, R) of a contiguous R x k chunk */
+/* the reverse: class-major zt to rows [0, R) of a contiguous R x k chunk (in
+   float32 at the AVX-512 level, fl_rows_v4.h's transpose in registers: in
+   float64 it measured no faster) */
 FL_AI void FL_T(fl_untranspose)(const T *restrict zt, fl_intp R, fl_intp k, fl_intp RP,
                                 T *restrict z)
 {
+#if defined(FL_OWN_VMATH_V4)
+    if (sizeof(T) == 4) {
+        fl_untranspose_v4_f32((const float *)zt, R, k, RP, (float *)z);
+        return;
+    }
+#endif
     fl_intp r0 = 0;
     for (; r0 + 8 <= R; r0 += 8)
         for (fl_intp j = 0; j < k; j++) {
@@ -358,35 +366,51 @@ FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
     }
     if (!gc) return;
     for (fl_intp r = R; r < RP; r++) fa[r] = fr[r] = ft[r] = 0; /* (padding rows) */
-    /* the gradient, eight rows at a time (one vector across the rows, stored
-       along them), then the labels' entries */
+    /* the Hessian's row facts first (they read zt, which the gradient
+       reuses): at the row's first largest logit, 1 - p_j is the other terms'
+       share of the sum, as the row-major stage */
+    T jm[FL_ROWBLOCK];
+    double rest[FL_ROWBLOCK];
+    if (hc) {
+        for (fl_intp r = 0; r < RP; r++) jm[r] = -1, rest[r] = 0;
+        for (fl_intp j = 0; j < k; j++)
+            for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES)
+                for (int i = 0; i < FL_LANES; i++) {
+                    const fl_intp r = r0 + i;
+                    const int hit = (jm[r] < 0) & (zt[j * RP + r] == mx[r]);
+                    jm[r] = hit ? (T)j : jm[r];
+                    rest[r] += hit ? 0.0 : (double)et[j * RP + r];
+                }
+    }
+    /* the gradient, then the labels' entries: in float32 at the AVX-512
+       level worked class-major into zt, then transposed in registers and
+       stored a row at a time (fl_untranspose); else eight rows at a time (one
+       vector across the rows, stored along them) */
     T cj[FL_COLS_K];
     for (fl_intp j = 0; j < k; j++) cj[j] = cw ? cw[j] * lsk : lsk;
-    fl_intp r8 = 0;
-    for (; r8 + 8 <= R; r8 += 8)
+#if defined(FL_OWN_VMATH_V4)
+    if (sizeof(T) == 4) {
         for (fl_intp j = 0; j < k; j++)
-            for (int i = 0; i < 8; i++)
-                gc[(r8 + i) * k + j] = fa[r8 + i] * et[j * RP + r8 + i] - fr[r8 + i] * cj[j];
-    for (fl_intp r = r8; r < R; r++)
-        for (fl_intp j = 0; j < k; j++) gc[r * k + j] = fa[r] * et[j * RP + r] - fr[r] * cj[j];
+            for (fl_intp r = 0; r < RP; r++)
+                zt[j * RP + r] = fa[r] * et[j * RP + r] - fr[r] * cj[j];
+        FL_T(fl_untranspose)(zt, R, k, RP, gc);
+    } else
+#endif
+    {
+        fl_intp r8 = 0;
+        for (; r8 + 8 <= R; r8 += 8)
+            for (fl_intp j = 0; j < k; j++)
+                for (int i = 0; i < 8; i++)
+                    gc[(r8 + i) * k + j] = fa[r8 + i] * et[j * RP + r8 + i] - fr[r8 + i] * cj[j];
+        for (fl_intp r = r8; r < R; r++)
+            for (fl_intp j = 0; j < k; j++) gc[r * k + j] = fa[r] * et[j * RP + r] - fr[r] * cj[j];
+    }
     for (fl_intp r = 0; r < R; r++) {
         const fl_intp y = s->lab[r];
         gc[r * k + y] = fa[r] * et[y * RP + r] - fr[r] * (cw ? cw[y] * (keep + lsk) : keep + lsk);
     }
     if (!hc) return;
-    /* f tsum p_j (1 - p_j); at the row's first largest logit, 1 - p_j is the
-       other terms' share of the sum, as the row-major stage */
-    T jm[FL_ROWBLOCK];
-    double rest[FL_ROWBLOCK];
-    for (fl_intp r = 0; r < RP; r++) jm[r] = -1, rest[r] = 0;
-    for (fl_intp j = 0; j < k; j++)
-        for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES)
-            for (int i = 0; i < FL_LANES; i++) {
-                const fl_intp r = r0 + i;
-                const int hit = (jm[r] < 0) & (zt[j * RP + r] == mx[r]);
-                jm[r] = hit ? (T)j : jm[r];
-                rest[r] += hit ? 0.0 : (double)et[j * RP + r];
-            }
+    /* f tsum p_j (1 - p_j) */
     for (fl_intp j = 0; j < k; j++)
         for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES)
             for (int i = 0; i < FL_LANES; i++) {

@@ -74,6 +74,53 @@ FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp RP
     }
 }
 
+#if FLV_W == 16
+/* float32 only (in float64 the compiler's loop of fl_untranspose measured as
+   fast): the 16 x 16 square a[] transposed in place (lane j of a[i] becomes
+   lane i of a[j]), in four rounds of shuffles */
+FL_AI void FLV_N(fl_v4_transpose_square)(FLV_V *a)
+{
+    FLV_V t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(a[i], a[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(a[i], a[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4)
+        for (int q = 0; q < 2; q++) {
+            const __m512d x = _mm512_castps_pd(t[i + q]), y = _mm512_castps_pd(t[i + q + 2]);
+            a[i + 2 * q] = _mm512_castpd_ps(_mm512_unpacklo_pd(x, y));
+            a[i + 2 * q + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(x, y));
+        }
+    for (int h = 0; h < 16; h += 8)
+        for (int i = 0; i < 4; i++) {
+            t[h + i] = _mm512_shuffle_f32x4(a[h + i], a[h + i + 4], 0x88);
+            t[h + i + 4] = _mm512_shuffle_f32x4(a[h + i], a[h + i + 4], 0xdd);
+        }
+    for (int i = 0; i < 8; i++) {
+        a[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        a[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    }
+}
+
+/* class-major zt (zt[j * RP + r]) to rows [0, R) of a contiguous R x k chunk
+   (k <= 16; fl_untranspose, fl_row_losses.h): a square of 16 rows by the
+   classes at a time transposed in registers, each row's classes one masked
+   store */
+FL_AI void FLV_N(fl_untranspose_v4)(const FLV_T *restrict zt, fl_intp R, fl_intp k,
+                                    fl_intp RP, FLV_T *restrict z)
+{
+    const FLV_M cols = (FLV_M)(((uint32_t)1 << k) - 1);
+    for (fl_intp r0 = 0; r0 < R; r0 += FLV_W) {
+        FLV_V a[FLV_W];
+        for (int j = 0; j < FLV_W; j++)
+            a[j] = j < k ? FLV(loadu)(zt + j * RP + r0) : FLV(setzero)();
+        FLV_N(fl_v4_transpose_square)(a);
+        for (int i = 0; i < FLV_W && r0 + i < R; i++)
+            FLV(mask_storeu)(z + (r0 + i) * k, cols, a[i]);
+    }
+}
+#endif
+
 /* the lanes of v outside a domain (FL_IN_DOMAIN, fl_math.h) */
 FL_AI FLV_M FLV_N(fl_v4_outside)(const FLV_V v, const int dom)
 {
