@@ -107,17 +107,24 @@ FL_EWV_LOSS(binary_cross_entropy)
         if (WH) H[j] = h;                                                                     \
     } while (0)
 
-/* binary_cross_entropy_with_logits: e = exp(-|z|), log1p(e) where the
-   values are wanted (the derivatives need only e), fl_bcel's formulas */
+/* the logits' e = exp(-|z|) into ev and, where log1p is wanted, log1p(e)
+   into sv: the sigmoid losses' transcendentals (softplus(+-z) = max(+-z, 0) +
+   log1p(e)) */
+#define FLV_SIGMOID_PARTS(ev, sv, p, log1p)                                                  \
+    do {                                                                                      \
+        for (int i_ = 0; i_ < FL_LANES; i_ += FLV_W)                                          \
+            FLV(storeu)((ev) + i_, FLV_EXP(FLV_NEG(FLV(abs)(FLV(loadu)((p) + i_)))));          \
+        if (log1p) FLV_MAP_LOG1P(sv, ev);                                                     \
+    } while (0)
+
+/* binary_cross_entropy_with_logits: e and log1p(e) where the values are
+   wanted (the derivatives need only e), fl_bcel's formulas */
 #define FL_EWV_binary_cross_entropy_with_logits 1
 #define FL_EWVD_binary_cross_entropy_with_logits 1
 FL_EWV_LOSS(binary_cross_entropy_with_logits)
 {
     T ev[FL_LANES], sv[FL_LANES];
-    for (int i = 0; i < FL_LANES; i += FLV_W)
-        FLV(storeu)(ev + i, FLV_EXP(FLV_NEG(FLV(abs)(FLV(loadu)(p + i)))));
-    if (WV)
-        FLV_MAP_LOG1P(sv, ev);
+    FLV_SIGMOID_PARTS(ev, sv, p, WV);
     for (int j = 0; j < FL_LANES; j++) {
         T l, d, h;
         FL_T(fl_bcel)(y[j], p[j], a ? a[j] : o[0], ev[j], WV ? sv[j] : (T)0, &l, &d, &h);
@@ -125,16 +132,14 @@ FL_EWV_LOSS(binary_cross_entropy_with_logits)
     }
 }
 
-/* sigmoid_focal_loss: e = exp(-|z|) and log1p(e) (the derivatives need
-   both), fl_focal's formulas */
+/* sigmoid_focal_loss: e and log1p(e) (the derivatives need both),
+   fl_focal's formulas */
 #define FL_EWV_sigmoid_focal_loss 1
 #define FL_EWVD_sigmoid_focal_loss 1
 FL_EWV_LOSS(sigmoid_focal_loss)
 {
     T ev[FL_LANES], sv[FL_LANES];
-    for (int i = 0; i < FL_LANES; i += FLV_W)
-        FLV(storeu)(ev + i, FLV_EXP(FLV_NEG(FLV(abs)(FLV(loadu)(p + i)))));
-    FLV_MAP_LOG1P(sv, ev);
+    FLV_SIGMOID_PARTS(ev, sv, p, 1);
     for (int j = 0; j < FL_LANES; j++) {
         T l, d, h;
         FL_T(fl_focal)(y[j], p[j], ev[j], sv[j], o, form, &l, &d, &h);
@@ -210,6 +215,7 @@ FL_EWV_LOSS(squared_log_error)
 #undef FLV_MAP_LOG1P
 #undef FLV_MAP_EXPM1
 #undef FLV_STORE_LDH
+#undef FLV_SIGMOID_PARTS
 #undef FLV_V
 #undef FLV_W
 #undef FLV
