@@ -409,7 +409,7 @@ class Loss:
     than reading its inputs: the kernels fetch the next block's inputs while
     a block computes (a loss that runs at the memory limit leaves that to
     the hardware prefetchers, which software prefetches only get in the way
-    of).
+    of); True for every form, or the tuple of the forms that are.
     ``exact``: the definition evaluated exactly, for the accuracy oracle:
     ``exact(mp, y, p, dtype, **options)`` with mpmath ``mp`` and exact inputs
     (the dtype's values: y and p numbers, or for a row loss a label or a list
@@ -455,7 +455,7 @@ class Loss:
     target_domain: Domain | None = None
     pred_hint: str = ""
     hard_labels: bool = False
-    compute_bound: bool = False
+    compute_bound: bool | tuple = False
     min_classes: int = 1
     exact: Callable | None = None
     ulps: tuple = (2, 2)
@@ -497,6 +497,13 @@ class Loss:
     def c_form(self, values):
         """The form (0 ..< forms) the option values select (table order)."""
         return self.form(**dict(zip(self.option_names, values))) if self.form else 0
+
+    @property
+    def compute_bound_forms(self):
+        """The forms that are compute-bound, as a bit mask (bit f: form f)."""
+        if isinstance(self.compute_bound, tuple):
+            return sum(1 << f for f in self.compute_bound)
+        return 15 if self.compute_bound else 0
 
     @property
     def c_domains(self):
@@ -1364,7 +1371,7 @@ LOSSES = (
                         gap=Bounds(0.0, 1.0), examples=(1.5, 2.0, 1.0, 3.0, -1.0, 0.0)),),
         domains=lambda power: _tweedie_domains(power),
         forms=4, form=lambda power: {0.0: 0, 1.0: 1, 2.0: 2}.get(power, 3),
-        hess=_tweedie_h, compute_bound=True,
+        hess=_tweedie_h, compute_bound=(1, 2, 3),  # (power 0 is the squared error)
     ),
     Loss(
         "sigmoid_focal_loss", "elementwise",
@@ -1527,7 +1534,7 @@ def c_table():
             assert forms <= 4 and not (loss.hard_labels and loss.forms > 1), loss.name
             ew.append(f"    X({loss.name}, {targets}, {preds}, {forms}, "
                       f"{int(loss.hard_labels)}, {int(any(o.columns for o in loss.options))}, "
-                      f"{int(loss.compute_bound)})")
+                      f"{loss.compute_bound_forms})")
         else:
             rows.append(f"    X({loss.name}, {targets}, {loss.pred_domain.c_name})")
     return ("/* Generated from fastloss/_losses.py by the build: do not edit. */\n"

@@ -369,13 +369,15 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
 
 /* one block function per loss of the table, and one loop function per form
    of it (empty beyond its forms): the loss's function and facts given to
-   the generic functions above */
+   the generic functions above (pf: the mask of its compute-bound forms,
+   which prefetch) */
 #define FL_EW_FORM_LOOP(name, F, targets, preds, forms, hard, aux, pf)                       \
     FL_CLONES static void FL_T(fl_ew_form##F##_##name)(const FL_T(fl_ew_args) *a)            \
     {                                                                                        \
         if (F < forms)                                                                       \
-            FL_T(fl_ew_modes)(FL_T(fl_ew_##name), FL_EWV(name), FL_EW_VEC_ALL(name), aux, a, F, pf,               \
-                              hard ? FL_DOM_ANY : targets, !hard && preds != FL_DOM_ANY);    \
+            FL_T(fl_ew_modes)(FL_T(fl_ew_##name), FL_EWV(name), FL_EW_VEC_ALL(name), aux, a, \
+                              F, ((pf) >> F) & 1, hard ? FL_DOM_ANY : targets,               \
+                              !hard && preds != FL_DOM_ANY);                                 \
     }
 #define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux, pf)                           \
     FL_EW_FORM_LOOP(name, 0, targets, preds, forms, hard, aux, pf)                           \
