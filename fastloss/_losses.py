@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
@@ -504,6 +505,20 @@ class Loss:
         if isinstance(self.compute_bound, tuple):
             return sum(1 << f for f in self.compute_bound)
         return 15 if self.compute_bound else 0
+
+    @property
+    def checked_forms(self):
+        """The forms whose loops check the targets and predictions, as a bit
+        mask: all but a form whose option values (the options' examples and
+        defaults) all leave both unrestricted (tweedie_deviance's power 0)."""
+        if self.domains is None or not self.options:
+            return 15
+        free, bound = set(), set()
+        for values in itertools.product(*((o.default, *o.examples) for o in self.options)):
+            values = [o.validate(v) for o, v in zip(self.options, values)]
+            t, p = self.domains_for(values=values)
+            (free if t is None and p.c_name == "FL_DOM_ANY" else bound).add(self.c_form(values))
+        return 15 & ~sum(1 << f for f in free - bound)
 
     @property
     def c_domains(self):
@@ -1534,7 +1549,7 @@ def c_table():
             assert forms <= 4 and not (loss.hard_labels and loss.forms > 1), loss.name
             ew.append(f"    X({loss.name}, {targets}, {preds}, {forms}, "
                       f"{int(loss.hard_labels)}, {int(any(o.columns for o in loss.options))}, "
-                      f"{loss.compute_bound_forms})")
+                      f"{loss.compute_bound_forms}, {loss.checked_forms})")
         else:
             rows.append(f"    X({loss.name}, {targets}, {loss.pred_domain.c_name})")
     return ("/* Generated from fastloss/_losses.py by the build: do not edit. */\n"

@@ -370,20 +370,22 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
 /* one block function per loss of the table, and one loop function per form
    of it (empty beyond its forms): the loss's function and facts given to
    the generic functions above (pf: the mask of its compute-bound forms,
-   which prefetch) */
-#define FL_EW_FORM_LOOP(name, F, targets, preds, forms, hard, aux, pf)                       \
+   which prefetch; chk: the mask of the forms that check their targets and
+   predictions, which another form's options leave unrestricted) */
+#define FL_EW_FORM_LOOP(name, F, targets, preds, forms, hard, aux, pf, chk)                  \
     FL_CLONES static void FL_T(fl_ew_form##F##_##name)(const FL_T(fl_ew_args) *a)            \
     {                                                                                        \
         if (F < forms)                                                                       \
             FL_T(fl_ew_modes)(FL_T(fl_ew_##name), FL_EWV(name), FL_EW_VEC_ALL(name), aux, a, \
-                              F, ((pf) >> F) & 1, hard ? FL_DOM_ANY : targets,               \
-                              !hard && preds != FL_DOM_ANY);                                 \
+                              F, ((pf) >> F) & 1,                                            \
+                              hard || !(((chk) >> F) & 1) ? FL_DOM_ANY : targets,            \
+                              !hard && ((chk) >> F) & 1 && preds != FL_DOM_ANY);             \
     }
-#define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux, pf)                           \
-    FL_EW_FORM_LOOP(name, 0, targets, preds, forms, hard, aux, pf)                           \
-    FL_EW_FORM_LOOP(name, 1, targets, preds, forms, hard, aux, pf)                           \
-    FL_EW_FORM_LOOP(name, 2, targets, preds, forms, hard, aux, pf)                           \
-    FL_EW_FORM_LOOP(name, 3, targets, preds, forms, hard, aux, pf)                           \
+#define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux, pf, chk)                      \
+    FL_EW_FORM_LOOP(name, 0, targets, preds, forms, hard, aux, pf, chk)                      \
+    FL_EW_FORM_LOOP(name, 1, targets, preds, forms, hard, aux, pf, chk)                      \
+    FL_EW_FORM_LOOP(name, 2, targets, preds, forms, hard, aux, pf, chk)                      \
+    FL_EW_FORM_LOOP(name, 3, targets, preds, forms, hard, aux, pf, chk)                      \
     FL_CLONES void FL_T(fl_ew_blocks_##name)(const void *job, fl_intp b0, fl_intp b1,        \
                                              fl_part *part)                                  \
     {                                                                                        \
