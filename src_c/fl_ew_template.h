@@ -54,6 +54,7 @@ typedef struct {
                      1), else the number of forms its options select among */
     int hard;     /* it has a hard-label form */
     int aux;      /* it has a per-column option */
+    int chk;      /* the mask of its forms that check targets and predictions */
 } FL_T(fl_ew_facts);
 
 /* The closed bounds of the valid targets (a loss whose targets have a
@@ -245,7 +246,9 @@ FL_CLONES static void FL_T(fl_ew_weigh)(fl_intp m, const T *w, T *l, T *d, T *h,
 FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl_ew_facts) facts,
                               const fl_ew_job *job, fl_intp b0, fl_intp b1, fl_part *part)
 {
-    const int check = facts.targets != FL_DOM_ANY || facts.preds != FL_DOM_ANY;
+    const int check = (facts.targets != FL_DOM_ANY || facts.preds != FL_DOM_ANY)
+                      && (facts.hard || (job->form >= 0 && job->form < facts.forms
+                                         && (facts.chk >> job->form) & 1));
     /* the predictions' and targets' bounds in T (probabilities: [0, 1]) */
     const fl_range unit = {0.0, 1.0, 0};
     FL_T(fl_ew_check) ck;
@@ -392,7 +395,7 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         static const FL_T(fl_ew_formfn) loops[4] = {                                         \
             FL_T(fl_ew_form0_##name), FL_T(fl_ew_form1_##name), FL_T(fl_ew_form2_##name),    \
             FL_T(fl_ew_form3_##name)};                                                       \
-        const FL_T(fl_ew_facts) facts = {targets, preds, forms, hard, aux};                  \
+        const FL_T(fl_ew_facts) facts = {targets, preds, forms, hard, aux, chk};             \
         FL_T(fl_ew_blocks)(loops, facts, (const fl_ew_job *)job, b0, b1, part);              \
     }
 FL_EW_TABLE(FL_EW_INSTANCE)
