@@ -8,9 +8,10 @@
  * The row driver (fl_rows_template.h) works a block of rows in chunks made
  * contiguous and calls the loss's FL_ROW_LOSS(name) stage once per chunk.  A
  * stage computes, for the R rows of its chunk, each row's (unweighted) loss
- * into s->rl[] (where s->wv says the values are wanted), and, when s->gc is set, the gradient rows scaled by s->f[r]
- * (gscale times the row's weight), and when s->hc is set too, the diagonal
- * of each row's Hessian, scaled alike.  Everything it reads or writes is a field
+ * into s->rl[] (where s->wv says the values are wanted), and, when s->gc is
+ * set, the gradient rows scaled by s->f[r] (gscale times the row's weight),
+ * and when s->hc is set too, the diagonal of each row's Hessian, scaled
+ * alike.  Everything it reads or writes is a field
  * of its argument (FL_T(fl_row_stage) below).  Its table entry
  * (fastloss/_losses.py) says whether it takes labels or dense targets and the
  * domains of its targets and predictions; a stage that checks values against
@@ -128,7 +129,7 @@ FL_ROW_LOSS(categorical_cross_entropy)
     const T *z = s->z, *t = s->t;
     T *eb = s->eb;
     const T e = s->o[0] > FL_EPS_MIN(T) ? s->o[0] : FL_EPS_MIN(T);
-    /* (the derivatives alone need no log: the values are checked only) */
+    /* (the derivatives alone need no log: the inputs are only checked) */
     const int nbad = s->wv ? FL_T(fl_cce_terms)(t, z, nk, e, s->targets, s->preds, eb)
                            : FL_T(fl_clip_checked)(t, z, nk, e, s->targets, s->preds, eb);
     for (fl_intp r = 0; s->wv && r < R; r++)
@@ -224,9 +225,10 @@ FL_AI void FL_T(fl_untranspose)(const T *restrict zt, fl_intp R, fl_intp k, fl_i
 /* The class-major softmax's row pass over RP rows (a multiple of FL_LANES)
    of zt (zt[j * RP + r]): each row's max mx[r] (as fl_rowmax), et = exp(zt -
    mx), the row's sum of et (as fl_rowsum) rounded to T in sm[r], and si[r] =
-   1 / sm[r] (et and si needed only when WE).  At the AVX-512 level, fl_rows_v4.h's loop with exp inlined
-   (the same operations in the same order), which also prefetches the next
-   chunk's rows (next: where this chunk's rows end). */
+   1 / sm[r] (et and si needed only when WE).  At the AVX-512 level,
+   fl_rows_v4.h's loop with exp inlined (the same operations in the same
+   order), which also prefetches the next chunk's rows (next: where this
+   chunk's rows end). */
 FL_AI void FL_T(fl_smx_rows)(const T *restrict zt, fl_intp k, fl_intp RP, T *restrict et,
                              T *restrict mx, T *restrict sm, T *restrict si, const T *next,
                              FL_UNUSED const int WE)
