@@ -85,8 +85,9 @@ FL_EWV_LOSS(binary_cross_entropy)
    it: libmvec's log1p, faster there than this level's method; the portable
    expm1, inlined), then the loss's formulas on them (a function that the
    per-element function shares), which the compiler vectorizes; in every
-   mode.  FLV_MAP(v, f, x) stores f(x[i]) for each lane i of the group into v:
-   the inlined vector function, or the loop. */
+   mode.  FLV_MAP_V(v, f, x) and FLV_MAP_C(v, f, x) store f(x[i]) for each
+   lane i of the group into v: with the inlined vector function f, or with
+   the per-element f in a loop. */
 #define FLV_MAP_V(v, f, x)                                                                    \
     for (int i_ = 0; i_ < FL_LANES; i_ += FLV_W) FLV(storeu)((v) + i_, f(FLV(loadu)((x) + i_)))
 #define FLV_MAP_C(v, f, x)                                                                    \
