@@ -1,7 +1,9 @@
 """Shared test machinery, driven by the loss table (fastloss.LOSSES)."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -111,6 +113,7 @@ def _memmap(a):
         return a.copy()
     if not _MEMMAP_DIR:
         _MEMMAP_DIR.append(tempfile.mkdtemp(prefix="fastloss-memmap-"))
+        atexit.register(shutil.rmtree, _MEMMAP_DIR[0], ignore_errors=True)
     fd, path = tempfile.mkstemp(dir=_MEMMAP_DIR[0], suffix=".dat")
     os.close(fd)
     m = np.memmap(path, dtype=a.dtype, mode="w+", shape=a.shape)
