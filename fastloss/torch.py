@@ -68,18 +68,20 @@ def _numpy(x, what, name, *, differentiable=False):
 
 
 class _FirstOrderOnly(torch.autograd.Function):
-    """The identity, whose own derivative is an error naming the loss: what a
-    backward pass with create_graph=True returns (marked as depending on the
-    graph), so that differentiating the gradient again fails instead of
-    treating it as a constant."""
+    """The gradient handed on unchanged, as a function of y_pred (and of
+    whatever the incoming gradient depends on) whose own derivative is an
+    error naming the loss: what a backward pass with create_graph=True
+    returns, so that every way of differentiating the gradient again
+    (``.backward()``, ``torch.autograd.grad``, ``torch.func``-style Hessians)
+    fails instead of treating it as a constant or as unrelated to y_pred."""
 
     @staticmethod
-    def forward(ctx, grad, name):
+    def forward(ctx, grad, y_pred, name):
         ctx.loss_name = name
         return grad.view_as(grad)
 
     @staticmethod
-    def backward(ctx, _):
+    def backward(ctx, *_):
         raise RuntimeError(f"fastloss.torch.{ctx.loss_name}: second derivatives are not "
                            f"supported (fastloss.{ctx.loss_name}_grad_hess gives the diagonal "
                            "of the Hessian as arrays)")
@@ -118,7 +120,8 @@ class _LossFunction(torch.autograd.Function):
         else:
             out = g * grad_output.to(g.dtype)
         if torch.is_grad_enabled():  # create_graph=True: the gradient is not constant
-            out = _FirstOrderOnly.apply(out.detach().requires_grad_(), call.name)
+            (y_pred,) = ctx.saved_tensors
+            out = _FirstOrderOnly.apply(out, y_pred, call.name)
         return out, None
 
 

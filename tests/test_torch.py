@@ -256,3 +256,13 @@ def test_what_is_not_supported_is_a_clear_error():
                                rtol=1e-15)
     with pytest.raises(RuntimeError, match="second derivatives"):
         g.sum().backward()
+    # every other way of differentiating the gradient again reaches the same error
+    (g,) = torch.autograd.grad(flt.mse(y, x), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="second derivatives"):
+        torch.autograd.grad(g.sum(), x)
+    with pytest.raises(RuntimeError, match="second derivatives"):
+        torch.autograd.functional.hessian(lambda q: flt.mse(y, q), x)
+    w = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(w * flt.mse(y, x), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="second derivatives"):
+        torch.autograd.grad(g.sum(), w)
