@@ -31,8 +31,8 @@ work), and print the loss.
 sources (SRC):
   FILE.npy                    a NumPy array (memory-mapped); rows on the first axis
   FILE.csv:COL[,COL...]       CSV columns, by header name (a 0-based index also
-                              works when no column has that name; with --no-header,
-                              indices only)
+                              works when no column name is a number; with
+                              --no-header, indices only)
   FILE.parquet:COL[,COL...]   Parquet columns, read a row group at a time
   FILE.feather:COL[,COL...]   Arrow IPC / Feather columns (also .arrow, .ipc),
                               read a record batch at a time
@@ -119,20 +119,50 @@ class _Npy:
             yield [np.asarray(self.a[i:i + rows])]
 
 
+def _is_number(name):
+    try:
+        float(name)
+    except ValueError:
+        return False
+    return True
+
+
 def _resolve(path, names, wanted, what, by_index_only=False):
-    """Column positions of the wanted columns (names, or 0-based indices)."""
+    """Column positions of the wanted columns: by name, or by 0-based index
+    with --no-header.  With a header, an index is taken only where no column
+    has that name and no column name is a number (in a header such as
+    pandas' "0,1", or a first line of data read as a header, a number names a
+    column: never also an index, so the two can never be mixed up)."""
+    numeric = any(_is_number(n) for n in names)
     idx = []
     for c in wanted:
         if not by_index_only and c in names:
             idx.append(names.index(c))
-        elif c.isdigit() and int(c) < len(names):
+        elif c.isdigit() and int(c) < len(names) and (by_index_only or not numeric):
             idx.append(int(c))
         else:
             shown = ", ".join(repr(n) for n in names[:20]) + (", ..." if len(names) > 20 else "")
             how = (f"with --no-header, columns are 0-based indices below {len(names)}"
                    if by_index_only else f"columns: {shown}")
+            if not by_index_only and numeric and c.isdigit():
+                how += ("; the first line names columns by numbers, so a number is a name "
+                        f"here, not an index: if {path} has no header line, pass --no-header")
             raise CLIError(f"{what}: {path} has no column {c!r} ({how})")
     return idx
+
+
+def _own(file, cols, what):
+    """Record which arguments read each column of a file (several may share
+    one), so that an error in a column names the argument that reads it."""
+    for c in cols:
+        file.owners.setdefault(c, [])
+        if what not in file.owners[c]:
+            file.owners[c].append(what)
+    return cols
+
+
+def _who(file, c):
+    return "/".join(file.owners.get(c, [file.what]))
 
 
 class _Csv:
@@ -143,6 +173,7 @@ class _Csv:
         import pyarrow.csv as pacsv
 
         self.pacsv, self.path, self.what, self.header = pacsv, path, what, header
+        self.owners = {}
         _regular_file(path, what)
         with open(path, "rb") as f:
             head = f.read(HEADER_MAX)
@@ -162,8 +193,9 @@ class _Csv:
         self.names = [f.strip() for f in fields] if header else [str(i) for i in range(len(fields))]
         self.n_rows = None
 
-    def columns(self, wanted):
-        return _resolve(self.path, self.names, wanted, self.what, by_index_only=not self.header)
+    def columns(self, wanted, what):
+        cols = _resolve(self.path, self.names, wanted, what, by_index_only=not self.header)
+        return _own(self, cols, what)
 
     def _reader(self, cols, types, threads=True):
         pacsv = self.pacsv
@@ -197,7 +229,7 @@ class _Csv:
 
     def _where(self, r, c):
         line = r + 1 + int(self.header)
-        return (f"{self.what}: {self.path}: row {r} of the data (line {line}), column "
+        return (f"{_who(self, c)}: {self.path}: row {r} of the data (line {line}), column "
                 f"{self.names[c]!r}")
 
     def _locate(self, cols, integer, err):
@@ -249,6 +281,7 @@ class _Arrow:
     def __init__(self, path, what, kind):
         pa = self.pa = _pyarrow(what, path)
         self.path, self.what, self.kind = path, what, kind
+        self.owners = {}
         _regular_file(path, what)
         try:
             if kind == "parquet":
@@ -272,8 +305,8 @@ class _Arrow:
         self.schema = schema
         self.names = list(schema.names)
 
-    def columns(self, wanted):
-        return _resolve(self.path, self.names, wanted, self.what)
+    def columns(self, wanted, what):
+        return _own(self, _resolve(self.path, self.names, wanted, what), what)
 
     def batches(self, cols, integer, rows):
         pa = self.pa
@@ -283,7 +316,7 @@ class _Arrow:
                 not i and pa.types.is_floating(t))
             if not ok:
                 kind = "integers (class labels)" if i else "numbers"
-                raise CLIError(f"{self.what}: {self.path}: column {self.names[c]!r} is {t}, not "
+                raise CLIError(f"{_who(self, c)}: {self.path}: column {self.names[c]!r} is {t}, not "
                                f"{kind}")
         if self.kind == "parquet":
             it = self.file.iter_batches(batch_size=min(rows, ARROW_BATCH),
@@ -300,7 +333,7 @@ class _Arrow:
                     col = batch.column(j)
                     if col.null_count:
                         r = done + int(np.argmax(col.is_null().to_numpy(zero_copy_only=False)))
-                        raise CLIError(f"{self.what}: {self.path}: row {r}, column "
+                        raise CLIError(f"{_who(self, c)}: {self.path}: row {r}, column "
                                        f"{self.names[c]!r}: a null value")
                     a = col.to_numpy(zero_copy_only=False)
                     arrays.append(a.astype(np.int64 if integer[j] else np.float64, copy=False))
@@ -336,7 +369,7 @@ class _Source:
             files[key] = (_Npy(path, what) if kind == "npy" else
                           _Csv(path, what, header) if kind == "csv" else _Arrow(path, what, kind))
         self.path, self.file = path, files[key]
-        self.cols = None if wanted is None else self.file.columns(wanted)
+        self.cols = None if wanted is None else self.file.columns(wanted, what)
         self.squeeze = wanted is not None and len(wanted) == 1
         self.integer = integer and (self.squeeze or wanted is None)
         self.n_rows = self.file.n_rows

@@ -266,9 +266,48 @@ def test_no_header_reads_the_first_line_as_data(tmp_path, yp):
     assert code == 0, err
     assert json.loads(out)["count"] == 500
     assert json.loads(out)["value"] == pytest.approx(fastloss.mse(y, p), rel=1e-14)
-    # without --no-header, the first line is the header: its names are numbers, not "0"
+    # with --no-header, a column is an index, never a name
     one_line_error(score("mse", "--y-true", f"{tmp_path}/x.csv:y", "--y-pred", f"{tmp_path}/x.csv:1",
                          "--no-header"), "0-based indices")
+
+
+@pytest.mark.parametrize("first", ["1,0.5", "0.25,0.75"])
+def test_a_first_line_of_numbers_never_mixes_names_and_indices(tmp_path, yp, first):
+    # a file without a header line, scored without --no-header: its first line
+    # is the header, whose names are numbers; "0" and "1" are then names only
+    y, p = yp
+    write_csv(tmp_path / "x.csv", first, [f"{a!r},{b!r}" for a, b in zip(y.tolist(), p.tolist())])
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/x.csv:0", "--y-pred", f"{tmp_path}/x.csv:1"),
+                   r"no column '[01]' .*a number is a name here, not an index.*--no-header")
+    # with names that are not numbers, an index still works
+    write_csv(tmp_path / "h.csv", "y,p", [f"{a!r},{b!r}" for a, b in zip(y.tolist(), p.tolist())])
+    code, out, err = score("mse", "--y-true", f"{tmp_path}/h.csv:0", "--y-pred", f"{tmp_path}/h.csv:1",
+                           "--json")
+    assert code == 0 and json.loads(out)["value"] == pytest.approx(fastloss.mse(y, p), rel=1e-14), err
+
+
+def test_an_error_in_a_shared_file_names_the_argument_that_reads_the_column(tmp_path, yp):
+    y, p = yp
+    rows = [f"{int(a > 0.5)},{b!r}" if i != 7 else f"NA,{b!r}" for i, (a, b) in
+            enumerate(zip(y.tolist(), p.tolist()))]
+    write_csv(tmp_path / "x.csv", "y,p", rows)
+    x = f"{tmp_path}/x.csv"
+    one_line_error(score("mse", "--y-true", f"{x}:nope", "--y-pred", f"{x}:p"),
+                   r"^fastloss score: error: --y-true: .*no column 'nope'")
+    one_line_error(score("mse", "--y-true", f"{x}:y", "--y-pred", f"{x}:p"),
+                   r"error: --y-true: .*row 7 .*column 'y': empty or NA")
+    one_line_error(score("mse", "--y-true", f"{x}:p", "--y-pred", f"{x}:y"),
+                   r"error: --y-pred: .*row 7 .*column 'y': empty or NA")
+    write_csv(tmp_path / "l.csv", "y,a,b", ["0,0.5,1.5", "1.5,0.1,0.2"])
+    one_line_error(score("softmax_cross_entropy", "--y-true", f"{tmp_path}/l.csv:y", "--y-pred",
+                         f"{tmp_path}/l.csv:a,b"),
+                   r"error: --y-true: .*row 1 .*column 'y': '1.5' is not an integer")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"y": [0.0, None], "p": [0.5, 0.5]}), tmp_path / "n.parquet")
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/n.parquet:y", "--y-pred",
+                         f"{tmp_path}/n.parquet:p"), r"error: --y-true: .*row 1, column 'y': a null")
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "feather", "arrow"])
