@@ -110,7 +110,7 @@ def check_n_threads(n_threads):
         ) from None
     if nt < 1:
         raise ValueError(f"n_threads must be None or an integer >= 1, got {nt}")
-    return nt
+    return min(nt, 1 << 30)  # (any count beyond the CPUs means all of them)
 
 
 def _self_overlapping(a):

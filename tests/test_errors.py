@@ -115,6 +115,7 @@ def test_huge_n_threads_is_capped():
     # documented: n_threads is capped (at 256 and at the number of blocks)
     y, p = np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0])
     assert fastloss.mse(y, p, n_threads=10**6) == reference.mse(y, p)
+    assert fastloss.mse(y, p, n_threads=10**30) == reference.mse(y, p)  # beyond a C integer
     big = np.random.default_rng(0).random(100_000)
     assert fastloss.mse(big, big * 0.5, n_threads=10**6) == fastloss.mse(big, big * 0.5, n_threads=1)
 
