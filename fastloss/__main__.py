@@ -8,7 +8,7 @@ import sys
 import fastloss
 
 from . import __version__, _cli
-from ._bench import (FULL, HALF_DECADES, HEADLINE, boosting_report, busy_report,
+from ._bench import (FULL, HALF_DECADES, HEADLINE, MODES, boosting_report, busy_report,
                      estimate_seconds, main as bench, metrics_report, threads_report, torch_report)
 from ._losses import LOSSES
 from .demo import main as demo
@@ -28,6 +28,42 @@ def _loss_list():
     return "losses:\n" + "\n".join(lines)
 
 
+def _choices(what, allowed):
+    """An option's comma-separated list, each item one of allowed."""
+    def parse(s):
+        items = [x.strip() for x in s.split(",")]
+        for x in items:
+            if x not in allowed:
+                raise argparse.ArgumentTypeError(f"unknown {what} {x!r}; one of: "
+                                                 + ", ".join(allowed))
+        return items
+    return parse
+
+
+def _sizes(s):
+    out = []
+    for x in s.split(","):
+        try:
+            v = float(x)
+        except ValueError:
+            v = float("nan")
+        if not (1 <= v <= 1e10 and v == int(v)):
+            raise argparse.ArgumentTypeError(f"{x.strip()!r} is not a size (a whole number of "
+                                             "elements, 1 to 1e10, such as 1000 or 1e7)")
+        out.append(int(v))
+    return out
+
+
+def _positive_int(s):
+    try:
+        v = int(s)
+    except ValueError:
+        v = 0
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{s!r} is not an integer >= 1")
+    return v
+
+
 def main(argv=None):
     parser = _Parser(prog="fastloss", description="Machine-learning losses and their gradients, "
                      "compiled.", epilog=_loss_list(), formatter_class=_cli.HelpFormatter)
@@ -39,19 +75,22 @@ def main(argv=None):
     b = sub.add_parser("bench", help="speed-up table: fastloss vs reference vs memory floor",
                        formatter_class=_cli.HelpFormatter)
     b.add_argument("--full", action="store_true",
-                   help="the full sweep: sizes 10,1e3,1e5,1e7, float64 and float32, value, grad "
-                        "and vg (prints its expected duration first); without it, a headline "
+                   help="the full sweep: sizes 10,1e3,1e5,1e7, float64 and float32, value, "
+                        "grad, vg and gh (prints its expected duration first); without it, a "
+                        "headline "
                         "table of about a minute")
-    b.add_argument("--sizes", default=None,
+    b.add_argument("--sizes", default=None, type=_sizes,
                    help="comma-separated input sizes in elements (default: 1e3,1e7; --full: "
                         "10,1e3,1e5,1e7; --plot: every half decade from 10 to 1e7)")
-    b.add_argument("--losses", default=None, help="comma-separated loss names (default: all)")
-    b.add_argument("--dtypes", default=None,
+    b.add_argument("--losses", default=None, type=_choices("loss", [x.name for x in LOSSES]),
+                   help="comma-separated loss names (default: all)")
+    b.add_argument("--dtypes", default=None, type=_choices("dtype", ("float64", "float32")),
                    help="prediction dtypes (default: float64; --full: float64,float32)")
-    b.add_argument("--n-threads", type=int, default=1, help="threads of the fastloss calls")
-    b.add_argument("--modes", default=None,
-                   help="value, grad (gradient alone), vg (value and gradient); default value,grad "
-                        "(--full: all three)")
+    b.add_argument("--n-threads", type=_positive_int, default=1,
+                   help="threads of the fastloss calls")
+    b.add_argument("--modes", default=None, type=_choices("mode", MODES),
+                   help="value, grad (gradient alone), vg (value and gradient), gh (gradient and "
+                        "Hessian); default value,grad (--full: all four)")
     b.add_argument("--no-compare", action="store_true",
                    help="leave out the torch (1 and 2 threads), scikit-learn and numba columns "
                         "(by default shown for the libraries that are installed)")
@@ -94,11 +133,10 @@ def main(argv=None):
         print(json.dumps(fastloss.info(), indent=2))
     elif args.cmd == "bench":
         if args.threads and args.busy:
-            busy_report(losses=args.losses.split(",") if args.losses
-                        else ("mse", "binary_cross_entropy_with_logits"))
+            busy_report(losses=args.losses or ("mse", "binary_cross_entropy_with_logits"))
             return 0
         if args.threads:
-            threads_report(losses=args.losses.split(",") if args.losses else None)
+            threads_report(losses=args.losses)
             return 0
         if args.metrics:
             metrics_report()
@@ -117,11 +155,10 @@ def main(argv=None):
                       file=sys.stderr)
                 return 2
         base = FULL if args.full else HEADLINE
-        sizes = ([int(float(s)) for s in args.sizes.split(",")] if args.sizes
-                 else list(HALF_DECADES) if args.plot else base["sizes"])
-        dtypes = args.dtypes.split(",") if args.dtypes else base["dtypes"]
-        modes = args.modes.split(",") if args.modes else base["modes"]
-        losses = args.losses.split(",") if args.losses else None
+        sizes = args.sizes or (list(HALF_DECADES) if args.plot else base["sizes"])
+        dtypes = args.dtypes or base["dtypes"]
+        modes = args.modes or base["modes"]
+        losses = args.losses
         est = estimate_seconds(sizes, losses, dtypes, modes, not args.no_compare)
         if args.full or est > 120:
             print(f"expected duration: about {max(1, round(est / 60))} minutes", flush=True)

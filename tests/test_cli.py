@@ -469,6 +469,24 @@ def test_bare_command_version_and_plain_help():
 
 # ---- the benchmark command ---------------------------------------------------------
 
+@pytest.mark.parametrize("args,msg", [
+    (("--sizes", "-5"), r"--sizes: '-5' is not a size"),
+    (("--sizes", "1e3,abc"), r"--sizes: 'abc' is not a size"),
+    (("--sizes", "1.5"), r"--sizes: '1.5' is not a size"),
+    (("--n-threads", "0"), r"--n-threads: '0' is not an integer >= 1"),
+    (("--dtypes", "int8"), r"--dtypes: unknown dtype 'int8'"),
+    (("--modes", "value,x"), r"--modes: unknown mode 'x'"),
+    (("--losses", "mse,foo"), r"--losses: unknown loss 'foo'; one of: mse, mae"),
+    (("--threads", "--losses", "foo"), r"--losses: unknown loss 'foo'"),
+])
+def test_bench_options_are_checked_before_measuring(args, msg):
+    import re
+
+    r = cli("bench", *args)
+    assert r.returncode == 2 and r.stdout == "", (r.stdout, r.stderr)
+    assert len(r.stderr.splitlines()) == 1 and re.search(msg, r.stderr), r.stderr
+
+
 def test_bench_help_lists_every_option_with_its_default():
     h = " ".join(cli("bench", "--help").stdout.split())
     for opt in ("--full", "--sizes", "--losses", "--dtypes", "--n-threads", "--modes", "--no-compare",
