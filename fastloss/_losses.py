@@ -14,7 +14,7 @@ import enum
 import functools
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -297,6 +297,10 @@ SCORE = Domain("score", "", "FL_DOM_ANY", lambda v: np.ones(np.shape(v), bool), 
 LOGIT = Domain("logit", "", "FL_DOM_ANY", lambda v: np.ones(np.shape(v), bool), _draw_logit,
                (1e4, -1e4, 1e300, -1e300, 0.0, -0.0, math.nan, 88.0, -88.0, math.inf, -math.inf,
                 5e-324), grid=_REAL_GRID)
+# the binary logit losses are finite for every finite logit: their hard points
+# reach the largest of each dtype too (a softmax row of logits so far apart
+# that their difference overflows is NaN with probability targets, as torch)
+BINARY_LOGIT = replace(LOGIT, grid=_REAL_GRID + (3e38, -3e38, 1.7e308, -1.7e308))
 UNIT_INTERVAL = Domain("unit interval", "in [0, 1]", "FL_DOM_UNIT",
                        lambda y: (y >= 0) & (y <= 1), _draw_unit, (0.0, 1.0, 0.5),
                        (2.0, -0.5, math.nan, math.inf),
@@ -742,7 +746,7 @@ def _focal(y_true, logits, alpha, gamma):
 def _focal_d(y_true, logits, alpha, gamma):
     s, sn, ce, miss, q = _focal_parts(y_true, logits)
     return _alpha_t(y_true, alpha) * miss**gamma * (
-        (1 - y_true) * s - y_true * sn + gamma * ce * q * (1 - 2 * y_true))
+        (1 - y_true) * s - y_true * sn + gamma * (ce * q) * (1 - 2 * y_true))
 
 
 def _hinge(y_true, scores):
@@ -971,7 +975,8 @@ def _focal_h(y_true, logits, alpha, gamma):
     b = (1 - 2 * y_true) * q
     dce = (1 - y_true) * s - y_true * sn
     return _alpha_t(y_true, alpha) * miss**gamma * (
-        s * sn + 2 * gamma * dce * b + gamma * (gamma - 1) * ce * b * b + gamma * ce * b * (sn - s))
+        s * sn + 2 * gamma * dce * b + gamma * (gamma - 1) * (ce * b) * b
+        + gamma * (ce * b) * (sn - s))
 
 
 def _squared_hinge_h(y_true, scores):
@@ -1403,7 +1408,7 @@ LOSSES = (
                  Option("gamma", 2.0, Bounds(0.0, math.inf, False, True),
                         "Focusing exponent (>= 0; 0 is alpha-weighted cross-entropy).")),
         forms=4, form=lambda alpha, gamma: {2.0: 1, 1.0: 2, 0.0: 3}.get(gamma, 0),
-        pred_domain=LOGIT, target_domain=UNIT_INTERVAL,
+        pred_domain=BINARY_LOGIT, target_domain=UNIT_INTERVAL,
         hess=_focal_h,
         boosting="newton", compute_bound=True,
     ),
@@ -1428,7 +1433,7 @@ LOSSES = (
                         "Weight w+ of the positive targets: a positive scalar, or a 1-D array of one "
                         "positive weight per column of a 2-D input (multi-label). None means 1.",
                         none=1.0, columns=True),),
-        pred_domain=LOGIT, target_domain=UNIT_INTERVAL,
+        pred_domain=BINARY_LOGIT, target_domain=UNIT_INTERVAL,
         hess=_bce_logits_h,
         boosting="newton", compute_bound=True,
     ),
