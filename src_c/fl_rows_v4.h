@@ -4,7 +4,9 @@
  * level only): the exp and log of fl_vmath_v4.h inlined into them, one
  * vector of rows at a time.  Each computes what the portable loop it stands
  * for (named at each function) computes, with the same operations in the
- * same order, so that their results are bitwise the same.
+ * same order, so that their results are bitwise the same -- but for the KL
+ * divergence's terms, which take one log where the portable loop takes two
+ * (fl_kl_terms_v4: more accurate, so not the same bits).
  */
 #ifndef FL_ROWS_V4_H
 #define FL_ROWS_V4_H
