@@ -155,6 +155,14 @@ def _apply(loss, y_true, y_pred, sample_weight, reduction, n_threads, options):
     if reduction not in REDUCTIONS:
         raise ValueError(f"fastloss.torch.{loss.name}: reduction must be one of {REDUCTIONS}; "
                          f"got {reduction!r}")
+    if (isinstance(y_true, torch.Tensor) and not y_true.dtype.is_complex
+            and (y_true.is_floating_point() or y_true.dtype == torch.bool)
+            and (loss.targets == "labels"
+                 or (loss.targets == "labels_or_probs" and y_true.dim() < y_pred.dim()))):
+        raise TypeError(f"fastloss.torch.{loss.name}: y_true must hold integer class labels; "
+                        f"got {y_true.dtype} (pass y_true.long(), as torch's losses take them"
+                        + (", or probabilities of the predictions' shape)"
+                           if loss.targets == "labels_or_probs" else ")"))
     call = _Call(loss, y_true, sample_weight, reduction, n_threads, options)
     if y_pred.is_floating_point() and y_pred.dtype not in _NATIVE + (torch.float16,):
         # (bfloat16: NumPy has none) computed in float32, value and gradient cast back

@@ -250,6 +250,13 @@ def test_what_is_not_supported_is_a_clear_error():
         flt.mse(y, x, reduction="avg")
     with pytest.raises(ValueError, match="y_true and y_pred"):  # fastloss's own checks
         flt.mse(y[:3], x)
+    z = torch.randn(4, 3, dtype=torch.float64)
+    for name, labels in (("softmax_cross_entropy", torch.tensor([0.0, 1.0, 2.0, 1.0])),
+                         ("nll_loss", torch.tensor([0.0, 1.0, 2.0, 1.0])),
+                         ("multi_margin", torch.tensor([True, False, True, False]))):
+        with pytest.raises(TypeError, match=r"integer class labels; got torch\..*y_true.long\(\)"):
+            getattr(flt, name)(labels, z)
+    assert np.isfinite(float(flt.softmax_cross_entropy(torch.softmax(z, 1), z)))  # probabilities
     # a first-order backward with create_graph works; differentiating again does not
     (g,) = torch.autograd.grad(flt.mse(y, x), x, create_graph=True)
     np.testing.assert_allclose(g.detach().numpy(), (2 * (x - y) / 5).detach().numpy(),
