@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 
 import fastloss
@@ -21,10 +23,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _summary(loss):
+    """A loss's summary up to its first "; ", without what it matches ("(as ...)")."""
+    text = loss.summary.split("; ")[0]
+    for m in list(re.finditer(r" \((as|e\.g\.) ", text))[::-1]:
+        depth, end = 0, len(text)  # the parenthesis that closes this one
+        for i in range(m.start() + 1, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            if depth == 0:
+                end = i + 1
+                break
+        text = text[:m.start()] + text[end:]
+    return text.rstrip(".").split(", e.g.")[0]
+
+
 def _loss_list():
     width = max(len(loss.name) for loss in LOSSES)
-    lines = [f"  {loss.name:<{width}}  {loss.summary.split('; ')[0].split(' (')[0].rstrip('.')}"
-             for loss in LOSSES]
+    lines = [f"  {loss.name:<{width}}  {_summary(loss)}" for loss in LOSSES]
     return "losses:\n" + "\n".join(lines)
 
 
@@ -65,6 +80,18 @@ def _positive_int(s):
 
 
 def main(argv=None):
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # whoever read the output stopped early (fastloss info | head): no
+        # traceback, and no second error when Python flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv):
     parser = _Parser(prog="fastloss", description="Machine-learning losses and their gradients, "
                      "compiled.", epilog=_loss_list(), formatter_class=_cli.HelpFormatter)
     parser.add_argument("--version", action="version", version=f"fastloss {__version__}")

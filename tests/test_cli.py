@@ -1,6 +1,7 @@
 """The `fastloss` command line, run as a subprocess on real files."""
 import json
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -135,8 +136,22 @@ def test_every_failure_is_one_line_and_status_2(files, args, msg):
 def test_help_lists_every_loss():
     r = cli("--help")
     assert r.returncode == 0
+    lines = {line.split()[0]: line.split(None, 1)[1] for line in
+             r.stdout.split("losses:\n")[1].splitlines() if line.strip()}
     for loss in fastloss.LOSSES:
-        assert any(line.strip().startswith(loss.name + " ") for line in r.stdout.splitlines()), loss.name
+        text = lines[loss.name]  # the summary's first clause, without what it matches
+        assert len(text.split()) >= 3 and text.count("(") == text.count(")"), (loss.name, text)
+        assert "(as " not in text and text.split()[0] == loss.summary.split()[0], text
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    # (fastloss info | head): stdout closed before the command writes
+    p = subprocess.Popen([sys.executable, "-m", "fastloss", "info"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    p.wait(timeout=60)
+    assert p.returncode == 1 and err == "", err
 
 
 def test_console_script_is_installed():
