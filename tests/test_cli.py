@@ -144,10 +144,10 @@ def test_help_lists_every_loss():
         assert "(as " not in text and text.split()[0] == loss.summary.split()[0], text
 
 
-def test_a_reader_that_stops_early_gets_no_traceback():
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     # (fastloss info | head): stdout closed before the command writes
     p = subprocess.Popen([sys.executable, "-m", "fastloss", "info"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+                         stderr=subprocess.PIPE, cwd=tmp_path)
     p.stdout.close()
     err = p.stderr.read().decode()
     p.wait(timeout=60)
