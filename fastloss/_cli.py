@@ -619,8 +619,14 @@ def score(args):
             out.discard()
             raise
     if args.reduction == "mean":
+        if acc.count == 0:
+            raise CLIError("no rows to score: the inputs have no data rows (the mean of nothing "
+                           "is undefined; --reduction sum gives 0)")
         if acc.sum_weight == 0:
-            raise CLIError("reduction mean of an empty input or of weights summing to zero")
+            rows = f"{acc.count} row" + ("s" if acc.count != 1 else "")
+            raise CLIError(f"the weights of the {rows} scored sum to zero (every row "
+                           "ignored, or zero weights): their weighted mean is undefined; "
+                           "--reduction sum gives the weighted sum")
         value = acc.result()
     else:
         value = acc.sum

@@ -144,6 +144,19 @@ def test_help_lists_every_loss():
         assert "(as " not in text and text.split()[0] == loss.summary.split()[0], text
 
 
+def test_nothing_to_average_says_why(tmp_path):
+    write_csv(tmp_path / "e.csv", "y,p", [])
+    one_line_error(score("mse", "--y-true", f"{tmp_path}/e.csv:y", "--y-pred", f"{tmp_path}/e.csv:p"),
+                   r"no rows to score: the inputs have no data rows")
+    code, out, err = score("mse", "--y-true", f"{tmp_path}/e.csv:y", "--y-pred", f"{tmp_path}/e.csv:p",
+                           "--reduction", "sum")
+    assert code == 0 and float(out) == 0.0, err
+    write_csv(tmp_path / "i.csv", "y,a,b", ["-100,0.1,0.2", "-100,0.3,0.4"])
+    one_line_error(score("softmax_cross_entropy", "--y-true", f"{tmp_path}/i.csv:y", "--y-pred",
+                         f"{tmp_path}/i.csv:a,b", "--ignore-index", "-100"),
+                   r"the weights of the 2 rows scored sum to zero \(every row ignored")
+
+
 def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     # (fastloss info | head): stdout closed before the command writes
     p = subprocess.Popen([sys.executable, "-m", "fastloss", "info"], stdout=subprocess.PIPE,
