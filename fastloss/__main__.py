@@ -104,8 +104,7 @@ def _main(argv):
     b.add_argument("--full", action="store_true",
                    help="the full sweep: sizes 10,1e3,1e5,1e7, float64 and float32, value, "
                         "grad, vg and gh (prints its expected duration first); without it, a "
-                        "headline "
-                        "table of about a minute")
+                        "headline table of about a minute")
     b.add_argument("--sizes", default=None, type=_sizes,
                    help="comma-separated input sizes in elements (default: 1e3,1e7; --full: "
                         "10,1e3,1e5,1e7; --plot: every half decade from 10 to 1e7)")
