@@ -214,7 +214,8 @@ FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const i
 #define FL_EW_MODE(WS, WL, WD, WH)                                                             \
     case WS | WL << 1 | WD << 2 | WH << 3:                                                     \
         FL_T(fl_ew_map)(loss, vloss, vall, aux, a->m, a->y, a->p, a->ax, a->o, a->gsm, a->acc, \
-                        a->l, a->d, a->h, a->ck, a->bad, WS, WL, WD, WH, FORM, PF, YCHK, PCHK); \
+                        a->l, a->d, a->h, a->ck, a->bad, WS, WL, WD, WH, FORM,                 \
+                        PF && (WS || WL || (vloss && vall)), YCHK, PCHK);                     \
         break;
     switch (a->ws | a->wl << 1 | a->wd << 2 | a->wh << 3) {
     FL_EW_MODE(1, 0, 0, 0) FL_EW_MODE(1, 0, 1, 0) FL_EW_MODE(0, 1, 0, 0)
@@ -299,16 +300,17 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
             pt[k].s = pt[k].sw = pt[k].swa = 0.0;
             pt[k].bad = FL_PART_OK;
         }
-        /* a loss with a hard-label form checks its targets and predictions
-           in a pass over the block before the map, which sees whether they
-           are all hard labels (a loop without a branch, so that it
-           vectorizes; NaN predictions pass: NaN is not out of range); every
-           other loss checks them in the map */
+        /* a loss with a hard-label form checks its targets in a pass over
+           the block before the map, which sees whether they are all hard
+           labels (a loop without a branch, so that it vectorizes); the map
+           checks the predictions as it reads them (NaN predictions pass: NaN
+           is not out of range), so that this pass reads one stream, not
+           both; every other loss checks both in the map */
         int hard = 0, nbad = 0;
         if (facts.hard) {
             int nsoft = 0;
             for (fl_intp i = 0; i < m; i++) {
-                nbad |= FL_T(fl_ew_invalid)(facts.targets, pcheck, &ck, y[i], p[i]);
+                nbad |= FL_T(fl_ew_invalid)(facts.targets, 0, &ck, y[i], p[i]);
                 nsoft |= !((y[i] == 0) | (y[i] == 1));
             }
             hard = nsoft == 0;
@@ -382,7 +384,7 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
             FL_T(fl_ew_modes)(FL_T(fl_ew_##name), FL_EWV(name), FL_EW_VEC_ALL(name), aux, a, \
                               F, ((pf) >> F) & 1,                                            \
                               hard || !(((chk) >> F) & 1) ? FL_DOM_ANY : targets,            \
-                              !hard && ((chk) >> F) & 1 && preds != FL_DOM_ANY);             \
+                              ((chk) >> F) & 1 && preds != FL_DOM_ANY);                      \
     }
 #define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux, pf, chk)                      \
     FL_EW_FORM_LOOP(name, 0, targets, preds, forms, hard, aux, pf, chk)                      \
