@@ -414,7 +414,9 @@ class Loss:
     than reading its inputs: the kernels fetch the next block's inputs while
     a block computes (a loss that runs at the memory limit leaves that to
     the hardware prefetchers, which software prefetches only get in the way
-    of); True for every form, or the tuple of the forms that are.
+    of); True for every form, or the tuple of the forms that are.  The
+    derivatives alone prefetch only where a vector body that serves every
+    mode computes them (they need the transcendentals too).
     ``exact``: the definition evaluated exactly, for the accuracy oracle:
     ``exact(mp, y, p, dtype, **options)`` with mpmath ``mp`` and exact inputs
     (the dtype's values: y and p numbers, or for a row loss a label or a list

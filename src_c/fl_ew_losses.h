@@ -283,8 +283,8 @@ FL_AI void FL_T(fl_focal)(const T y, const T p, const T e, const T sp, const T *
                  : (form == 2 ? miss : (form == 3 ? (T)1 : FL_POW(miss, ga)));
     const T at = al < 0 ? (T)1 : al * y + (1 - al) * ny;
     *L = at * ce * mg;
-    /* (ce q, never above about 1/e + log 2, first: ga ce alone overflows
-       for a logit near the dtype's largest, while q is then 0) */
+    /* ce q first (it stays below about 1/e + log 2): for a logit near the
+       dtype's largest, ga ce alone would overflow while q is 0 */
     *D = at * mg * (ny * s - y * sn + ga * (ce * q) * (1 - 2 * y));
     /* with u = s sn, m' = (1 - 2y) q m and m'' = (1 - 2y)(1 - 2s) q m:
        alpha_t m^gamma (u + 2 gamma (s - y)(1 - 2y) q + gamma (gamma - 1) ce

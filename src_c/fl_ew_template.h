@@ -206,7 +206,11 @@ typedef void (*FL_T(fl_ew_formfn))(const FL_T(fl_ew_args) *a);
 
 /* The map of one form of a loss, specialised on what it computes: the sum;
    the sum and derivatives; the values; the values and derivatives; the
-   derivatives; the first and second derivatives. */
+   derivatives; the first and second derivatives.  A compute-bound form (PF)
+   prefetches where the values are wanted, and for the derivatives alone only
+   where the vector body computes them (vall: they need its
+   transcendentals); other derivatives alone run at the memory limit, where
+   software prefetches only get in the hardware prefetchers' way. */
 FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const int vall,
                              const int aux, const FL_T(fl_ew_args) *a, const int FORM,
                              const int PF, const int YCHK, const int PCHK)
