@@ -649,13 +649,31 @@ FL_ROW_LOSS(multi_margin)
        labels. */
     double acc[FL_ROWBLOCK], gsum[FL_ROWBLOCK], hsum[FL_ROWBLOCK];
     T base[FL_ROWBLOCK];
-    for (fl_intp r = 0; r < R; r++)
-        base[r] = mg - z[r * k + s->lab[r]], acc[r] = 0, gsum[r] = 0, hsum[r] = 0;
-    for (fl_intp j = 0; j < k; j++)
+    for (fl_intp r = 0; r < R; r++) gsum[r] = 0, hsum[r] = 0;
+    if (sizeof(T) == 8 ? k >= 8 : k > 64)
+        /* long rows (a vector's worth or more): row by row, each row's label
+           read as its row streams in (a separate pass for the labels'
+           values would touch one line of every row first, and the
+           sequential pass would then miss on the rest) */
         for (fl_intp r = 0; r < R; r++) {
-            const T v = base[r] + z[r * k + j], h = FL_POS(T, v);
-            acc[r] += j == s->lab[r] ? 0.0 : (double)(sq ? h * h : h);
+            const T *zr = z + r * k;
+            const fl_intp y = s->lab[r];
+            const T b = mg - zr[y];
+            double a = 0;
+            for (fl_intp j = 0; j < k; j++) {
+                const T h = FL_POS(T, b + zr[j]);
+                a += j == y ? 0.0 : (double)(sq ? h * h : h);
+            }
+            base[r] = b, acc[r] = a;
         }
+    else {
+        for (fl_intp r = 0; r < R; r++) base[r] = mg - z[r * k + s->lab[r]], acc[r] = 0;
+        for (fl_intp j = 0; j < k; j++)
+            for (fl_intp r = 0; r < R; r++) {
+                const T v = base[r] + z[r * k + j], h = FL_POS(T, v);
+                acc[r] += j == s->lab[r] ? 0.0 : (double)(sq ? h * h : h);
+            }
+    }
     for (fl_intp r = 0; r < R; r++) s->rl[r] = acc[r] / (double)k;
     if (!gc) return;
     for (fl_intp j = 0; j < k; j++)
