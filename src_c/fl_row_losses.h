@@ -651,10 +651,13 @@ FL_ROW_LOSS(multi_margin)
     T base[FL_ROWBLOCK];
     for (fl_intp r = 0; r < R; r++) gsum[r] = 0, hsum[r] = 0;
     if (sizeof(T) == 8 ? k >= 8 : k > 64)
-        /* long rows (a vector's worth or more): row by row, each row's label
-           read as its row streams in (a separate pass for the labels'
-           values would touch one line of every row first, and the
-           sequential pass would then miss on the rest) */
+        /* long rows (float64: 8 classes or more, a vector's width; float32:
+           more than 64, where the class-major order's strided reads cost more
+           than its vector lanes save): row by row, each row's label read as
+           its row streams in (a separate pass for the labels' values would
+           touch one line of every row first, and the sequential pass would
+           then miss on the rest).  The same sums in the same order as the
+           class-major loop below. */
         for (fl_intp r = 0; r < R; r++) {
             const T *zr = z + r * k;
             const fl_intp y = s->lab[r];
