@@ -642,11 +642,11 @@ FL_ROW_LOSS(multi_margin)
     const int sq = s->o[0] == 2;
     const T mg = s->o[1], inv_k = (T)1 / (T)k;
     /* The sums are worked column by column across the rows of the chunk, as
-       multiclass_hinge: each row's sums still run over its columns in order,
-       and the rows' sums are independent chains side by side (vector lanes)
-       instead of one chain of dependent adds per row.  The derivatives are
-       then stored row by row (contiguous stores), with their sums at the
-       labels. */
+       multiclass_hinge (the values' sums of long rows excepted, below):
+       each row's sums still run over its columns in order, and the rows'
+       sums are independent chains side by side (vector lanes) instead of one
+       chain of dependent adds per row.  The derivatives are then stored row
+       by row (contiguous stores), with their sums at the labels. */
     double acc[FL_ROWBLOCK], gsum[FL_ROWBLOCK], hsum[FL_ROWBLOCK];
     T base[FL_ROWBLOCK];
     for (fl_intp r = 0; r < R; r++) gsum[r] = 0, hsum[r] = 0;
