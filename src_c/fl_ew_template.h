@@ -55,6 +55,7 @@ typedef struct {
     int hard;     /* it has a hard-label form */
     int aux;      /* it has a per-column option */
     int chk;      /* the mask of its forms that check targets and predictions */
+    int pf;       /* the mask of its compute-bound forms (which prefetch) */
 } FL_T(fl_ew_facts);
 
 /* The closed bounds of the valid targets (a loss whose targets have a
@@ -306,10 +307,14 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         }
         /* a loss with a hard-label form checks its targets in a pass over
            the block before the map, which sees whether they are all hard
-           labels (a loop without a branch, so that it vectorizes); the map
-           checks the predictions as it reads them (NaN predictions pass: NaN
-           is not out of range), so that this pass reads one stream, not
-           both; every other loss checks both in the map */
+           labels (a loop without a branch, so that it vectorizes), and so
+           does a memory-bound form that checks targets: the memory then
+           serves one stream at a time, the targets and then the predictions
+           (with the targets from L1), which measured faster than both
+           streams in one pass.  The map checks the predictions as it reads
+           them (NaN predictions pass: NaN is not out of range), and a
+           compute-bound form's targets too (its arithmetic hides the
+           reads). */
         int hard = 0, nbad = 0;
         if (facts.hard) {
             int nsoft = 0;
@@ -318,7 +323,9 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
                 nsoft |= !((y[i] == 0) | (y[i] == 1));
             }
             hard = nsoft == 0;
-        }
+        } else if (check && facts.targets != FL_DOM_ANY && !((facts.pf >> job->form) & 1))
+            for (fl_intp i = 0; i < m; i++)
+                nbad |= FL_T(fl_ew_invalid)(facts.targets, 0, &ck, y[i], p[i]);
         T *g = NULL, *lo = NULL;
         T *h = NULL;
         if (wg) g = job->sg == s ? (T *)job->g + i0 : gbuf;
@@ -387,7 +394,8 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         if (F < forms)                                                                       \
             FL_T(fl_ew_modes)(FL_T(fl_ew_##name), FL_EWV(name), FL_EW_VEC_ALL(name), aux, a, \
                               F, ((pf) >> F) & 1,                                            \
-                              hard || !(((chk) >> F) & 1) ? FL_DOM_ANY : targets,            \
+                              !hard && ((chk) >> F) & 1 && ((pf) >> F) & 1 ? targets         \
+                                                                         : FL_DOM_ANY,       \
                               ((chk) >> F) & 1 && preds != FL_DOM_ANY);                      \
     }
 #define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux, pf, chk)                      \
@@ -401,7 +409,7 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         static const FL_T(fl_ew_formfn) loops[4] = {                                         \
             FL_T(fl_ew_form0_##name), FL_T(fl_ew_form1_##name), FL_T(fl_ew_form2_##name),    \
             FL_T(fl_ew_form3_##name)};                                                       \
-        const FL_T(fl_ew_facts) facts = {targets, preds, forms, hard, aux, chk};             \
+        const FL_T(fl_ew_facts) facts = {targets, preds, forms, hard, aux, chk, pf};         \
         FL_T(fl_ew_blocks)(loops, facts, (const fl_ew_job *)job, b0, b1, part);              \
     }
 FL_EW_TABLE(FL_EW_INSTANCE)
