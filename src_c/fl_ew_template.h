@@ -58,6 +58,13 @@ typedef struct {
     int pf;       /* the mask of its compute-bound forms (which prefetch) */
 } FL_T(fl_ew_facts);
 
+/* Whether form F of a loss checks its targets in a pass of their own before
+   the map (else the map checks them, where they are checked at all): a
+   hard-label loss, and a memory-bound form that checks them (the memory
+   then serves one stream at a time; fl_ew_blocks). */
+#define FL_EW_TARGETS_FIRST(hard, chk, pf, F)                                                 \
+    ((hard) || ((((chk) >> (F)) & 1) && !(((pf) >> (F)) & 1)))
+
 /* The closed bounds of the valid targets (a loss whose targets have a
    range) and predictions, for the checks. */
 typedef struct {
@@ -316,16 +323,15 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
            compute-bound form's targets too (its arithmetic hides the
            reads). */
         int hard = 0, nbad = 0;
-        if (facts.hard) {
+        if (check && facts.targets != FL_DOM_ANY
+            && FL_EW_TARGETS_FIRST(facts.hard, facts.chk, facts.pf, job->form)) {
             int nsoft = 0;
             for (fl_intp i = 0; i < m; i++) {
                 nbad |= FL_T(fl_ew_invalid)(facts.targets, 0, &ck, y[i], p[i]);
                 nsoft |= !((y[i] == 0) | (y[i] == 1));
             }
-            hard = nsoft == 0;
-        } else if (check && facts.targets != FL_DOM_ANY && !((facts.pf >> job->form) & 1))
-            for (fl_intp i = 0; i < m; i++)
-                nbad |= FL_T(fl_ew_invalid)(facts.targets, 0, &ck, y[i], p[i]);
+            hard = facts.hard && nsoft == 0;
+        }
         T *g = NULL, *lo = NULL;
         T *h = NULL;
         if (wg) g = job->sg == s ? (T *)job->g + i0 : gbuf;
@@ -394,8 +400,9 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         if (F < forms)                                                                       \
             FL_T(fl_ew_modes)(FL_T(fl_ew_##name), FL_EWV(name), FL_EW_VEC_ALL(name), aux, a, \
                               F, ((pf) >> F) & 1,                                            \
-                              !hard && ((chk) >> F) & 1 && ((pf) >> F) & 1 ? targets         \
-                                                                         : FL_DOM_ANY,       \
+                              ((chk) >> F) & 1 && !FL_EW_TARGETS_FIRST(hard, chk, pf, F)     \
+                                  ? targets                                                  \
+                                  : FL_DOM_ANY,                                              \
                               ((chk) >> F) & 1 && preds != FL_DOM_ANY);                      \
     }
 #define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux, pf, chk)                      \
