@@ -223,11 +223,16 @@ FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const i
                              const int aux, const FL_T(fl_ew_args) *a, const int FORM,
                              const int PF, const int YCHK, const int PCHK)
 {
+#define FL_EW_MAP(AUX, WS, WL, WD, WH)                                                         \
+    FL_T(fl_ew_map)(loss, vloss, vall, AUX, a->m, a->y, a->p, a->ax, a->o, a->gsm, a->acc,     \
+                    a->l, a->d, a->h, a->ck, a->bad, WS, WL, WD, WH, FORM,                     \
+                    PF && (WS || WL || (vloss && vall)), YCHK, PCHK)
 #define FL_EW_MODE(WS, WL, WD, WH)                                                             \
     case WS | WL << 1 | WD << 2 | WH << 3:                                                     \
-        FL_T(fl_ew_map)(loss, vloss, vall, aux, a->m, a->y, a->p, a->ax, a->o, a->gsm, a->acc, \
-                        a->l, a->d, a->h, a->ck, a->bad, WS, WL, WD, WH, FORM,                 \
-                        PF && (WS || WL || (vloss && vall)), YCHK, PCHK);                     \
+        if (aux && a->ax)                                                                      \
+            FL_EW_MAP(1, WS, WL, WD, WH);                                                      \
+        else                                                                                   \
+            FL_EW_MAP(0, WS, WL, WD, WH);                                                      \
         break;
     switch (a->ws | a->wl << 1 | a->wd << 2 | a->wh << 3) {
     FL_EW_MODE(1, 0, 0, 0) FL_EW_MODE(1, 0, 1, 0) FL_EW_MODE(0, 1, 0, 0)
@@ -235,6 +240,7 @@ FL_AI void FL_T(fl_ew_modes)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const i
     default: break;
     }
 #undef FL_EW_MODE
+#undef FL_EW_MAP
 }
 
 /* The weighted part after the map, specialised on (sum wanted, per-element
@@ -293,18 +299,16 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
         const T *y = FL_T(fl_gather)(job->y, job->sy, i0, m, ybuf);
         const T *p = FL_T(fl_gather)(job->p, job->sp, i0, m, pbuf);
         const T *w = hw ? FL_T(fl_gather)(job->w, job->sw, i0, m, wbuf) : NULL;
+        /* the per-column option's value for each element; without a
+           column (ax NULL) the map reads its one value from the options */
         const T *ax = NULL;
-        if (facts.aux) { /* the per-column option, or the scalar one */
+        if (facts.aux && job->aux) {
             const T *col = (const T *)job->aux;
             const fl_intp per = job->aux_period;
-            if (!col) {
-                const T a0 = (T)job->opt[0];
-                for (fl_intp i = 0; i < m; i++) abuf[i] = a0;
-            } else
-                for (fl_intp i = 0, c = i0 % per; i < m; i++) {
-                    abuf[i] = col[c];
-                    c = c + 1 == per ? 0 : c + 1;
-                }
+            for (fl_intp i = 0, c = i0 % per; i < m; i++) {
+                abuf[i] = col[c];
+                c = c + 1 == per ? 0 : c + 1;
+            }
             ax = abuf;
         }
         fl_part *pt = part + b;
@@ -357,11 +361,11 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
                 T tl[FL_LANES], td[FL_LANES], th[FL_LANES];
                 for (int j = 0; j < r; j++) {
                     ty[j] = y[mfull + j], tp[j] = p[mfull + j];
-                    ta[j] = facts.aux ? ax[mfull + j] : (T)1;
+                    ta[j] = ax ? ax[mfull + j] : (T)1;
                 }
                 /* (padded with the group's first element: as valid as it) */
                 for (int j = r; j < FL_LANES; j++) ty[j] = ty[0], tp[j] = tp[0], ta[j] = ta[0];
-                const FL_T(fl_ew_args) tail = {FL_LANES, ty, tp, facts.aux ? ta : NULL, o,
+                const FL_T(fl_ew_args) tail = {FL_LANES, ty, tp, ax ? ta : NULL, o,      
                                                args.gsm, NULL, tl, td, th, 0, msum || mstore,
                                                wg != 0, wg == 2, &ck, &nbad};
                 form_loop[form](&tail);
