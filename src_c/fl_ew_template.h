@@ -14,10 +14,11 @@
  *      lanes or stores it, and stores the scaled derivatives, whichever the
  *      call wants (a compile-time constant, as is the loss's form: a
  *      function of its own per form), and checks the targets and
- *      predictions of every other loss against their domains; the last,
- *      partial group runs through the same function on padded copies (at
- *      the AVX-512 level, a loss with a vector body, fl_ew_v4.h, runs that
- *      on each group instead, where the values are wanted);
+ *      predictions of every other loss against their domains; the block's
+ *      rest beyond its last full run of FL_EWV_N elements runs through the
+ *      same function on padded copies (at the AVX-512 level, a loss with a
+ *      vector body, fl_ew_v4.h, runs that on FL_EWV_N elements at a time
+ *      instead, where the values are wanted);
  *   4. with weights, one generic pass over the block (still in L1) applies
  *      them and the gradient's scale and sums w*loss, w and |w|;
  *   5. the first invalid position is located, strided outputs scattered back.
@@ -26,7 +27,7 @@
 #include "fl_ew_losses.h"
 
 typedef void (*FL_T(fl_ew_fn))(T y, T p, T a, const T *o, int form, T *L, T *D, T *H);
-/* a loss's vector body (fl_ew_v4.h): one group of FL_LANES elements, the
+/* a loss's vector body (fl_ew_v4.h): a run of FL_EWV_N elements, the
    values L when WV, the derivatives D and second derivatives H when WD and
    WH (compile-time constants where the map inlines it) */
 typedef void (*FL_T(fl_ewv_fn))(const T *y, const T *p, const T *a, const T *o, int form, T *L,
@@ -41,6 +42,11 @@ typedef void (*FL_T(fl_ewv_fn))(const T *y, const T *p, const T *a, const T *o, 
 #define FL_PROBE_TAKE(x) FL_SECOND_ARG(x 1, 0, 0)
 #define FL_EW_HAS_VEC(name) FL_PROBE_TAKE(FL_CAT(FL_PROBE_, FL_CAT(FL_EWV_, name)))
 #define FL_EW_VEC_ALL(name) FL_PROBE_TAKE(FL_CAT(FL_PROBE_, FL_CAT(FL_EWVD_, name)))
+/* the elements of one call of a vector body (a multiple of FL_LANES; where
+   this level has none, a group) */
+#ifndef FL_EWV_N
+#define FL_EWV_N FL_LANES
+#endif
 #define FL_EWV_SEL_0(name) NULL
 #define FL_EWV_SEL_1(name) FL_T(fl_ewv_##name)
 #define FL_EWV(name) FL_CAT(FL_EWV_SEL_, FL_EW_HAS_VEC(name))(name)
@@ -83,7 +89,7 @@ FL_AI int FL_T(fl_ew_invalid)(const int ydom, const int pchk, const FL_T(fl_ew_c
     return ybad | (pchk ? !FL_IN_RANGE(p, c->plo, c->phi) : 0);
 }
 
-/* The loss over m elements (a multiple of FL_LANES), in groups of FL_LANES:
+/* The loss over m elements (a multiple of FL_EWV_N), in groups of FL_LANES:
    whichever of its value, derivative and second derivative the mode wants
    (compile-time constants, so a value-only loop never computes a derivative)
    in one pass: WS adds the values into the FL_LANES lanes acc[] (element j
@@ -92,9 +98,9 @@ FL_AI int FL_T(fl_ew_invalid)(const int ydom, const int pchk, const FL_T(fl_ew_c
    (YCHK: their domain, FL_DOM_*) and predictions (PCHK) against ck's
    bounds, and sets *bad if any is invalid (NaN is valid: it propagates).
    This is the only loop specialised per loss;
-   a block's last, partial group runs through it too, on padded copies (so
-   every element gets the same arithmetic), and weights go through the
-   generic fl_ew_post after it. */
+   a block's rest beyond its last full run of FL_EWV_N runs through it too,
+   on padded copies (so every element gets the same arithmetic), and
+   weights go through the generic fl_ew_post after it. */
 FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const int vall,
                            const int aux, const fl_intp m, const T *restrict y, const T *restrict p,
                            const T *restrict ax, const T *o, const T gsm, double *restrict acc,
@@ -113,39 +119,44 @@ FL_AI void FL_T(fl_ew_map)(FL_T(fl_ew_fn) loss, FL_T(fl_ewv_fn) vloss, const int
     T oo[FL_MAX_OPTS];
     for (int k = 0; k < FL_MAX_OPTS; k++) oo[k] = o[k];
     const FL_T(fl_ew_check) c = *ck;
-    for (fl_intp i = 0; i < m; i += FL_LANES) {
+    /* the loss's vector body, where it has one, when the values are wanted,
+       or in every mode (vall) for a loss whose derivatives need its
+       transcendentals (else the derivatives alone need none: the
+       per-element function, which gives the body's bits, stores them
+       without a round trip through vd); a step of the loop is one call of
+       it, FL_EWV_N elements, else one group */
+    const int vec = vloss && (WS || WL || vall);
+    const int step = vec ? FL_EWV_N : FL_LANES;
+    for (fl_intp i = 0; i < m; i += step) {
         /* a compute-bound loss (PF): the next block's targets and
            predictions into L2 while this one computes (the hardware
            prefetchers run only a few lines ahead of the loads, and would
            leave the memory idle meanwhile); a prefetch never faults,
            wherever the address lies */
-        for (int c = 0; PF && c < FL_LANES * (int)sizeof(T); c += 64) {
+        for (int c = 0; PF && c < step * (int)sizeof(T); c += 64) {
             __builtin_prefetch((const void *)((uintptr_t)(y + i) + FL_BLOCK * sizeof(T) + c), 0, 2);
             __builtin_prefetch((const void *)((uintptr_t)(p + i) + FL_BLOCK * sizeof(T) + c), 0, 2);
         }
-        /* the loss's vector body, where it has one, when the values are
-           wanted, or in every mode (vall) for a loss whose derivatives need
-           its transcendentals (else the derivatives alone need none: the
-           per-element function, which gives the body's bits, stores them
-           without a round trip through vd) */
-        const int vec = vloss && (WS || WL || vall);
-        T vl[FL_LANES], vd[FL_LANES], vh[FL_LANES];
+        T vl[FL_EWV_N], vd[FL_EWV_N], vh[FL_EWV_N];
         if (vec) vloss(y + i, p + i, aux ? ax + i : NULL, oo, FORM, vl, vd, vh, WS || WL, WD, WH);
-        for (int j = 0; j < FL_LANES; j++) {
-            T L = 0, D = 0, H = 0;
-            if (!vec)
-                loss(y[i + j], p[i + j], aux ? ax[i + j] : oo[0], oo, FORM, &L, &D, &H);
-            else {
-                if (WS || WL) L = vl[j];
-                if (WD) D = vd[j];
-                if (WH) H = vh[j];
+        /* (element k of the step: lane k mod FL_LANES, in order) */
+        for (int g = 0; g < step; g += FL_LANES)
+            for (int j = 0; j < FL_LANES; j++) {
+                const fl_intp e = i + g + j;
+                T L = 0, D = 0, H = 0;
+                if (!vec)
+                    loss(y[e], p[e], aux ? ax[e] : oo[0], oo, FORM, &L, &D, &H);
+                else {
+                    if (WS || WL) L = vl[g + j];
+                    if (WD) D = vd[g + j];
+                    if (WH) H = vh[g + j];
+                }
+                if (YCHK || PCHK) nb[j] |= FL_T(fl_ew_invalid)(YCHK, PCHK, &c, y[e], p[e]);
+                if (WS) a[j] += (double)L;
+                if (WL) l[e] = L;
+                if (WD) d[e] = gsm * D;
+                if (WH) h[e] = gsm * H;
             }
-            if (YCHK || PCHK) nb[j] |= FL_T(fl_ew_invalid)(YCHK, PCHK, &c, y[i + j], p[i + j]);
-            if (WS) a[j] += (double)L;
-            if (WL) l[i + j] = L;
-            if (WD) d[i + j] = gsm * D;
-            if (WH) h[i + j] = gsm * H;
-        }
     }
     if (WS)
         for (int j = 0; j < FL_LANES; j++) acc[j] = a[j];
@@ -351,26 +362,27 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
             for (int j = 0; j < FL_LANES; j++) acc[j] = 0.0;
             T *l = ws ? lbuf : lo;
             const int msum = ws && !hw, mstore = wl || (ws && hw);
-            const fl_intp mfull = m - m % FL_LANES;
+            const fl_intp mfull = m - m % FL_EWV_N;
             FL_T(fl_ew_args) args = {mfull, y, p, ax, o, hw ? (T)1 : gs, acc, l, g, h,
                                      msum, mstore, wg != 0, wg == 2, &ck, &nbad};
             if (mfull) form_loop[form](&args);
-            if (m > mfull) { /* the partial group, padded: its values stored, not summed */
+            if (m > mfull) { /* the rest, padded: its values stored, not summed */
                 const int r = (int)(m - mfull);
-                T ty[FL_LANES], tp[FL_LANES], ta[FL_LANES];
-                T tl[FL_LANES], td[FL_LANES], th[FL_LANES];
+                T ty[FL_EWV_N], tp[FL_EWV_N], ta[FL_EWV_N];
+                T tl[FL_EWV_N], td[FL_EWV_N], th[FL_EWV_N];
                 for (int j = 0; j < r; j++) {
                     ty[j] = y[mfull + j], tp[j] = p[mfull + j];
                     ta[j] = ax ? ax[mfull + j] : (T)1;
                 }
                 /* (padded with the group's first element: as valid as it) */
-                for (int j = r; j < FL_LANES; j++) ty[j] = ty[0], tp[j] = tp[0], ta[j] = ta[0];
-                const FL_T(fl_ew_args) tail = {FL_LANES, ty, tp, ax ? ta : NULL, o,      
+                for (int j = r; j < FL_EWV_N; j++) ty[j] = ty[0], tp[j] = tp[0], ta[j] = ta[0];
+                const FL_T(fl_ew_args) tail = {FL_EWV_N, ty, tp, ax ? ta : NULL, o,      
                                                args.gsm, NULL, tl, td, th, 0, msum || mstore,
                                                wg != 0, wg == 2, &ck, &nbad};
                 form_loop[form](&tail);
-                /* (the lanes' order: the partial group's elements come last) */
-                if (msum) for (int j = 0; j < r; j++) acc[j] += (double)tl[j];
+                /* (the lanes' order: element mfull + j into lane j mod
+                   FL_LANES, after the full runs' elements) */
+                if (msum) for (int j = 0; j < r; j++) acc[j % FL_LANES] += (double)tl[j];
                 if (mstore) for (int j = 0; j < r; j++) l[mfull + j] = tl[j];
                 if (wg) for (int j = 0; j < r; j++) g[mfull + j] = td[j];
                 if (wg == 2) for (int j = 0; j < r; j++) h[mfull + j] = th[j];

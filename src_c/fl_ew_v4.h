@@ -1,7 +1,7 @@
 /*
  * fastloss — the vector bodies of the compute-bound elementwise losses at the
- * AVX-512 level: for a loss of fl_ew_losses.h, a function on one group of
- * FL_LANES elements, with this level's exp and log (fl_vmath_v4.h) inlined,
+ * AVX-512 level: for a loss of fl_ew_losses.h, a function on a run of
+ * FL_EWV_N elements, with this level's exp and log (fl_vmath_v4.h) inlined,
  * that the map (fl_ew_template.h) runs in place of the per-element function:
  * the loss and its transcendentals one loop body, without calls (but for
  * libmvec's log1p in float64, faster there than this level's method).
@@ -18,6 +18,12 @@
  * function that the per-element function shares; the map runs it in every
  * mode (the derivatives of these losses need their transcendentals too).
  *
+ * A body works on FL_EWV_N elements, a multiple of FL_LANES: eight vectors
+ * in float32, four in float64 (whose function tables take twice the
+ * registers).  These are independent chains of arithmetic, which the
+ * compiler interleaves: enough to keep the vector units busy through each
+ * chain's latencies, few enough to stay in the registers.
+ *
  * A loss with a vector body defines FL_EWV_<name> as 1 next to it, and
  * FL_EWVD_<name> as 1 where the body serves every mode; the map of every
  * other loss runs its per-element function.  Included by fl_ew_losses.h in
@@ -26,6 +32,7 @@
 #if FL_EW_F32
 #define FLV_V __m512
 #define FLV_W 16
+#define FL_EWV_N 128 /* the elements of one call of a body */
 #define FLV(op) _mm512_##op##_ps
 #define FLV_CMP(a, b, imm) _mm512_cmp_ps_mask(a, b, imm)
 #define FLV_LOG fl_v4_logf
@@ -33,6 +40,7 @@
 #else
 #define FLV_V __m512d
 #define FLV_W 8
+#define FL_EWV_N 32
 #define FLV(op) _mm512_##op##_pd
 #define FLV_CMP(a, b, imm) _mm512_cmp_pd_mask(a, b, imm)
 #define FLV_LOG fl_v4_log
@@ -42,7 +50,7 @@
 #define FLV_NEG(x) FLV(xor)(x, FLV(set1)(-0.0))
 
 /* A vector body: the values L when WV, the derivatives D when WD and the
-   second derivatives H when WH of the FL_LANES elements y[], p[] (a[]: the
+   second derivatives H when WH of the FL_EWV_N elements y[], p[] (a[]: the
    per-element option, or NULL for o[0]) in form `form` (compile-time
    constants, as in the per-element function).  A body runs where the
    values are wanted; one that defines FL_EWVD_<name> as 1 too runs in
@@ -62,7 +70,7 @@ FL_EWV_LOSS(binary_cross_entropy)
 {
     const T e = o[0] > FL_EPS_MIN(T) ? o[0] : FL_EPS_MIN(T);
     const FLV_V one = FLV(set1)(1), ev = FLV(set1)(e), e1 = FLV(set1)(1 - e);
-    for (int i = 0; i < FL_LANES; i += FLV_W) {
+    for (int i = 0; i < FL_EWV_N; i += FLV_W) {
         const FLV_V yv = FLV(loadu)(y + i), pv = FLV(loadu)(p + i);
         FLV_V q = FLV(mask_mov)(pv, FLV_CMP(pv, e1, _CMP_GT_OQ), e1);
         q = FLV(mask_mov)(q, FLV_CMP(pv, ev, _CMP_LT_OQ), ev);
@@ -89,9 +97,9 @@ FL_EWV_LOSS(binary_cross_entropy)
    lane i of the group into v: with the inlined vector function f, or with
    the per-element f in a loop. */
 #define FLV_MAP_V(v, f, x)                                                                    \
-    for (int i_ = 0; i_ < FL_LANES; i_ += FLV_W) FLV(storeu)((v) + i_, f(FLV(loadu)((x) + i_)))
+    for (int i_ = 0; i_ < FL_EWV_N; i_ += FLV_W) FLV(storeu)((v) + i_, f(FLV(loadu)((x) + i_)))
 #define FLV_MAP_C(v, f, x)                                                                    \
-    for (int j_ = 0; j_ < FL_LANES; j_++) (v)[j_] = f((x)[j_])
+    for (int j_ = 0; j_ < FL_EWV_N; j_++) (v)[j_] = f((x)[j_])
 #if FL_EW_F32
 #define FLV_MAP_LOG1P(v, x) FLV_MAP_V(v, fl_v4_log1pf, x)
 #define FLV_MAP_EXPM1(v, x) FLV_MAP_V(v, fl_v4_expm1f, x)
@@ -113,7 +121,7 @@ FL_EWV_LOSS(binary_cross_entropy)
    log1p(e)) */
 #define FLV_SIGMOID_PARTS(ev, sv, p, log1p)                                                  \
     do {                                                                                      \
-        for (int i_ = 0; i_ < FL_LANES; i_ += FLV_W)                                          \
+        for (int i_ = 0; i_ < FL_EWV_N; i_ += FLV_W)                                          \
             FLV(storeu)((ev) + i_, FLV_EXP(FLV_NEG(FLV(abs)(FLV(loadu)((p) + i_)))));          \
         if (log1p) FLV_MAP_LOG1P(sv, ev);                                                     \
     } while (0)
@@ -124,9 +132,9 @@ FL_EWV_LOSS(binary_cross_entropy)
 #define FL_EWVD_binary_cross_entropy_with_logits 1
 FL_EWV_LOSS(binary_cross_entropy_with_logits)
 {
-    T ev[FL_LANES], sv[FL_LANES];
+    T ev[FL_EWV_N], sv[FL_EWV_N];
     FLV_SIGMOID_PARTS(ev, sv, p, WV);
-    for (int j = 0; j < FL_LANES; j++) {
+    for (int j = 0; j < FL_EWV_N; j++) {
         T l, d, h;
         FL_T(fl_bcel)(y[j], p[j], a ? a[j] : o[0], ev[j], WV ? sv[j] : (T)0, &l, &d, &h);
         FLV_STORE_LDH(j, l, d, h);
@@ -139,9 +147,9 @@ FL_EWV_LOSS(binary_cross_entropy_with_logits)
 #define FL_EWVD_sigmoid_focal_loss 1
 FL_EWV_LOSS(sigmoid_focal_loss)
 {
-    T ev[FL_LANES], sv[FL_LANES];
+    T ev[FL_EWV_N], sv[FL_EWV_N];
     FLV_SIGMOID_PARTS(ev, sv, p, 1);
-    for (int j = 0; j < FL_LANES; j++) {
+    for (int j = 0; j < FL_EWV_N; j++) {
         T l, d, h;
         FL_T(fl_focal)(y[j], p[j], ev[j], sv[j], o, form, &l, &d, &h);
         FLV_STORE_LDH(j, l, d, h);
@@ -154,8 +162,8 @@ FL_EWV_LOSS(sigmoid_focal_loss)
 #define FL_EWVD_log_cosh 1
 FL_EWV_LOSS(log_cosh)
 {
-    T rv[FL_LANES], xv[FL_LANES], tv[FL_LANES], lv[FL_LANES], ev[FL_LANES];
-    for (int i = 0; i < FL_LANES; i += FLV_W) {
+    T rv[FL_EWV_N], xv[FL_EWV_N], tv[FL_EWV_N], lv[FL_EWV_N], ev[FL_EWV_N];
+    for (int i = 0; i < FL_EWV_N; i += FLV_W) {
         const FLV_V r = FLV(sub)(FLV(loadu)(p + i), FLV(loadu)(y + i)), ar = FLV(abs)(r);
         FLV(storeu)(rv + i, r);
         FLV(storeu)(xv + i, FLV(mask_mov)(ar, FLV_CMP(ar, FLV(set1)(20), _CMP_GT_OQ),
@@ -164,10 +172,10 @@ FL_EWV_LOSS(log_cosh)
     }
     FLV_MAP_EXPM1(tv, xv);
     if (WV) {
-        for (int j = 0; j < FL_LANES; j++) xv[j] = tv[j] * tv[j] / (2 * (1 + tv[j]));
+        for (int j = 0; j < FL_EWV_N; j++) xv[j] = tv[j] * tv[j] / (2 * (1 + tv[j]));
         FLV_MAP_LOG1P(lv, xv);
     }
-    for (int j = 0; j < FL_LANES; j++) {
+    for (int j = 0; j < FL_EWV_N; j++) {
         T l, d, h;
         FL_T(fl_logcosh)(rv[j], tv[j], WV ? lv[j] : (T)0, WH ? ev[j] : (T)0, &l, &d, &h);
         FLV_STORE_LDH(j, l, d, h);
@@ -180,16 +188,16 @@ FL_EWV_LOSS(log_cosh)
 #define FL_EWVD_poisson_nll 1
 FL_EWV_LOSS(poisson_nll)
 {
-    T ev[FL_LANES], qv[FL_LANES], yv[FL_LANES];
+    T ev[FL_EWV_N], qv[FL_EWV_N], yv[FL_EWV_N];
     const FLV_V one = FLV(set1)(1), zero = FLV(setzero)();
-    for (int i = 0; i < FL_LANES; i += FLV_W) {
+    for (int i = 0; i < FL_EWV_N; i += FLV_W) {
         const FLV_V pv = FLV(loadu)(p + i), tv = FLV(loadu)(y + i);
         FLV(storeu)(ev + i, form & 1 ? FLV_EXP(pv) : zero);
         FLV(storeu)(qv + i, form & 1 ? zero : FLV_LOG(FLV(add)(pv, FLV(set1)(o[2]))));
         FLV(storeu)(yv + i, form & 2 ? FLV_LOG(FLV(mask_mov)(one, FLV_CMP(tv, one, _CMP_GT_OQ), tv))
                                      : zero);
     }
-    for (int j = 0; j < FL_LANES; j++) {
+    for (int j = 0; j < FL_EWV_N; j++) {
         T l, d, h;
         FL_T(fl_poisson)(y[j], p[j], ev[j], qv[j], yv[j], o, form, &l, &d, &h);
         FLV_STORE_LDH(j, l, d, h);
@@ -201,10 +209,10 @@ FL_EWV_LOSS(poisson_nll)
 #define FL_EWVD_squared_log_error 1
 FL_EWV_LOSS(squared_log_error)
 {
-    T lp[FL_LANES], ly[FL_LANES];
+    T lp[FL_EWV_N], ly[FL_EWV_N];
     FLV_MAP_LOG1P(lp, p);
     FLV_MAP_LOG1P(ly, y);
-    for (int j = 0; j < FL_LANES; j++) {
+    for (int j = 0; j < FL_EWV_N; j++) {
         T l, d, h;
         FL_T(fl_sle)(p[j], lp[j], ly[j], &l, &d, &h);
         FLV_STORE_LDH(j, l, d, h);
