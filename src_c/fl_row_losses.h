@@ -184,10 +184,17 @@ FL_ROW_LOSS(sparse_categorical_cross_entropy)
 
 /* rows [0, R) of a contiguous R x k chunk class-major: zt[j * RP + r], the
    rows from R to RP (a multiple of FL_LANES) 0.  Eight rows at a time: the
-   compiler turns the eight strided loads of a column into one vector store. */
+   compiler turns the eight strided loads of a column into one vector store
+   (in float32 at the AVX-512 level, fl_rows_v4.h's transpose in registers). */
 FL_AI void FL_T(fl_transpose)(const T *restrict z, fl_intp R, fl_intp k, fl_intp RP,
                               T *restrict zt)
 {
+#if defined(FL_OWN_VMATH_V4)
+    if (sizeof(T) == 4) {
+        fl_transpose_v4_f32((const float *)z, R, k, RP, (float *)zt);
+        return;
+    }
+#endif
     fl_intp r0 = 0;
     for (; r0 + 8 <= R; r0 += 8)
         for (fl_intp j = 0; j < k; j++) {

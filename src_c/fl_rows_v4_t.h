@@ -102,6 +102,23 @@ FL_AI void FLV_N(fl_v4_transpose_square)(FLV_V *a)
     }
 }
 
+/* rows [0, R) of a contiguous R x k chunk (k <= 16) class-major into zt
+   (zt[j * RP + r], the rows from R to RP 0; fl_transpose, fl_row_losses.h):
+   a square of 16 rows by the classes at a time, each row one masked load,
+   transposed in registers */
+FL_AI void FLV_N(fl_transpose_v4)(const FLV_T *restrict z, fl_intp R, fl_intp k, fl_intp RP,
+                                  FLV_T *restrict zt)
+{
+    const FLV_M cols = (FLV_M)(((uint32_t)1 << k) - 1);
+    for (fl_intp r0 = 0; r0 < RP; r0 += FLV_W) {
+        FLV_V a[FLV_W];
+        for (int i = 0; i < FLV_W; i++)
+            a[i] = r0 + i < R ? FLV(maskz_loadu)(cols, z + (r0 + i) * k) : FLV(setzero)();
+        FLV_N(fl_v4_transpose_square)(a);
+        for (fl_intp j = 0; j < k; j++) FLV(storeu)(zt + j * RP + r0, a[j]);
+    }
+}
+
 /* class-major zt (zt[j * RP + r]) to rows [0, R) of a contiguous R x k chunk
    (k <= 16; fl_untranspose, fl_row_losses.h): a square of 16 rows by the
    classes at a time transposed in registers, each row's classes one masked
