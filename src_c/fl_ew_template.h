@@ -409,9 +409,18 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
    of it (empty beyond its forms): the loss's function and facts given to
    the generic functions above (pf: the mask of its compute-bound forms,
    which prefetch; chk: the mask of the forms that check their targets and
-   predictions, which another form's options leave unrestricted) */
-#define FL_EW_FORM_LOOP(name, F, targets, preds, forms, hard, aux, pf, chk)                  \
-    FL_CLONES static void FL_T(fl_ew_form##F##_##name)(const FL_T(fl_ew_args) *a)            \
+   predictions, which another form's options leave unrestricted).  In
+   float64 at the AVX-512 level a memory-bound form's loop is compiled for
+   256-bit vectors (its _mem variant), whose loads and stores keep the
+   memory busier there than 512-bit ones; the compute-bound forms and
+   float32 keep 512-bit vectors. */
+#if defined(FL_OWN_VMATH_V4) && !FL_EW_F32
+#define FL_EW_NARROW_MEM 1
+#else
+#define FL_EW_NARROW_MEM 0
+#endif
+#define FL_EW_FORM_FN(name, F, sfx, attr, targets, preds, forms, hard, aux, pf, chk)          \
+    FL_CLONES attr static void FL_T(fl_ew_form##F##_##name##sfx)(const FL_T(fl_ew_args) *a)  \
     {                                                                                        \
         if (F < forms)                                                                       \
             FL_T(fl_ew_modes)(FL_T(fl_ew_##name), FL_EWV(name), FL_EW_VEC_ALL(name), aux, a, \
@@ -421,6 +430,19 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
                                   : FL_DOM_ANY,                                              \
                               ((chk) >> F) & 1 && preds != FL_DOM_ANY);                      \
     }
+#if FL_EW_NARROW_MEM
+/* (a form's unused variant is never compiled: nothing refers to it) */
+#define FL_EW_FORM_LOOP(name, F, targets, preds, forms, hard, aux, pf, chk)                  \
+    FL_EW_FORM_FN(name, F, , , targets, preds, forms, hard, aux, pf, chk)                    \
+    FL_EW_FORM_FN(name, F, _mem, __attribute__((target("prefer-vector-width=256"))),         \
+                  targets, preds, forms, hard, aux, pf, chk)
+#define FL_EW_FORM(name, F, pf)                                                              \
+    (((pf) >> F) & 1 ? FL_T(fl_ew_form##F##_##name) : FL_T(fl_ew_form##F##_##name##_mem))
+#else
+#define FL_EW_FORM_LOOP(name, F, targets, preds, forms, hard, aux, pf, chk)                  \
+    FL_EW_FORM_FN(name, F, , , targets, preds, forms, hard, aux, pf, chk)
+#define FL_EW_FORM(name, F, pf) FL_T(fl_ew_form##F##_##name)
+#endif
 #define FL_EW_INSTANCE(name, targets, preds, forms, hard, aux, pf, chk)                      \
     FL_EW_FORM_LOOP(name, 0, targets, preds, forms, hard, aux, pf, chk)                      \
     FL_EW_FORM_LOOP(name, 1, targets, preds, forms, hard, aux, pf, chk)                      \
@@ -430,14 +452,17 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
                                              fl_part *part)                                  \
     {                                                                                        \
         static const FL_T(fl_ew_formfn) loops[4] = {                                         \
-            FL_T(fl_ew_form0_##name), FL_T(fl_ew_form1_##name), FL_T(fl_ew_form2_##name),    \
-            FL_T(fl_ew_form3_##name)};                                                       \
+            FL_EW_FORM(name, 0, pf), FL_EW_FORM(name, 1, pf), FL_EW_FORM(name, 2, pf),       \
+            FL_EW_FORM(name, 3, pf)};                                                        \
         const FL_T(fl_ew_facts) facts = {targets, preds, forms, hard, aux, chk, pf};         \
         FL_T(fl_ew_blocks)(loops, facts, (const fl_ew_job *)job, b0, b1, part);              \
     }
 FL_EW_TABLE(FL_EW_INSTANCE)
 #undef FL_EW_INSTANCE
 #undef FL_EW_FORM_LOOP
+#undef FL_EW_FORM_FN
+#undef FL_EW_FORM
+#undef FL_EW_NARROW_MEM
 
 /* sum(w) and sum(|w|) alone, block by block exactly as the loss blocks do it */
 FL_CLONES void FL_T(fl_wsum_blocks)(const void *vjob, fl_intp b0, fl_intp b1, fl_part *part)
