@@ -374,9 +374,9 @@ FL_AI void FL_T(fl_ew_blocks)(const FL_T(fl_ew_formfn) *form_loop, const FL_T(fl
                     ty[j] = y[mfull + j], tp[j] = p[mfull + j];
                     ta[j] = ax ? ax[mfull + j] : (T)1;
                 }
-                /* (padded with the group's first element: as valid as it) */
+                /* (padded with its first element: as valid as it) */
                 for (int j = r; j < FL_EWV_N; j++) ty[j] = ty[0], tp[j] = tp[0], ta[j] = ta[0];
-                const FL_T(fl_ew_args) tail = {FL_EWV_N, ty, tp, ax ? ta : NULL, o,      
+                const FL_T(fl_ew_args) tail = {FL_EWV_N, ty, tp, ax ? ta : NULL, o,
                                                args.gsm, NULL, tl, td, th, 0, msum || mstore,
                                                wg != 0, wg == 2, &ck, &nbad};
                 form_loop[form](&tail);
