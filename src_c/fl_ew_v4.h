@@ -14,7 +14,7 @@
  * the function's bits: its multiply-adds exactly where the compiler fuses the
  * function's (tests/test_parity.py compares the gradient of value_and_grad
  * with the gradient alone, bitwise).  A body of the other kind computes the
- * group's transcendentals, then the loss's formulas on them through a
+ * run's transcendentals, then the loss's formulas on them through a
  * function that the per-element function shares; the map runs it in every
  * mode (the derivatives of these losses need their transcendentals too).
  *
@@ -86,7 +86,7 @@ FL_EWV_LOSS(binary_cross_entropy)
     }
 }
 
-/* The bodies below compute a group's transcendentals first, a vector at a
+/* The bodies below compute a run's transcendentals first, a vector at a
    time with this level's inlined functions (FLV_EXP, FLV_LOG; in float32
    also FLV_LOG1P and FLV_EXPM1), and in float64 log1p and expm1 through
    the per-element macros in a loop of their own (the compiler vectorizes
@@ -94,7 +94,7 @@ FL_EWV_LOSS(binary_cross_entropy)
    expm1, inlined), then the loss's formulas on them (a function that the
    per-element function shares), which the compiler vectorizes; in every
    mode.  FLV_MAP_V(v, f, x) and FLV_MAP_C(v, f, x) store f(x[i]) for each
-   lane i of the group into v: with the inlined vector function f, or with
+   element i of the run into v: with the inlined vector function f, or with
    the per-element f in a loop. */
 #define FLV_MAP_V(v, f, x)                                                                    \
     for (int i_ = 0; i_ < FL_EWV_N; i_ += FLV_W) FLV(storeu)((v) + i_, f(FLV(loadu)((x) + i_)))
