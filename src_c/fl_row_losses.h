@@ -656,7 +656,6 @@ FL_ROW_LOSS(multi_margin)
        by row (contiguous stores), with their sums at the labels. */
     double acc[FL_ROWBLOCK], gsum[FL_ROWBLOCK], hsum[FL_ROWBLOCK];
     T base[FL_ROWBLOCK];
-    for (fl_intp r = 0; r < R; r++) gsum[r] = 0, hsum[r] = 0;
     if (sizeof(T) == 8 ? k >= 8 : k > 64)
         /* long rows (float64: 8 classes or more, a vector's width; float32:
            more than 64, where the class-major order's strided reads cost more
@@ -674,7 +673,7 @@ FL_ROW_LOSS(multi_margin)
                 const T h = FL_POS(T, b + zr[j]);
                 a += j == y ? 0.0 : (double)(sq ? h * h : h);
             }
-            base[r] = b, acc[r] = a;
+            base[r] = b, s->rl[r] = a / (double)k;
         }
     else {
         for (fl_intp r = 0; r < R; r++) base[r] = mg - z[r * k + s->lab[r]], acc[r] = 0;
@@ -683,9 +682,10 @@ FL_ROW_LOSS(multi_margin)
                 const T v = base[r] + z[r * k + j], h = FL_POS(T, v);
                 acc[r] += j == s->lab[r] ? 0.0 : (double)(sq ? h * h : h);
             }
+        for (fl_intp r = 0; r < R; r++) s->rl[r] = acc[r] / (double)k;
     }
-    for (fl_intp r = 0; r < R; r++) s->rl[r] = acc[r] / (double)k;
     if (!gc) return;
+    for (fl_intp r = 0; r < R; r++) gsum[r] = 0, hsum[r] = 0;
     for (fl_intp j = 0; j < k; j++)
         for (fl_intp r = 0; r < R; r++) {
             const T v = base[r] + z[r * k + j];
