@@ -654,7 +654,7 @@ FL_ROW_LOSS(multi_margin)
        sums are independent chains side by side (vector lanes) instead of one
        chain of dependent adds per row.  The derivatives are then stored row
        by row (contiguous stores), with their sums at the labels. */
-    double acc[FL_ROWBLOCK], gsum[FL_ROWBLOCK], hsum[FL_ROWBLOCK];
+    double gsum[FL_ROWBLOCK], hsum[FL_ROWBLOCK];
     T base[FL_ROWBLOCK];
     if (sizeof(T) == 8 ? k >= 8 : k > 64)
         /* long rows (float64: 8 classes or more, a vector's width; float32:
@@ -676,6 +676,7 @@ FL_ROW_LOSS(multi_margin)
             base[r] = b, s->rl[r] = a / (double)k;
         }
     else {
+        double acc[FL_ROWBLOCK];
         for (fl_intp r = 0; r < R; r++) base[r] = mg - z[r * k + s->lab[r]], acc[r] = 0;
         for (fl_intp j = 0; j < k; j++)
             for (fl_intp r = 0; r < R; r++) {
