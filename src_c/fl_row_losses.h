@@ -230,31 +230,36 @@ FL_AI void FL_T(fl_untranspose)(const T *restrict zt, fl_intp R, fl_intp k, fl_i
 }
 
 /* The class-major softmax's row pass over RP rows (a multiple of FL_LANES)
-   of zt (zt[j * RP + r]): each row's max mx[r] (as fl_rowmax), et = exp(zt -
+   of zt (zt[j * RP + r]): the label's logit zy[r] of each row below R
+   (lab[r]), each row's max mx[r] (as fl_rowmax), et = exp(zt -
    mx), the row's sum of et (as fl_rowsum) rounded to T in sm[r], and si[r] =
    1 / sm[r] (et and si needed only when WE).  At the AVX-512 level,
    fl_rows_v4.h's loop with exp inlined (the same operations in the same
    order), which also prefetches the next chunk's rows (next: where this
-   chunk's rows end). */
-FL_AI void FL_T(fl_smx_rows)(const T *restrict zt, fl_intp k, fl_intp RP, T *restrict et,
+   chunk's rows end; it picks float32's labels' logits too). */
+FL_AI void FL_T(fl_smx_rows)(const T *restrict zt, fl_intp k, fl_intp R, fl_intp RP,
+                             const fl_intp *restrict lab, T *restrict zy, T *restrict et,
                              T *restrict mx, T *restrict sm, T *restrict si, const T *next,
                              FL_UNUSED const int WE)
 {
 #if defined(FL_OWN_VMATH_V4)
+#define FL_SMX_V4(S, VT, we)                                                                \
+    fl_smx_rows_v4_##S((const VT *)zt, k, R, RP, lab, (VT *)zy, (VT *)et, (VT *)mx,        \
+                       (VT *)sm, (VT *)si, (const char *)next, we)
+    if (sizeof(T) == 8)
+        for (fl_intp r = 0; r < R; r++) zy[r] = zt[lab[r] * RP + r];
     if (sizeof(T) == 8 && WE)
-        fl_smx_rows_v4_f64((const double *)zt, k, RP, (double *)et, (double *)mx,
-                           (double *)sm, (double *)si, (const char *)next, 1);
+        FL_SMX_V4(f64, double, 1);
     else if (sizeof(T) == 8)
-        fl_smx_rows_v4_f64((const double *)zt, k, RP, (double *)et, (double *)mx,
-                           (double *)sm, (double *)si, (const char *)next, 0);
+        FL_SMX_V4(f64, double, 0);
     else if (WE)
-        fl_smx_rows_v4_f32((const float *)zt, k, RP, (float *)et, (float *)mx, (float *)sm,
-                           (float *)si, (const char *)next, 1);
+        FL_SMX_V4(f32, float, 1);
     else
-        fl_smx_rows_v4_f32((const float *)zt, k, RP, (float *)et, (float *)mx, (float *)sm,
-                           (float *)si, (const char *)next, 0);
+        FL_SMX_V4(f32, float, 0);
+#undef FL_SMX_V4
 #else
     (void)next;
+    for (fl_intp r = 0; r < R; r++) zy[r] = zt[lab[r] * RP + r];
     for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES) {
         /* the row max in 4 partial maxima (j mod 4), as fl_rowmax */
         T m0[FL_LANES], m1[FL_LANES], m2[FL_LANES], m3[FL_LANES];
@@ -324,6 +329,9 @@ FL_AI void FL_T(fl_smx_rows)(const T *restrict zt, fl_intp k, fl_intp RP, T *res
 #endif
 }
 
+/* a ? x : y with both read first, so that a loop of it vectorizes as a blend */
+FL_AI T FL_T(fl_pick)(const int a, const T x, const T y) { return a ? x : y; }
+
 FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
 {
     const fl_intp k = s->k, R = s->R;
@@ -333,9 +341,10 @@ FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
     const T ls = s->o[0], lsk = s->o[0] / (T)k, keep = 1 - s->o[0];
     T zt[FL_CHUNK + FL_COLS_K * FL_LANES], et[FL_CHUNK + FL_COLS_K * FL_LANES];
     T mx[FL_ROWBLOCK], sm[FL_ROWBLOCK], si[FL_ROWBLOCK];
+    T zy[FL_ROWBLOCK], cy[FL_ROWBLOCK]; /* per row: the label's logit and class weight */
     double dsum[FL_ROWBLOCK];
     FL_T(fl_transpose)(z, R, k, RP, zt);
-    FL_T(fl_smx_rows)(zt, k, RP, et, mx, sm, si, z + R * k, gc != NULL);
+    FL_T(fl_smx_rows)(zt, k, R, RP, s->lab, zy, et, mx, sm, si, z + R * k, gc != NULL);
     if (ls != 0) /* sum_j (cw_j) (z_j - max), in float64 */
         for (fl_intp r0 = 0; r0 < RP; r0 += FL_LANES) {
             double ds[FL_LANES] = {0};
@@ -350,8 +359,6 @@ FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
     FL_T(fl_vlog)(sm, R, (T)1);
     const double wsum = cw && ls != 0 ? FL_T(fl_rowsum)(cw, k) : 0; /* sum_j t'_j of a smoothed label */
     T fa[FL_ROWBLOCK], fr[FL_ROWBLOCK], ft[FL_ROWBLOCK]; /* per row: f sinv tsum, f, f tsum */
-    T zy[FL_ROWBLOCK], cy[FL_ROWBLOCK]; /* per row: the label's logit and class weight */
-    for (fl_intp r = 0; r < R; r++) zy[r] = z[r * k + s->lab[r]];
     if (cw)
         for (fl_intp r = 0; r < R; r++) cy[r] = cw[s->lab[r]];
     for (fl_intp r = 0; r < R; r++) { /* (no indexing by label: a loop that vectorizes) */
@@ -391,17 +398,25 @@ FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
                     rest[r] += hit ? 0.0 : (double)et[j * RP + r];
                 }
     }
-    /* the gradient, then the labels' entries: in float32 at the AVX-512
-       level worked class-major into zt, then transposed in registers and
-       stored a row at a time (fl_untranspose); else eight rows at a time (one
-       vector across the rows, stored along them) */
+    /* the gradient: in float32 at the AVX-512 level worked class-major into
+       zt, the labels' entries picked on the way, then transposed in registers
+       and stored a row at a time (fl_untranspose); else eight rows at a time
+       (one vector across the rows, stored along them), the labels' entries
+       stored again after */
     T cj[FL_COLS_K];
     for (fl_intp j = 0; j < k; j++) cj[j] = cw ? cw[j] * lsk : lsk;
 #if defined(FL_OWN_VMATH_V4)
     if (sizeof(T) == 4) {
+        /* the label's coefficient cl[r] taken in place of cj where yl[r] (the
+           label as T; -1 on the padding rows) is the class */
+        T yl[FL_ROWBLOCK], cl[FL_ROWBLOCK];
+        for (fl_intp r = 0; r < R; r++) cl[r] = cw ? cy[r] * (keep + lsk) : keep + lsk;
+        for (fl_intp r = 0; r < R; r++) yl[r] = (T)s->lab[r];
+        for (fl_intp r = R; r < RP; r++) yl[r] = -1, cl[r] = 0;
         for (fl_intp j = 0; j < k; j++)
             for (fl_intp r = 0; r < RP; r++)
-                zt[j * RP + r] = fa[r] * et[j * RP + r] - fr[r] * cj[j];
+                zt[j * RP + r] = fa[r] * et[j * RP + r]
+                                 - fr[r] * FL_T(fl_pick)(yl[r] == (T)j, cl[r], cj[j]);
         FL_T(fl_untranspose)(zt, R, k, RP, gc);
     } else
 #endif
@@ -413,10 +428,10 @@ FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
                     gc[(r8 + i) * k + j] = fa[r8 + i] * et[j * RP + r8 + i] - fr[r8 + i] * cj[j];
         for (fl_intp r = r8; r < R; r++)
             for (fl_intp j = 0; j < k; j++) gc[r * k + j] = fa[r] * et[j * RP + r] - fr[r] * cj[j];
-    }
-    for (fl_intp r = 0; r < R; r++) {
-        const fl_intp y = s->lab[r];
-        gc[r * k + y] = fa[r] * et[y * RP + r] - fr[r] * (cw ? cw[y] * (keep + lsk) : keep + lsk);
+        for (fl_intp r = 0; r < R; r++) {
+            const fl_intp y = s->lab[r];
+            gc[r * k + y] = fa[r] * et[y * RP + r] - fr[r] * (cw ? cy[r] * (keep + lsk) : keep + lsk);
+        }
     }
     if (!hc) return;
     /* f tsum p_j (1 - p_j) */

@@ -12,6 +12,18 @@
 #define FL_ROWS_V4_H
 #include "fl_vmath_v4.h"
 
+/* the labels of 16 rows (lab[i] for i < n, 0 past n) as int32 lanes (labels
+   here are below 16): float32's FLV_LABELS, whose FLV_LABEQ(lv, j) are the
+   lanes whose label is j */
+FL_AI __m512i fl_v4_labels16(const fl_intp *lab, fl_intp n)
+{
+    const __mmask8 lo = n >= 8 ? (__mmask8)~0 : (__mmask8)((1u << (n > 0 ? n : 0)) - 1);
+    const __mmask8 hi = n >= 16 ? (__mmask8)~0 : n <= 8 ? 0 : (__mmask8)((1u << (n - 8)) - 1);
+    const __m256i a = _mm512_cvtepi64_epi32(_mm512_maskz_loadu_epi64(lo, lab));
+    const __m256i b = _mm512_cvtepi64_epi32(_mm512_maskz_loadu_epi64(hi, lab + 8));
+    return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
+}
+
 #define FLV_T double
 #define FLV_V __m512d
 #define FLV_M __mmask8
@@ -21,8 +33,8 @@
 #define FLV_LOG fl_v4_log
 #define FLV_EXP fl_v4_exp
 #define FLV_LOG_D(x, d) fl_log8_core(x, d, 1)
-#define FLV_ACC64(l, h, v) (l = _mm512_add_pd(l, v))
 #define FLV_ROUND64(l, h) (l)
+#define FLV_PICK 0 /* (its caller picks the labels' logits: measured faster here) */
 #define FLV_N(name) name##_f64
 #include "fl_rows_v4_t.h"
 #define FLV_T float
@@ -34,11 +46,14 @@
 #define FLV_LOG fl_v4_logf
 #define FLV_EXP fl_v4_expf
 #define FLV_LOG_D(x, d) fl_logf16_core(x, d, 1)
-#define FLV_ACC64(l, h, v)                                                                 \
-    (l = _mm512_add_pd(l, _mm512_cvtps_pd(_mm512_castps512_ps256(v))),                    \
-     h = _mm512_add_pd(h, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1))))
+#define FLV_ACC64(l, h, p)                                                                 \
+    (l = _mm512_add_pd(l, _mm512_cvtps_pd(_mm256_loadu_ps(p))),                            \
+     h = _mm512_add_pd(h, _mm512_cvtps_pd(_mm256_loadu_ps((p) + 8))))
 #define FLV_ROUND64(l, h) \
     _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(l)), _mm512_cvtpd_ps(h), 1)
+#define FLV_PICK 1
+#define FLV_LABELS(lab, n) fl_v4_labels16(lab, n)
+#define FLV_LABEQ(lv, j) _mm512_cmpeq_epi32_mask(lv, _mm512_set1_epi32((int)(j)))
 #define FLV_N(name) name##_f32
 #include "fl_rows_v4_t.h"
 #endif

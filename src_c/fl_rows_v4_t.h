@@ -4,26 +4,30 @@
  * with FLV_T (the dtype), FLV_V (its vector), FLV_M (its lane mask), FLV_W
  * (its lanes), FLV(op) (the intrinsic _mm512_<op>_pd or _ps), FLV_CMP (its
  * comparison to a mask), FLV_LOG and FLV_EXP (the inline log and exp of
- * fl_vmath_v4.h), FLV_ACC64(l, h, v) (v's lanes added into float64 vectors:
- * l, and h for a float32 vector's high 8 lanes), FLV_ROUND64(l, h) (those
- * sums rounded to one vector of the dtype) and FLV_N(name) (the name with
- * the dtype's suffix) defined, which it undefines at its end.
+ * fl_vmath_v4.h), FLV_ACC64(l, h, p) (float32: the vector at p added into
+ * float64 vectors l, and h for its high 8 lanes), FLV_ROUND64(l, h) (those
+ * sums rounded to one vector of the dtype), FLV_PICK (1: the softmax row pass
+ * picks the labels' logits, with FLV_LABELS and FLV_LABEQ) and FLV_N(name)
+ * (the name with the dtype's suffix) defined, which it undefines at its end.
  */
 
 /* The class-major softmax's row pass (fl_smx_rows, fl_row_losses.h) over
    RP rows (a multiple of FLV_W) of zt (zt[j * RP + r]):
-   each row's max mx[r] (4 partial maxima, j mod 4, combined as fl_rowmax;
+   where FLV_PICK, each row's label's logit zy[r] (lab[r], for the rows below
+   R: a blend per class, on the classes' way through the max); each row's
+   max mx[r] (4 partial maxima, j mod 4, combined as fl_rowmax;
    max(c, m) is c > m ? c : m, NaN skipped), et = exp(zt - mx), the row's sum
    of et in float64 (4 partial sums, j mod 4, combined (s0 + s1) + (s2 + s3))
-   rounded to the dtype in sm[r], and si[r] = 1 / sm[r] (et and si only when
-   WE: the derivatives need them, the value does not).  Meanwhile the lines
+   rounded to the dtype in sm[r], and si[r] = 1 / sm[r] (et and si needed
+   only when WE: the derivatives need them, the value does not).  Meanwhile the lines
    of the next chunk of rows (next: where this chunk's rows end, in the input
    when the chunk is the input itself; a wasted prefetch otherwise) come into
    the cache, each group of rows prefetching as many lines as it has here
    (the hardware prefetchers, driven by the loads, would leave the memory
    idle while this chunk computes; a prefetch never faults, wherever the
    address lies). */
-FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp RP,
+FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp R, fl_intp RP,
+                                 const fl_intp *restrict lab, FLV_T *restrict zy,
                                  FLV_T *restrict et, FLV_T *restrict mx, FLV_T *restrict sm,
                                  FLV_T *restrict si, const char *next, const int WE)
 {
@@ -32,21 +36,54 @@ FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp RP
         for (fl_intp o = r0 / FLV_W * bytes; o < (r0 / FLV_W + 1) * bytes; o += 64)
             __builtin_prefetch((const void *)((uintptr_t)next + (uintptr_t)o), 0, 3);
         const FLV_T *c = zt + r0;
+#if FLV_PICK
+        const __m512i lv = FLV_LABELS(lab + r0, R - r0); /* (0 past row R) */
+        FLV_V y = FLV(setzero)();
+#define FLV_COL(jj, mm)                                                                    \
+    do {                                                                                   \
+        const FLV_V v = FLV(loadu)(c + (jj) * RP);                                         \
+        mm = FLV(max)(v, mm);                                                              \
+        y = FLV(mask_mov)(y, FLV_LABEQ(lv, jj), v);                                        \
+    } while (0)
+#else
+        (void)lab, (void)R, (void)zy;
+#define FLV_COL(jj, mm) (mm = FLV(max)(FLV(loadu)(c + (jj) * RP), mm))
+#endif
         FLV_V m0 = FLV(set1)(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
         fl_intp j = 0;
         for (; j + 4 <= k; j += 4) {
-            m0 = FLV(max)(FLV(loadu)(c + j * RP), m0);
-            m1 = FLV(max)(FLV(loadu)(c + (j + 1) * RP), m1);
-            m2 = FLV(max)(FLV(loadu)(c + (j + 2) * RP), m2);
-            m3 = FLV(max)(FLV(loadu)(c + (j + 3) * RP), m3);
+            FLV_COL(j, m0);
+            FLV_COL(j + 1, m1);
+            FLV_COL(j + 2, m2);
+            FLV_COL(j + 3, m3);
         }
-        for (; j < k; j++) m0 = FLV(max)(FLV(loadu)(c + j * RP), m0);
+        for (; j < k; j++) FLV_COL(j, m0);
+#undef FLV_COL
         const FLV_V m = FLV(max)(FLV(max)(m3, m2), FLV(max)(m1, m0));
-        /* the float64 partial sums of the vector's lanes (l; h: the high
-           8 lanes of a float32 vector) */
+#if FLV_PICK
+        FLV(storeu)(zy + r0, y);
+#endif
+        /* et = exp(zt - m) and its float64 partial sums l (h: the high 8
+           lanes of a float32 vector) */
         __m512d l0 = _mm512_setzero_pd(), l1 = l0, l2 = l0, l3 = l0;
         FL_UNUSED __m512d h0 = l0, h1 = l0, h2 = l0, h3 = l0;
 #define FLV_E(jj) FLV_EXP(FLV(sub)(FLV(loadu)(c + (jj) * RP), m))
+#if FLV_W == 16
+        /* float32: et stored whether or not the derivatives want it, and
+           the sums read it back, converting as they load (a vector's high
+           half converted from its register would take a shuffle, the busier
+           unit here) */
+        for (j = 0; j < k; j++) FLV(storeu)(et + j * RP + r0, FLV_E(j));
+        for (j = 0; j + 4 <= k; j += 4) {
+            const FLV_T *e = et + j * RP + r0;
+            FLV_ACC64(l0, h0, e);
+            FLV_ACC64(l1, h1, e + RP);
+            FLV_ACC64(l2, h2, e + 2 * RP);
+            FLV_ACC64(l3, h3, e + 3 * RP);
+        }
+        for (; j < k; j++) FLV_ACC64(l0, h0, et + j * RP + r0);
+#else
+        /* float64: summed from the registers, et stored only when WE */
         for (j = 0; j + 4 <= k; j += 4) {
             const FLV_V e0 = FLV_E(j), e1 = FLV_E(j + 1), e2 = FLV_E(j + 2), e3 = FLV_E(j + 3);
             if (WE) {
@@ -55,16 +92,17 @@ FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp RP
                 FLV(storeu)(et + (j + 2) * RP + r0, e2);
                 FLV(storeu)(et + (j + 3) * RP + r0, e3);
             }
-            FLV_ACC64(l0, h0, e0);
-            FLV_ACC64(l1, h1, e1);
-            FLV_ACC64(l2, h2, e2);
-            FLV_ACC64(l3, h3, e3);
+            l0 = _mm512_add_pd(l0, e0);
+            l1 = _mm512_add_pd(l1, e1);
+            l2 = _mm512_add_pd(l2, e2);
+            l3 = _mm512_add_pd(l3, e3);
         }
         for (; j < k; j++) {
             const FLV_V e = FLV_E(j);
             if (WE) FLV(storeu)(et + j * RP + r0, e);
-            FLV_ACC64(l0, h0, e);
+            l0 = _mm512_add_pd(l0, e);
         }
+#endif
 #undef FLV_E
         const FLV_V sum = FLV_ROUND64(_mm512_add_pd(_mm512_add_pd(l0, l1), _mm512_add_pd(l2, l3)),
                                       _mm512_add_pd(_mm512_add_pd(h0, h1), _mm512_add_pd(h2, h3)));
@@ -102,40 +140,86 @@ FL_AI void FLV_N(fl_v4_transpose_square)(FLV_V *a)
     }
 }
 
-/* rows [0, R) of a contiguous R x k chunk (k <= 16) class-major into zt
+/* The two transposes below are compiled once per class count (FLV_BY_K: a
+   switch on k over FLV_ONE_K's copies, in which k is a constant), so that
+   the loops over the classes unroll and the shuffles of columns past k are
+   dropped; the full squares of 16 rows take no test per row. */
+#define FLV_BY_K(call)                                                                     \
+    switch (k) {                                                                           \
+    case 1: call(1); break;                                                                \
+    case 2: call(2); break;                                                                \
+    case 3: call(3); break;                                                                \
+    case 4: call(4); break;                                                                \
+    case 5: call(5); break;                                                                \
+    case 6: call(6); break;                                                                \
+    case 7: call(7); break;                                                                \
+    case 8: call(8); break;                                                                \
+    case 9: call(9); break;                                                                \
+    case 10: call(10); break;                                                              \
+    case 11: call(11); break;                                                              \
+    case 12: call(12); break;                                                              \
+    case 13: call(13); break;                                                              \
+    case 14: call(14); break;                                                              \
+    case 15: call(15); break;                                                              \
+    default: call(16); break; /* (k is 16) */                                              \
+    }
+
+/* rows [0, R) of a contiguous R x K chunk (K <= 16) class-major into zt
    (zt[j * RP + r], the rows from R to RP 0; fl_transpose, fl_row_losses.h):
    a square of 16 rows by the classes at a time, each row one masked load,
    transposed in registers */
-FL_AI void FLV_N(fl_transpose_v4)(const FLV_T *restrict z, fl_intp R, fl_intp k, fl_intp RP,
-                                  FLV_T *restrict zt)
+FL_AI void FLV_N(fl_transpose_v4_k)(const FLV_T *restrict z, fl_intp R, const int K, fl_intp RP,
+                                    FLV_T *restrict zt)
 {
-    const FLV_M cols = (FLV_M)(((uint32_t)1 << k) - 1);
+    const FLV_M cols = (FLV_M)(((uint32_t)1 << K) - 1);
     for (fl_intp r0 = 0; r0 < RP; r0 += FLV_W) {
         FLV_V a[FLV_W];
-        for (int i = 0; i < FLV_W; i++)
-            a[i] = r0 + i < R ? FLV(maskz_loadu)(cols, z + (r0 + i) * k) : FLV(setzero)();
+        if (r0 + FLV_W <= R)
+            for (int i = 0; i < FLV_W; i++) a[i] = FLV(maskz_loadu)(cols, z + (r0 + i) * K);
+        else
+            for (int i = 0; i < FLV_W; i++)
+                a[i] = r0 + i < R ? FLV(maskz_loadu)(cols, z + (r0 + i) * K) : FLV(setzero)();
         FLV_N(fl_v4_transpose_square)(a);
-        for (fl_intp j = 0; j < k; j++) FLV(storeu)(zt + j * RP + r0, a[j]);
+        for (int j = 0; j < K; j++) FLV(storeu)(zt + j * RP + r0, a[j]);
     }
 }
 
-/* class-major zt (zt[j * RP + r]) to rows [0, R) of a contiguous R x k chunk
-   (k <= 16; fl_untranspose, fl_row_losses.h): a square of 16 rows by the
+FL_AI void FLV_N(fl_transpose_v4)(const FLV_T *restrict z, fl_intp R, fl_intp k, fl_intp RP,
+                                  FLV_T *restrict zt)
+{
+#define FLV_ONE_K(K) FLV_N(fl_transpose_v4_k)(z, R, K, RP, zt)
+    FLV_BY_K(FLV_ONE_K)
+#undef FLV_ONE_K
+}
+
+/* class-major zt (zt[j * RP + r]) to rows [0, R) of a contiguous R x K chunk
+   (K <= 16; fl_untranspose, fl_row_losses.h): a square of 16 rows by the
    classes at a time transposed in registers, each row's classes one masked
    store */
-FL_AI void FLV_N(fl_untranspose_v4)(const FLV_T *restrict zt, fl_intp R, fl_intp k,
-                                    fl_intp RP, FLV_T *restrict z)
+FL_AI void FLV_N(fl_untranspose_v4_k)(const FLV_T *restrict zt, fl_intp R, const int K,
+                                      fl_intp RP, FLV_T *restrict z)
 {
-    const FLV_M cols = (FLV_M)(((uint32_t)1 << k) - 1);
+    const FLV_M cols = (FLV_M)(((uint32_t)1 << K) - 1);
     for (fl_intp r0 = 0; r0 < R; r0 += FLV_W) {
         FLV_V a[FLV_W];
-        for (int j = 0; j < FLV_W; j++)
-            a[j] = j < k ? FLV(loadu)(zt + j * RP + r0) : FLV(setzero)();
+        for (int j = 0; j < FLV_W; j++) a[j] = j < K ? FLV(loadu)(zt + j * RP + r0) : FLV(setzero)();
         FLV_N(fl_v4_transpose_square)(a);
-        for (int i = 0; i < FLV_W && r0 + i < R; i++)
-            FLV(mask_storeu)(z + (r0 + i) * k, cols, a[i]);
+        if (r0 + FLV_W <= R)
+            for (int i = 0; i < FLV_W; i++) FLV(mask_storeu)(z + (r0 + i) * K, cols, a[i]);
+        else
+            for (int i = 0; i < FLV_W && r0 + i < R; i++)
+                FLV(mask_storeu)(z + (r0 + i) * K, cols, a[i]);
     }
 }
+
+FL_AI void FLV_N(fl_untranspose_v4)(const FLV_T *restrict zt, fl_intp R, fl_intp k, fl_intp RP,
+                                    FLV_T *restrict z)
+{
+#define FLV_ONE_K(K) FLV_N(fl_untranspose_v4_k)(zt, R, K, RP, z)
+    FLV_BY_K(FLV_ONE_K)
+#undef FLV_ONE_K
+}
+#undef FLV_BY_K
 #endif
 
 /* the lanes of v outside a domain (FL_IN_DOMAIN, fl_math.h) */
@@ -241,4 +325,7 @@ FL_AI int FLV_N(fl_kl_terms_v4)(const FLV_T *restrict t, const FLV_T *restrict z
 #undef FLV_LOG_D
 #undef FLV_ACC64
 #undef FLV_ROUND64
+#undef FLV_PICK
+#undef FLV_LABELS
+#undef FLV_LABEQ
 #undef FLV_N
