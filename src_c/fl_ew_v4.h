@@ -183,11 +183,24 @@ FL_EWV_LOSS(log_cosh)
 }
 
 /* poisson_nll: exp(p) (log_input) or log(p + eps), and log(max(y, 1))
-   (full), fl_poisson's formulas */
+   (full), fl_poisson's formulas (for log_input's value alone, those
+   formulas on whole vectors: the run's exps first, then the values, the
+   multiply-add where the compiler fuses fl_poisson's) */
 #define FL_EWV_poisson_nll 1
 #define FL_EWVD_poisson_nll 1
 FL_EWV_LOSS(poisson_nll)
 {
+    if (form == 1 && !WD && !WH) { /* log_input's value alone, on whole vectors */
+        const FLV_V huge = FLV(set1)(FL_HUGE(T));
+        FLV_V ev[FL_EWV_N / FLV_W];
+        for (int i = 0; i < FL_EWV_N; i += FLV_W) ev[i / FLV_W] = FLV_EXP(FLV(loadu)(p + i));
+        for (int i = 0; i < FL_EWV_N; i += FLV_W) { /* e > huge ? e : e - y p */
+            const FLV_V pv = FLV(loadu)(p + i), tv = FLV(loadu)(y + i), e = ev[i / FLV_W];
+            FLV(storeu)(L + i, FLV(mask_mov)(FLV(fnmadd)(tv, pv, e),
+                                             FLV_CMP(e, huge, _CMP_GT_OQ), e));
+        }
+        return;
+    }
     T ev[FL_EWV_N], qv[FL_EWV_N], yv[FL_EWV_N];
     const FLV_V one = FLV(set1)(1), zero = FLV(setzero)();
     for (int i = 0; i < FL_EWV_N; i += FLV_W) {
