@@ -176,7 +176,9 @@ FL_EW_LOSS(absolute_percentage_error)
    where y > 1 (it does not depend on p).  Where exp(p) overflows, the value
    is +inf (exp(p) outgrows y p) rather than inf - inf.  form = log_input +
    2 full.  fl_poisson: the formulas given ep = exp(p) (log_input), lq =
-   log(p + eps) (else) and ly = log(max(y, 1)) (full). */
+   log(p + eps) (else) and ly = log(max(y, 1)) (full); fl_ew_v4.h's vector
+   body repeats log_input's value on whole vectors, so a change here is one
+   there too. */
 FL_AI void FL_T(fl_poisson)(const T y, const T p, const T ep, const T lq, const T ly,
                             const T *o, const int form, T *L, T *D, T *H)
 {

@@ -17,6 +17,9 @@
  * run's transcendentals, then the loss's formulas on them through a
  * function that the per-element function shares; the map runs it in every
  * mode (the derivatives of these losses need their transcendentals too).
+ * poisson_nll's is of the second kind but for log_input's value alone,
+ * which it computes whole, as the first kind (the values of value and of
+ * value_and_grad are compared bitwise too).
  *
  * A body works on FL_EWV_N elements, a multiple of FL_LANES: eight vectors
  * in float32, four in float64 (whose function tables take twice the

@@ -430,7 +430,8 @@ FL_AI void FL_T(fl_softmax_cols)(FL_T(fl_row_stage) *s)
             for (fl_intp j = 0; j < k; j++) gc[r * k + j] = fa[r] * et[j * RP + r] - fr[r] * cj[j];
         for (fl_intp r = 0; r < R; r++) {
             const fl_intp y = s->lab[r];
-            gc[r * k + y] = fa[r] * et[y * RP + r] - fr[r] * (cw ? cy[r] * (keep + lsk) : keep + lsk);
+            gc[r * k + y] =
+                fa[r] * et[y * RP + r] - fr[r] * (cw ? cy[r] * (keep + lsk) : keep + lsk);
         }
     }
     if (!hc) return;

@@ -34,7 +34,7 @@ FL_AI __m512i fl_v4_labels16(const fl_intp *lab, fl_intp n)
 #define FLV_EXP fl_v4_exp
 #define FLV_LOG_D(x, d) fl_log8_core(x, d, 1)
 #define FLV_ROUND64(l, h) (l)
-#define FLV_PICK 0 /* (its caller picks the labels' logits: measured faster here) */
+#define FLV_PICK 0 /* (its caller picks the labels' logits, a row at a time) */
 #define FLV_N(name) name##_f64
 #include "fl_rows_v4_t.h"
 #define FLV_T float

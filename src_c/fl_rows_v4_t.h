@@ -70,9 +70,8 @@ FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp R,
 #define FLV_E(jj) FLV_EXP(FLV(sub)(FLV(loadu)(c + (jj) * RP), m))
 #if FLV_W == 16
         /* float32: et stored whether or not the derivatives want it, and
-           the sums read it back, converting as they load (a vector's high
-           half converted from its register would take a shuffle, the busier
-           unit here) */
+           the sums read it back, converting each half as it loads (no
+           shuffle for the high half: the transposes keep that unit busy) */
         for (j = 0; j < k; j++) FLV(storeu)(et + j * RP + r0, FLV_E(j));
         for (j = 0; j + 4 <= k; j += 4) {
             const FLV_T *e = et + j * RP + r0;
@@ -161,7 +160,8 @@ FL_AI void FLV_N(fl_v4_transpose_square)(FLV_V *a)
     case 13: call(13); break;                                                              \
     case 14: call(14); break;                                                              \
     case 15: call(15); break;                                                              \
-    default: call(16); break; /* (k is 16) */                                              \
+    case 16: call(16); break;                                                              \
+    default: call(k); break; /* (never: k is at most 16 here) */                           \
     }
 
 /* rows [0, R) of a contiguous R x K chunk (K <= 16) class-major into zt
@@ -184,8 +184,10 @@ FL_AI void FLV_N(fl_transpose_v4_k)(const FLV_T *restrict z, fl_intp R, const in
     }
 }
 
-FL_AI void FLV_N(fl_transpose_v4)(const FLV_T *restrict z, fl_intp R, fl_intp k, fl_intp RP,
-                                  FLV_T *restrict zt)
+/* (called, not inlined: the copies per class count are compiled once) */
+static __attribute__((noinline)) void FLV_N(fl_transpose_v4)(const FLV_T *restrict z, fl_intp R,
+                                                             fl_intp k, fl_intp RP,
+                                                             FLV_T *restrict zt)
 {
 #define FLV_ONE_K(K) FLV_N(fl_transpose_v4_k)(z, R, K, RP, zt)
     FLV_BY_K(FLV_ONE_K)
@@ -202,7 +204,8 @@ FL_AI void FLV_N(fl_untranspose_v4_k)(const FLV_T *restrict zt, fl_intp R, const
     const FLV_M cols = (FLV_M)(((uint32_t)1 << K) - 1);
     for (fl_intp r0 = 0; r0 < R; r0 += FLV_W) {
         FLV_V a[FLV_W];
-        for (int j = 0; j < FLV_W; j++) a[j] = j < K ? FLV(loadu)(zt + j * RP + r0) : FLV(setzero)();
+        for (int j = 0; j < FLV_W; j++)
+            a[j] = j < K ? FLV(loadu)(zt + j * RP + r0) : FLV(setzero)();
         FLV_N(fl_v4_transpose_square)(a);
         if (r0 + FLV_W <= R)
             for (int i = 0; i < FLV_W; i++) FLV(mask_storeu)(z + (r0 + i) * K, cols, a[i]);
@@ -212,8 +215,9 @@ FL_AI void FLV_N(fl_untranspose_v4_k)(const FLV_T *restrict zt, fl_intp R, const
     }
 }
 
-FL_AI void FLV_N(fl_untranspose_v4)(const FLV_T *restrict zt, fl_intp R, fl_intp k, fl_intp RP,
-                                    FLV_T *restrict z)
+static __attribute__((noinline)) void FLV_N(fl_untranspose_v4)(const FLV_T *restrict zt,
+                                                               fl_intp R, fl_intp k, fl_intp RP,
+                                                               FLV_T *restrict z)
 {
 #define FLV_ONE_K(K) FLV_N(fl_untranspose_v4_k)(zt, R, K, RP, z)
     FLV_BY_K(FLV_ONE_K)
