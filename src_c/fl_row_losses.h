@@ -67,6 +67,26 @@ FL_AI int FL_T(fl_clip_checked)(const T *restrict t, const T *restrict z, fl_int
     return nbad;
 }
 
+/* rl[r] = the sum of row r of a contiguous R x k chunk x (fl_rowsum: in
+   float64 whatever the storage), negated where neg; in float32 at the
+   AVX-512 level, for up to 16 classes, a vector of rows at a time
+   (fl_rows_v4.h: the same sums in the same order) */
+FL_AI void FL_T(fl_rowsums)(const T *restrict x, fl_intp R, fl_intp k, double *restrict rl,
+                            const int neg)
+{
+#if defined(FL_OWN_VMATH_V4)
+    if (sizeof(T) == 4 && k <= 16) {
+        float xt[FL_CHUNK + 16 * 16]; /* (R k <= FL_CHUNK: R rounded up to 16 fits) */
+        fl_rowsums_v4_f32((const float *)x, R, k, xt, rl, neg);
+        return;
+    }
+#endif
+    for (fl_intp r = 0; r < R; r++) {
+        const double v = FL_T(fl_rowsum)(x + r * k, k);
+        rl[r] = neg ? -v : v;
+    }
+}
+
 /* The terms of categorical cross-entropy: eb[i] = log(clip(z[i])) t[i] for
    i < n (clipped to [e, 1 - e]); returns how many positions have a target or
    a prediction outside its domain.  At the AVX-512 level, fl_rows_v4.h's
@@ -132,8 +152,7 @@ FL_ROW_LOSS(categorical_cross_entropy)
     /* (the derivatives alone need no log: the inputs are only checked) */
     const int nbad = s->wv ? FL_T(fl_cce_terms)(t, z, nk, e, s->targets, s->preds, eb)
                            : FL_T(fl_clip_checked)(t, z, nk, e, s->targets, s->preds, eb);
-    for (fl_intp r = 0; s->wv && r < R; r++)
-        s->rl[r] = -FL_T(fl_rowsum)(eb + r * k, k); /* float64 whatever the storage */
+    if (s->wv) FL_T(fl_rowsums)(eb, R, k, s->rl, 1);
     if (s->gc) FL_T(fl_clip_derivatives)(s, t, z, e);
     if (nbad) FL_T(fl_first_bad_row)(s, t, z, nk);
 }
@@ -644,7 +663,7 @@ FL_ROW_LOSS(kl_divergence)
     const T e = s->o[0] > FL_EPS_MIN(T) ? s->o[0] : FL_EPS_MIN(T);
     const int nbad = s->wv ? FL_T(fl_kl_terms)(t, z, nk, e, s->targets, s->preds, eb, s->zb)
                            : FL_T(fl_clip_checked)(t, z, nk, e, s->targets, s->preds, eb);
-    for (fl_intp r = 0; s->wv && r < R; r++) s->rl[r] = FL_T(fl_rowsum)(eb + r * k, k);
+    if (s->wv) FL_T(fl_rowsums)(eb, R, k, s->rl, 0);
     if (s->gc) FL_T(fl_clip_derivatives)(s, t, z, e);
     if (nbad) FL_T(fl_first_bad_row)(s, t, z, nk);
 }

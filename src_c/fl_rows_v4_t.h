@@ -224,6 +224,42 @@ static __attribute__((noinline)) void FLV_N(fl_untranspose_v4)(const FLV_T *rest
 #undef FLV_ONE_K
 }
 #undef FLV_BY_K
+
+/* the rows' sums of a contiguous R x k chunk x (k <= 16; fl_rowsums,
+   fl_row_losses.h), negated where neg, into out[r]: as fl_rowsum (4 float64
+   partial sums, j mod 4, combined (s0 + s1) + (s2 + s3)), a vector of rows
+   at a time, the chunk class-major first (into xt: k times R rounded up to
+   16), each half converted to float64 as it loads */
+FL_AI void FLV_N(fl_rowsums_v4)(const FLV_T *restrict x, fl_intp R, fl_intp k,
+                                FLV_T *restrict xt, double *restrict out, const int neg)
+{
+    const fl_intp RP = (R + FLV_W - 1) / FLV_W * FLV_W;
+    FLV_N(fl_transpose_v4)(x, R, k, RP, xt);
+    for (fl_intp r0 = 0; r0 < RP; r0 += FLV_W) {
+        __m512d l0 = _mm512_setzero_pd(), l1 = l0, l2 = l0, l3 = l0;
+        __m512d h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+        fl_intp j = 0;
+        for (; j + 4 <= k; j += 4) {
+            const FLV_T *c = xt + j * RP + r0;
+            FLV_ACC64(l0, h0, c);
+            FLV_ACC64(l1, h1, c + RP);
+            FLV_ACC64(l2, h2, c + 2 * RP);
+            FLV_ACC64(l3, h3, c + 3 * RP);
+        }
+        for (; j < k; j++) FLV_ACC64(l0, h0, xt + j * RP + r0);
+        __m512d lo = _mm512_add_pd(_mm512_add_pd(l0, l1), _mm512_add_pd(l2, l3));
+        __m512d hi = _mm512_add_pd(_mm512_add_pd(h0, h1), _mm512_add_pd(h2, h3));
+        if (neg) {
+            lo = _mm512_xor_pd(lo, _mm512_set1_pd(-0.0));
+            hi = _mm512_xor_pd(hi, _mm512_set1_pd(-0.0));
+        }
+        const fl_intp n = R - r0; /* (at least 1) */
+        _mm512_mask_storeu_pd(out + r0, n >= 8 ? (__mmask8)~0 : (__mmask8)((1u << n) - 1), lo);
+        if (n > 8)
+            _mm512_mask_storeu_pd(out + r0 + 8,
+                                  n >= 16 ? (__mmask8)~0 : (__mmask8)((1u << (n - 8)) - 1), hi);
+    }
+}
 #endif
 
 /* the lanes of v outside a domain (FL_IN_DOMAIN, fl_math.h) */
