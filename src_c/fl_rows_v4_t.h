@@ -4,9 +4,7 @@
  * with FLV_T (the dtype), FLV_V (its vector), FLV_M (its lane mask), FLV_W
  * (its lanes), FLV(op) (the intrinsic _mm512_<op>_pd or _ps), FLV_CMP (its
  * comparison to a mask), FLV_LOG and FLV_EXP (the inline log and exp of
- * fl_vmath_v4.h), FLV_ACC64(l, h, p) (float32: the vector at p added into
- * float64 vectors l, and h for its high 8 lanes), FLV_ROUND64(l, h) (those
- * sums rounded to one vector of the dtype), FLV_PICK (1: the softmax row pass
+ * fl_vmath_v4.h), FLV_PICK (1: the softmax row pass
  * picks the labels' logits, with FLV_LABELS and FLV_LABEQ) and FLV_N(name)
  * (the name with the dtype's suffix) defined, which it undefines at its end.
  */
@@ -63,26 +61,19 @@ FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp R,
 #if FLV_PICK
         FLV(storeu)(zy + r0, y);
 #endif
-        /* et = exp(zt - m) and its float64 partial sums l (h: the high 8
-           lanes of a float32 vector) */
-        __m512d l0 = _mm512_setzero_pd(), l1 = l0, l2 = l0, l3 = l0;
-        FL_UNUSED __m512d h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+        /* et = exp(zt - m) and its row sums in float64 */
 #define FLV_E(jj) FLV_EXP(FLV(sub)(FLV(loadu)(c + (jj) * RP), m))
 #if FLV_W == 16
         /* float32: et stored whether or not the derivatives want it, and
-           the sums read it back, converting each half as it loads (no
-           shuffle for the high half: the transposes keep that unit busy) */
+           summed from there (fl_v4_rowsums16) */
         for (j = 0; j < k; j++) FLV(storeu)(et + j * RP + r0, FLV_E(j));
-        for (j = 0; j + 4 <= k; j += 4) {
-            const FLV_T *e = et + j * RP + r0;
-            FLV_ACC64(l0, h0, e);
-            FLV_ACC64(l1, h1, e + RP);
-            FLV_ACC64(l2, h2, e + 2 * RP);
-            FLV_ACC64(l3, h3, e + 3 * RP);
-        }
-        for (; j < k; j++) FLV_ACC64(l0, h0, et + j * RP + r0);
+        __m512d lo, hi;
+        fl_v4_rowsums16(et + r0, k, RP, &lo, &hi);
+        const FLV_V sum = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)),
+                                             _mm512_cvtpd_ps(hi), 1);
 #else
         /* float64: summed from the registers, et stored only when WE */
+        __m512d l0 = _mm512_setzero_pd(), l1 = l0, l2 = l0, l3 = l0;
         for (j = 0; j + 4 <= k; j += 4) {
             const FLV_V e0 = FLV_E(j), e1 = FLV_E(j + 1), e2 = FLV_E(j + 2), e3 = FLV_E(j + 3);
             if (WE) {
@@ -101,10 +92,9 @@ FL_AI void FLV_N(fl_smx_rows_v4)(const FLV_T *restrict zt, fl_intp k, fl_intp R,
             if (WE) FLV(storeu)(et + j * RP + r0, e);
             l0 = _mm512_add_pd(l0, e);
         }
+        const FLV_V sum = _mm512_add_pd(_mm512_add_pd(l0, l1), _mm512_add_pd(l2, l3));
 #endif
 #undef FLV_E
-        const FLV_V sum = FLV_ROUND64(_mm512_add_pd(_mm512_add_pd(l0, l1), _mm512_add_pd(l2, l3)),
-                                      _mm512_add_pd(_mm512_add_pd(h0, h1), _mm512_add_pd(h2, h3)));
         FLV(storeu)(mx + r0, m);
         FLV(storeu)(sm + r0, sum);
         if (WE) FLV(storeu)(si + r0, FLV(div)(FLV(set1)(1), sum));
@@ -228,36 +218,22 @@ static __attribute__((noinline)) void FLV_N(fl_untranspose_v4)(const FLV_T *rest
 /* the rows' sums of a contiguous R x k chunk x (k <= 16; fl_rowsums,
    fl_row_losses.h), negated where neg, into out[r]: as fl_rowsum (4 float64
    partial sums, j mod 4, combined (s0 + s1) + (s2 + s3)), a vector of rows
-   at a time, the chunk class-major first (into xt: k times R rounded up to
-   16), each half converted to float64 as it loads */
+   at a time (fl_v4_rowsums16), the chunk class-major first (into xt: k
+   times R rounded up to 16) */
 FL_AI void FLV_N(fl_rowsums_v4)(const FLV_T *restrict x, fl_intp R, fl_intp k,
                                 FLV_T *restrict xt, double *restrict out, const int neg)
 {
     const fl_intp RP = (R + FLV_W - 1) / FLV_W * FLV_W;
     FLV_N(fl_transpose_v4)(x, R, k, RP, xt);
     for (fl_intp r0 = 0; r0 < RP; r0 += FLV_W) {
-        __m512d l0 = _mm512_setzero_pd(), l1 = l0, l2 = l0, l3 = l0;
-        __m512d h0 = l0, h1 = l0, h2 = l0, h3 = l0;
-        fl_intp j = 0;
-        for (; j + 4 <= k; j += 4) {
-            const FLV_T *c = xt + j * RP + r0;
-            FLV_ACC64(l0, h0, c);
-            FLV_ACC64(l1, h1, c + RP);
-            FLV_ACC64(l2, h2, c + 2 * RP);
-            FLV_ACC64(l3, h3, c + 3 * RP);
-        }
-        for (; j < k; j++) FLV_ACC64(l0, h0, xt + j * RP + r0);
-        __m512d lo = _mm512_add_pd(_mm512_add_pd(l0, l1), _mm512_add_pd(l2, l3));
-        __m512d hi = _mm512_add_pd(_mm512_add_pd(h0, h1), _mm512_add_pd(h2, h3));
+        __m512d lo, hi;
+        fl_v4_rowsums16(xt + r0, k, RP, &lo, &hi);
         if (neg) {
             lo = _mm512_xor_pd(lo, _mm512_set1_pd(-0.0));
             hi = _mm512_xor_pd(hi, _mm512_set1_pd(-0.0));
         }
-        const fl_intp n = R - r0; /* (at least 1) */
-        _mm512_mask_storeu_pd(out + r0, n >= 8 ? (__mmask8)~0 : (__mmask8)((1u << n) - 1), lo);
-        if (n > 8)
-            _mm512_mask_storeu_pd(out + r0 + 8,
-                                  n >= 16 ? (__mmask8)~0 : (__mmask8)((1u << (n - 8)) - 1), hi);
+        _mm512_mask_storeu_pd(out + r0, fl_v4_first8(R - r0), lo);
+        _mm512_mask_storeu_pd(out + r0 + 8, fl_v4_first8(R - r0 - 8), hi);
     }
 }
 #endif
@@ -363,8 +339,6 @@ FL_AI int FLV_N(fl_kl_terms_v4)(const FLV_T *restrict t, const FLV_T *restrict z
 #undef FLV_LOG
 #undef FLV_EXP
 #undef FLV_LOG_D
-#undef FLV_ACC64
-#undef FLV_ROUND64
 #undef FLV_PICK
 #undef FLV_LABELS
 #undef FLV_LABEQ
